@@ -1,0 +1,28 @@
+"""ctypes declarations of the wasmtime 50.0.1 C API.
+
+One module per C header (``engine``, ``config``, ``store``, ``module``, ``func``, ``val``,
+``extern``, ``instance``, ``linker``, ``memory``, ``global_``, ``table``, ``trap``,
+``error``, ``types``, ``vec``, ``wasi``, ``wat``), each declaring its functions' C
+signatures once. Importing costs no ``dlopen``: the library is located by wt-loader
+and bound on the first call (or :func:`load`). ``call`` and ``callback`` hold the
+prepared hot paths used by wt-api.
+"""
+
+from __future__ import annotations
+
+from ._library import declarations, library_path, load
+
+__all__ = ["declarations", "library_path", "load", "ALL_MODULES"]
+
+ALL_MODULES = (
+    "vec", "error", "config", "engine", "wasi", "store", "types", "extern", "val", "trap",
+    "module", "func", "instance", "linker", "memory", "global_", "table", "wat",
+)
+
+
+def __getattr__(name: str) -> object:
+    if name in ALL_MODULES:
+        import importlib
+
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(name)

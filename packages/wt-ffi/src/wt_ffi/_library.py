@@ -1,0 +1,133 @@
+"""Loading libwasmtime and binding the declared C functions to it.
+
+Every C function of wt-ffi is declared once, as a typed Python stub decorated
+with :func:`cfunc`. Importing wt-ffi costs no ``dlopen``: the first call of any
+stub (or an explicit :func:`load`) locates the library through wt-loader, sets
+``restype``/``argtypes`` on every declared symbol at once and rebinds each stub's
+module attribute to the ctypes function itself, so later calls through the module
+(``engine.wasm_engine_new(...)``) go straight to C with no Python frame between.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeVar, cast
+
+__all__ = ["Declaration", "cfunc", "declarations", "library", "library_path", "load"]
+
+F = TypeVar("F", bound=Callable[..., object])
+
+
+@dataclass(frozen=True)
+class Declaration:
+    """One declared C function: where its stub lives and its C signature."""
+
+    module: str
+    name: str
+    restype: object
+    argtypes: tuple[object, ...]
+
+
+_declarations: list[Declaration] = []
+_lock = threading.Lock()
+_cdll: ctypes.CDLL | None = None
+_path: Path | None = None
+
+
+def cfunc(restype: object, *argtypes: object) -> Callable[[F], F]:
+    """Declare the C function named like the decorated stub, with its C signature."""
+
+    def declare(stub: F) -> F:
+        decl = Declaration(stub.__module__, stub.__name__, restype, argtypes)
+        _declarations.append(decl)
+
+        def first_call(*args: object) -> object:
+            load()
+            bound = getattr(sys.modules[decl.module], decl.name)
+            return bound(*args)
+
+        first_call.__name__ = stub.__name__
+        first_call.__qualname__ = stub.__qualname__
+        first_call.__doc__ = stub.__doc__
+        return cast(F, first_call)
+
+    return declare
+
+
+def declarations() -> tuple[Declaration, ...]:
+    """Every C function declared so far (the modules of wt-ffi declare theirs on import)."""
+    return tuple(_declarations)
+
+
+def load() -> ctypes.CDLL:
+    """Load libwasmtime (once per process) and bind every declared function."""
+    global _cdll, _path
+    if _cdll is not None:
+        return _cdll
+    with _lock:
+        if _cdll is not None:
+            return _cdll
+        import wt_loader
+
+        located = wt_loader.locate_library()
+        try:
+            cdll = ctypes.CDLL(str(located.path))
+        except OSError as exc:
+            raise wt_loader.LoaderError(
+                f"could not load the wasmtime library at {located.path} "
+                f"(found through {located.origin}): {exc}"
+            ) from exc
+        _bind(cdll)
+        _path = located.path
+        _cdll = cdll
+        return cdll
+
+
+def _bind(cdll: ctypes.CDLL) -> None:
+    import wt_loader
+
+    import importlib
+
+    from . import ALL_MODULES
+
+    # Importing every header module registers all declarations before binding.
+    for module in ALL_MODULES:
+        importlib.import_module(f"{__package__}.{module}")
+
+    for decl in _declarations:
+        try:
+            fn = cdll[decl.name]
+        except AttributeError as exc:
+            raise wt_loader.LoaderError(
+                f"the wasmtime library lacks the symbol {decl.name!r}: it is not "
+                f"wasmtime {wt_loader.WASMTIME_VERSION}"
+            ) from exc
+        fn.restype = decl.restype  # type: ignore[assignment]
+        fn.argtypes = decl.argtypes  # type: ignore[assignment]
+        setattr(sys.modules[decl.module], decl.name, fn)
+
+
+def library() -> ctypes.CDLL:
+    """The loaded library (loading it first if needed)."""
+    return load()
+
+
+def library_path() -> Path | None:
+    """Where the loaded library came from, or None before it is loaded."""
+    return _path
+
+
+def raw_function(name: str, restype: object) -> Callable[..., object]:
+    """A fresh ctypes function for ``name`` with no ``argtypes``, for hot paths.
+
+    Without ``argtypes`` ctypes skips per-argument conversion: callers pass
+    ready-made ctypes objects or plain ints that fit a C ``int``/pointer.
+    """
+    fn = load()[name]
+    fn.restype = restype  # type: ignore[assignment]
+    return cast(Callable[..., object], fn)

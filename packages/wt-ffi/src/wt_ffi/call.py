@@ -1,0 +1,166 @@
+"""The prepared hot path of a wasm call: ``wasmtime_func_call_unchecked`` with raw slots.
+
+:func:`build_caller` does, once per exported function, everything a call needs: the
+slot buffer (16 bytes per value, two 64-bit words), the ctypes arguments made ahead,
+the C function bound without ``argtypes`` (ctypes then skips per-argument conversion),
+and Python source specialised to the signature, so a call runs one Python frame:
+check the arity, range-check and store each argument, call C, read the results.
+
+Values cross as the bit patterns of wt's encoding: i32/f32 as 32-bit patterns,
+i64/f64 as 64-bit patterns, v128 as a 128-bit int; references go through per-slot
+converters supplied by the caller of :func:`build_caller`.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Callable, Sequence
+from ctypes import c_size_t, c_uint64, c_void_p
+from dataclasses import dataclass
+
+from ._library import raw_function
+from .extern import wasmtime_func_t
+from .types import VALTYPE_F32, VALTYPE_F64, VALTYPE_I32, VALTYPE_I64, VALTYPE_V128, ValType
+
+__all__ = ["Failure", "build_caller", "take_failure"]
+
+RefConverter = Callable[[int], int]
+"""Turns an encoded reference into a raw slot value (in), or a raw slot value into
+an encoded reference (out)."""
+
+
+@dataclass(frozen=True)
+class Failure:
+    """What a failed call left behind, copied out of C and freed there."""
+
+    message: str
+    trap_code: int | None
+    is_trap: bool
+    exit_status: int | None
+    frames: tuple[object, ...]
+
+
+def take_failure(error_addr: int | None, trap_holder: c_void_p) -> Failure:
+    """Read and free the error or trap that a call returned; reset ``trap_holder``."""
+    from . import error as _error
+    from . import trap as _trap
+
+    if error_addr:
+        err = ctypes.cast(error_addr, _error.ErrorPtr)
+        try:
+            return Failure(_error.error_message(err), None, False, _error.error_exit_status(err),
+                           _trap.error_frames(err))
+        finally:
+            _error.wasmtime_error_delete(err)
+    trap = ctypes.cast(trap_holder.value, _trap.TrapPtr)
+    trap_holder.value = None
+    try:
+        return Failure(_trap.trap_message(trap), _trap.trap_code(trap), True, None, _trap.trap_frames(trap))
+    finally:
+        _trap.wasm_trap_delete(trap)
+
+
+_LIMITS = {
+    VALTYPE_I32: ("-0x80000000", "0x100000000"),
+    VALTYPE_I64: ("-0x8000000000000000", "0x10000000000000000"),
+    VALTYPE_F32: ("0", "0x100000000"),
+    VALTYPE_F64: ("0", "0x10000000000000000"),
+    VALTYPE_V128: ("0", "0x100000000000000000000000000000000"),
+}
+
+
+def _store_param(i: int, vt: ValType, lines: list[str]) -> None:
+    a = f"a{i}"
+    if vt.kind in _LIMITS:
+        lo, hi = _LIMITS[vt.kind]
+        lines.append(f"    if not ({lo} <= {a} < {hi}): _bad({i}, {a})")
+    else:
+        lines.append(f"    {a} = _in{i}({a})")
+    if vt.kind == VALTYPE_V128:
+        lines.append(f"    s[{2 * i}] = {a} & 0xFFFFFFFFFFFFFFFF; s[{2 * i + 1}] = {a} >> 64")
+    elif vt.kind == VALTYPE_I32:
+        lines.append(f"    s[{2 * i}] = {a} & 0xFFFFFFFF")
+    elif vt.kind == VALTYPE_I64:
+        lines.append(f"    s[{2 * i}] = {a} & 0xFFFFFFFFFFFFFFFF")
+    else:
+        lines.append(f"    s[{2 * i}] = {a}")
+
+
+def _read_result(i: int, vt: ValType) -> str:
+    if vt.kind in (VALTYPE_I32, VALTYPE_F32):
+        return f"s[{2 * i}] & 0xFFFFFFFF"
+    if vt.kind in (VALTYPE_I64, VALTYPE_F64):
+        return f"s[{2 * i}]"
+    if vt.kind == VALTYPE_V128:
+        return f"s[{2 * i}] | (s[{2 * i + 1}] << 64)"
+    return f"_out{i}(s[{2 * i}])"
+
+
+def build_caller(
+    context: ctypes._Pointer[ctypes.Structure],
+    func: wasmtime_func_t,
+    params: Sequence[ValType],
+    results: Sequence[ValType],
+    *,
+    ref_in: dict[int, RefConverter],
+    ref_out: dict[int, RefConverter],
+    on_failure: Callable[[int | None, c_void_p], object],
+    on_bad_value: Callable[[int, object], object],
+    on_bad_arity: Callable[[int], object],
+    guard: object | None = None,
+    name: str = "call",
+) -> Callable[..., list[int]]:
+    """A function taking the encoded arguments and returning the encoded results.
+
+    ``on_failure(error_addr, trap_holder)`` is called (and must raise) when the call
+    returns an error or trap; ``on_bad_value(index, value)`` and ``on_bad_arity(n)``
+    must raise before C is entered. ``guard``, if given, is a lock held around the
+    call (the store's), acquired with ``acquire()``/``release()``.
+    """
+    nslots = max(len(params), len(results), 1)
+    slots = (c_uint64 * (2 * nslots))()
+    func_copy = wasmtime_func_t()
+    ctypes.pointer(func_copy)[0] = func
+    trap = c_void_p()
+    env: dict[str, object] = {
+        "_c": raw_function("wasmtime_func_call_unchecked", c_void_p),
+        "_ctx": ctypes.cast(context, c_void_p),
+        "_f": ctypes.byref(func_copy),
+        "_keep": func_copy,
+        "s": slots,
+        "_n": c_size_t(nslots),
+        "_t": ctypes.byref(trap),
+        "_trap": trap,
+        "_fail": on_failure,
+        "_bad": on_bad_value,
+        "_arity": on_bad_arity,
+    }
+    for i, conv in ref_in.items():
+        env[f"_in{i}"] = conv
+    for i, conv in ref_out.items():
+        env[f"_out{i}"] = conv
+    args = ", ".join(f"a{i}" for i in range(len(params)))
+    lines = [f"def {name}(*args):"]
+    lines.append(f"    if len(args) != {len(params)}: _arity(len(args))")
+    if params:
+        lines.append(f"    {args}{',' if len(params) == 1 else ''} = args")
+    body: list[str] = []
+    for i, vt in enumerate(params):
+        _store_param(i, vt, body)
+    body.append("    e = _c(_ctx, _f, s, _n, _t)")
+    body.append("    if e or _trap.value: _fail(e, _trap)")
+    body.append("    return [" + ", ".join(_read_result(i, vt) for i, vt in enumerate(results)) + "]")
+    if guard is not None:
+        env["_acq"] = guard.acquire  # type: ignore[attr-defined]
+        env["_rel"] = guard.release  # type: ignore[attr-defined]
+        lines.append("    _acq()")
+        lines.append("    try:")
+        lines.extend("    " + line for line in body)
+        lines.append("    finally:")
+        lines.append("        _rel()")
+    else:
+        lines.extend(body)
+    namespace: dict[str, object] = {}
+    exec(compile("\n".join(lines), f"<wt call {name}>", "exec"), env, namespace)  # noqa: S102
+    fn = namespace[name]
+    return fn  # type: ignore[return-value]

@@ -1,0 +1,46 @@
+"""``wasmtime/instance.h``: instantiating modules and reading their exports."""
+
+from __future__ import annotations
+
+import ctypes
+from ctypes import POINTER, c_bool, c_char_p, c_size_t, c_uint64
+
+from ._library import cfunc
+from .error import ErrorPtr, wasmtime_error_t
+from .extern import ExternPtr
+from .module import ModulePtr, wasmtime_module_t
+from .store import ContextPtr, wasmtime_context_t
+from .trap import TrapPtr
+
+__all__ = ["wasmtime_instance_t"]
+
+
+class wasmtime_instance_t(ctypes.Structure):
+    """``wasmtime_instance_t``: an instance in a store."""
+
+    _fields_ = [("store_id", c_uint64), ("__private", c_size_t)]
+    store_id: int
+
+
+InstancePtr = POINTER(wasmtime_instance_t)
+
+
+@cfunc(ErrorPtr, ContextPtr, ModulePtr, ExternPtr, c_size_t, InstancePtr, POINTER(TrapPtr))
+def wasmtime_instance_new(context: ctypes._Pointer[wasmtime_context_t], module: ctypes._Pointer[wasmtime_module_t],
+                          imports: object, nimports: int, out: object, trap: object) -> ctypes._Pointer[wasmtime_error_t]:
+    """Instantiate ``module`` with imports given in order."""
+    ...
+
+
+@cfunc(c_bool, ContextPtr, InstancePtr, c_char_p, c_size_t, ExternPtr)
+def wasmtime_instance_export_get(context: ctypes._Pointer[wasmtime_context_t], instance: object, name: bytes,
+                                 length: int, out: object) -> bool:
+    """Look up an export by name."""
+    ...
+
+
+@cfunc(c_bool, ContextPtr, InstancePtr, c_size_t, POINTER(c_char_p), POINTER(c_size_t), ExternPtr)
+def wasmtime_instance_export_nth(context: ctypes._Pointer[wasmtime_context_t], instance: object, index: int,
+                                 name: object, length: object, out: object) -> bool:
+    """The ``index``-th export and its name (borrowed)."""
+    ...

@@ -1,0 +1,79 @@
+"""``wasmtime/store.h``: stores and their contexts, fuel, epochs, limits, WASI."""
+
+from __future__ import annotations
+
+import ctypes
+from ctypes import CFUNCTYPE, POINTER, c_int64, c_uint64, c_void_p
+
+from ._library import cfunc
+from .engine import EnginePtr, wasm_engine_t
+from .error import ErrorPtr, wasmtime_error_t
+from .wasi import WasiConfigPtr, wasi_config_t
+
+__all__ = ["wasmtime_store_t", "wasmtime_context_t", "StorePtr", "ContextPtr", "FINALIZER"]
+
+
+class wasmtime_store_t(ctypes.Structure):
+    """Opaque ``wasmtime_store_t``: owns every instance, function and memory made in it."""
+
+
+class wasmtime_context_t(ctypes.Structure):
+    """Opaque ``wasmtime_context_t``: the borrowed view of a store used by most calls."""
+
+
+StorePtr = POINTER(wasmtime_store_t)
+ContextPtr = POINTER(wasmtime_context_t)
+FINALIZER = CFUNCTYPE(None, c_void_p)
+"""``void (*finalizer)(void*)``: wt passes NULL and keeps its data alive in Python."""
+
+
+@cfunc(StorePtr, EnginePtr, c_void_p, FINALIZER)
+def wasmtime_store_new(engine: ctypes._Pointer[wasm_engine_t], data: int | None, finalizer: object) -> ctypes._Pointer[wasmtime_store_t]:
+    """A new store in ``engine``."""
+    ...
+
+
+@cfunc(ContextPtr, StorePtr)
+def wasmtime_store_context(store: ctypes._Pointer[wasmtime_store_t]) -> ctypes._Pointer[wasmtime_context_t]:
+    """The store's context, valid as long as the store."""
+    ...
+
+
+@cfunc(None, StorePtr)
+def wasmtime_store_delete(store: ctypes._Pointer[wasmtime_store_t]) -> None:
+    """Free a store and everything in it."""
+
+
+@cfunc(None, StorePtr, c_int64, c_int64, c_int64, c_int64, c_int64)
+def wasmtime_store_limiter(store: ctypes._Pointer[wasmtime_store_t], memory_size: int, table_elements: int,
+                           instances: int, tables: int, memories: int) -> None:
+    """Resource limits for the store; a negative value means the default."""
+
+
+@cfunc(ErrorPtr, ContextPtr)
+def wasmtime_context_gc(context: ctypes._Pointer[wasmtime_context_t]) -> ctypes._Pointer[wasmtime_error_t]:
+    """Run a garbage collection of the store's GC references."""
+    ...
+
+
+@cfunc(ErrorPtr, ContextPtr, c_uint64)
+def wasmtime_context_set_fuel(context: ctypes._Pointer[wasmtime_context_t], fuel: int) -> ctypes._Pointer[wasmtime_error_t]:
+    """Set the fuel left in the store (fuel must be enabled)."""
+    ...
+
+
+@cfunc(ErrorPtr, ContextPtr, POINTER(c_uint64))
+def wasmtime_context_get_fuel(context: ctypes._Pointer[wasmtime_context_t], fuel: object) -> ctypes._Pointer[wasmtime_error_t]:
+    """Read the fuel left in the store into ``fuel``."""
+    ...
+
+
+@cfunc(ErrorPtr, ContextPtr, WasiConfigPtr)
+def wasmtime_context_set_wasi(context: ctypes._Pointer[wasmtime_context_t], wasi: ctypes._Pointer[wasi_config_t]) -> ctypes._Pointer[wasmtime_error_t]:
+    """Give the store a WASI context; consumes ``wasi``."""
+    ...
+
+
+@cfunc(None, ContextPtr, c_uint64)
+def wasmtime_context_set_epoch_deadline(context: ctypes._Pointer[wasmtime_context_t], ticks: int) -> None:
+    """Trap once the engine's epoch passes the current one plus ``ticks``."""

@@ -1,0 +1,150 @@
+"""``wasmtime/val.h`` and ``wasmtime/gc.h``: values, raw values, and GC references."""
+
+from __future__ import annotations
+
+import ctypes
+from ctypes import POINTER, c_bool, c_double, c_float, c_int32, c_int64, c_uint32, c_uint64, c_uint8, c_void_p
+
+from ._library import cfunc
+from .extern import wasmtime_func_t
+from .store import ContextPtr, FINALIZER, wasmtime_context_t
+
+__all__ = ["wasmtime_val_t", "wasmtime_val_raw_t", "wasmtime_externref_t", "wasmtime_anyref_t",
+           "wasmtime_exnref_t", "VAL_I32", "VAL_I64", "VAL_F32", "VAL_F64", "VAL_V128",
+           "VAL_FUNCREF", "VAL_EXTERNREF", "VAL_ANYREF", "VAL_EXNREF"]
+
+# wasmtime_valkind_t
+VAL_I32, VAL_I64, VAL_F32, VAL_F64, VAL_V128, VAL_FUNCREF, VAL_EXTERNREF, VAL_ANYREF, VAL_EXNREF = range(9)
+
+wasmtime_v128 = c_uint8 * 16
+
+
+class _gcref(ctypes.Structure):
+    _fields_ = [("store_id", c_uint64), ("__private1", c_uint32), ("__private2", c_uint32),
+                ("__private3", c_void_p)]
+    store_id: int
+
+
+class wasmtime_externref_t(_gcref):
+    """``wasmtime_externref_t``: a rooted host reference (``store_id`` 0 is null)."""
+
+
+class wasmtime_anyref_t(_gcref):
+    """``wasmtime_anyref_t``: a rooted reference of the ``any`` hierarchy."""
+
+
+class wasmtime_exnref_t(_gcref):
+    """``wasmtime_exnref_t``: a rooted exception reference."""
+
+
+class wasmtime_valunion_t(ctypes.Union):
+    """Payload of a ``wasmtime_val_t``."""
+
+    _fields_ = [("i32", c_int32), ("i64", c_int64), ("f32", c_float), ("f64", c_double),
+                ("anyref", wasmtime_anyref_t), ("externref", wasmtime_externref_t),
+                ("exnref", wasmtime_exnref_t), ("funcref", wasmtime_func_t), ("v128", wasmtime_v128),
+                ("u32", c_uint32), ("u64", c_uint64)]
+    i32: int
+    i64: int
+    u32: int
+    u64: int
+    anyref: wasmtime_anyref_t
+    externref: wasmtime_externref_t
+    exnref: wasmtime_exnref_t
+    funcref: wasmtime_func_t
+    v128: ctypes.Array[c_uint8]
+
+
+class wasmtime_val_t(ctypes.Structure):
+    """``wasmtime_val_t``: a typed value (``kind`` is a ``VAL_*``)."""
+
+    _fields_ = [("kind", c_uint8), ("of", wasmtime_valunion_t)]
+    kind: int
+    of: wasmtime_valunion_t
+
+
+class wasmtime_val_raw_t(ctypes.Union):
+    """``wasmtime_val_raw_t``: an untyped 16-byte value slot, little-endian."""
+
+    _fields_ = [("i32", c_int32), ("i64", c_int64), ("u64", c_uint64), ("v128", wasmtime_v128),
+                ("ref", c_uint32), ("funcref", c_void_p)]
+
+
+assert ctypes.sizeof(wasmtime_val_raw_t) == 16
+VAL_RAW_SIZE = 16
+ValPtr = POINTER(wasmtime_val_t)
+ExternRefPtr = POINTER(wasmtime_externref_t)
+AnyRefPtr = POINTER(wasmtime_anyref_t)
+
+
+@cfunc(None, ValPtr)
+def wasmtime_val_unroot(val: object) -> None:
+    """Unroot any GC reference ``val`` holds."""
+
+
+@cfunc(c_bool, ContextPtr, c_void_p, FINALIZER, ExternRefPtr)
+def wasmtime_externref_new(context: ctypes._Pointer[wasmtime_context_t], data: int, finalizer: object, out: object) -> bool:
+    """A new rooted externref carrying ``data``; false if the GC heap is full."""
+    ...
+
+
+@cfunc(c_void_p, ContextPtr, ExternRefPtr)
+def wasmtime_externref_data(context: ctypes._Pointer[wasmtime_context_t], ref: object) -> int | None:
+    """The host data of an externref (NULL for one made inside wasm)."""
+    ...
+
+
+@cfunc(None, ExternRefPtr)
+def wasmtime_externref_unroot(ref: object) -> None:
+    """Unroot an externref."""
+
+
+@cfunc(None, ContextPtr, c_uint32, ExternRefPtr)
+def wasmtime_externref_from_raw(context: ctypes._Pointer[wasmtime_context_t], raw: int, out: object) -> None:
+    """Root the externref of a raw slot value into ``out``."""
+
+
+@cfunc(c_uint32, ContextPtr, ExternRefPtr)
+def wasmtime_externref_to_raw(context: ctypes._Pointer[wasmtime_context_t], ref: object) -> int:
+    """The raw slot value of an externref (valid until the next GC)."""
+    ...
+
+
+@cfunc(None, AnyRefPtr)
+def wasmtime_anyref_unroot(ref: object) -> None:
+    """Unroot an anyref."""
+
+
+@cfunc(None, ContextPtr, c_uint32, AnyRefPtr)
+def wasmtime_anyref_from_raw(context: ctypes._Pointer[wasmtime_context_t], raw: int, out: object) -> None:
+    """Root the anyref of a raw slot value into ``out``."""
+
+
+@cfunc(c_uint32, ContextPtr, AnyRefPtr)
+def wasmtime_anyref_to_raw(context: ctypes._Pointer[wasmtime_context_t], ref: object) -> int:
+    """The raw slot value of an anyref."""
+    ...
+
+
+@cfunc(None, ContextPtr, c_uint32, AnyRefPtr)
+def wasmtime_anyref_from_i31(context: ctypes._Pointer[wasmtime_context_t], value: int, out: object) -> None:
+    """A new i31 anyref holding the low 31 bits of ``value``."""
+
+
+@cfunc(c_bool, ContextPtr, AnyRefPtr, POINTER(c_uint32))
+def wasmtime_anyref_i31_get_u(context: ctypes._Pointer[wasmtime_context_t], ref: object, out: object) -> bool:
+    """True, with ``out`` zero-extended, when the anyref is an i31 (reliable, unlike ``is_i31``)."""
+    ...
+
+
+@cfunc(None, ContextPtr, c_void_p, POINTER(wasmtime_func_t))
+def wasmtime_func_from_raw(context: ctypes._Pointer[wasmtime_context_t], raw: int | None, out: object) -> None:
+    """The function of a raw funcref slot value."""
+
+
+@cfunc(c_void_p, ContextPtr, POINTER(wasmtime_func_t))
+def wasmtime_func_to_raw(context: ctypes._Pointer[wasmtime_context_t], func: object) -> int | None:
+    """The raw funcref slot value of a function."""
+    ...
+
+
