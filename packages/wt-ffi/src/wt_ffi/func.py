@@ -9,7 +9,6 @@ from ._library import cfunc
 from .error import ErrorPtr, wasmtime_error_t
 from .extern import ExternPtr, wasmtime_func_t
 from .store import ContextPtr, FINALIZER, wasmtime_context_t
-from .trap import TrapPtr
 from .types import FuncTypePtr, wasm_functype_t
 from .val import wasmtime_val_raw_t
 
@@ -40,7 +39,7 @@ def wasmtime_func_type(context: ctypes._Pointer[wasmtime_context_t], func: objec
     ...
 
 
-@cfunc(ErrorPtr, ContextPtr, POINTER(wasmtime_func_t), POINTER(wasmtime_val_raw_t), c_size_t, POINTER(TrapPtr))
+@cfunc(ErrorPtr, ContextPtr, POINTER(wasmtime_func_t), POINTER(wasmtime_val_raw_t), c_size_t, POINTER(ctypes.c_void_p))
 def wasmtime_func_call_unchecked(context: ctypes._Pointer[wasmtime_context_t], func: object, slots: object,
                                  nslots: int, trap: object) -> ctypes._Pointer[wasmtime_error_t]:
     """Call with raw slots (params in, results out); the hot path uses its own binding."""

@@ -10,7 +10,6 @@ from .error import ErrorPtr, wasmtime_error_t
 from .extern import ExternPtr
 from .module import ModulePtr, wasmtime_module_t
 from .store import ContextPtr, wasmtime_context_t
-from .trap import TrapPtr
 
 __all__ = ["wasmtime_instance_t"]
 
@@ -25,7 +24,7 @@ class wasmtime_instance_t(ctypes.Structure):
 InstancePtr = POINTER(wasmtime_instance_t)
 
 
-@cfunc(ErrorPtr, ContextPtr, ModulePtr, ExternPtr, c_size_t, InstancePtr, POINTER(TrapPtr))
+@cfunc(ErrorPtr, ContextPtr, ModulePtr, ExternPtr, c_size_t, InstancePtr, POINTER(ctypes.c_void_p))
 def wasmtime_instance_new(context: ctypes._Pointer[wasmtime_context_t], module: ctypes._Pointer[wasmtime_module_t],
                           imports: object, nimports: int, out: object, trap: object) -> ctypes._Pointer[wasmtime_error_t]:
     """Instantiate ``module`` with imports given in order."""

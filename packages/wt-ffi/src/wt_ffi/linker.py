@@ -13,7 +13,6 @@ from .func import UNCHECKED_CALLBACK
 from .instance import InstancePtr
 from .module import ModulePtr, wasmtime_module_t
 from .store import ContextPtr, FINALIZER, wasmtime_context_t
-from .trap import TrapPtr
 from .types import FuncTypePtr, wasm_functype_t
 
 __all__ = ["wasmtime_linker_t", "LinkerPtr"]
@@ -70,7 +69,7 @@ def wasmtime_linker_define_instance(linker: ctypes._Pointer[wasmtime_linker_t], 
     ...
 
 
-@cfunc(ErrorPtr, LinkerPtr, ContextPtr, ModulePtr, InstancePtr, POINTER(TrapPtr))
+@cfunc(ErrorPtr, LinkerPtr, ContextPtr, ModulePtr, InstancePtr, POINTER(ctypes.c_void_p))
 def wasmtime_linker_instantiate(linker: ctypes._Pointer[wasmtime_linker_t], context: ctypes._Pointer[wasmtime_context_t],
                                 module: ctypes._Pointer[wasmtime_module_t], out: object, trap: object) -> ctypes._Pointer[wasmtime_error_t]:
     """Instantiate ``module`` with its imports resolved by the linker."""

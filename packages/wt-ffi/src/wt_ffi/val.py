@@ -148,3 +148,100 @@ def wasmtime_func_to_raw(context: ctypes._Pointer[wasmtime_context_t], func: obj
     ...
 
 
+
+
+# --- plain-data access ----------------------------------------------------------------
+
+_NUMERIC_FIELD = {VAL_I32: "u32", VAL_I64: "u64", VAL_F32: "u32", VAL_F64: "u64"}
+
+
+def new_val(kind: int, bits: int) -> wasmtime_val_t:
+    """A numeric or v128 ``wasmtime_val_t`` holding ``bits``."""
+    val = wasmtime_val_t()
+    val.kind = kind
+    if kind == VAL_V128:
+        ctypes.memmove(val.of.v128, (bits & ((1 << 128) - 1)).to_bytes(16, "little"), 16)
+    else:
+        setattr(val.of, _NUMERIC_FIELD[kind], bits)
+    return val
+
+
+def val_bits(val: wasmtime_val_t) -> int:
+    """The bits of a numeric or v128 value."""
+    if val.kind == VAL_V128:
+        return int.from_bytes(bytes(val.of.v128), "little")
+    return int(getattr(val.of, _NUMERIC_FIELD[val.kind]))
+
+
+def new_externref(context: ctypes._Pointer[wasmtime_context_t], data: int) -> wasmtime_externref_t:
+    """A new rooted externref carrying ``data`` (a non-zero host handle); unroot it after use."""
+    ref = wasmtime_externref_t()
+    if not wasmtime_externref_new(context, data, FINALIZER(), ctypes.byref(ref)):
+        raise MemoryError("the store's GC heap has no room for another externref")
+    return ref
+
+
+def externref_val(ref: wasmtime_externref_t | None) -> wasmtime_val_t:
+    """A ``wasmtime_val_t`` of kind externref (None: null), borrowing ``ref``."""
+    val = wasmtime_val_t()
+    val.kind = VAL_EXTERNREF
+    if ref is not None:
+        val.of.externref = ref
+    return val
+
+
+def funcref_val(func: wasmtime_func_t | None) -> wasmtime_val_t:
+    """A ``wasmtime_val_t`` of kind funcref (None: null)."""
+    val = wasmtime_val_t()
+    val.kind = VAL_FUNCREF
+    if func is not None:
+        val.of.funcref = func
+    return val
+
+
+def externref_data_of(context: ctypes._Pointer[wasmtime_context_t], val: wasmtime_val_t) -> int | None:
+    """For an externref value: 0 if null, its host data, or None if it has none
+    (an externref made inside wasm)."""
+    if val.of.externref.store_id == 0:
+        return 0
+    return wasmtime_externref_data(context, ctypes.byref(val.of.externref))
+
+
+def externref_raw_to_data(context: ctypes._Pointer[wasmtime_context_t], raw: int) -> int | None:
+    """The host data behind a raw externref slot value (0 for null, None for none)."""
+    if raw == 0:
+        return 0
+    ref = wasmtime_externref_t()
+    wasmtime_externref_from_raw(context, raw, ctypes.byref(ref))
+    try:
+        return wasmtime_externref_data(context, ctypes.byref(ref))
+    finally:
+        wasmtime_externref_unroot(ctypes.byref(ref))
+
+
+def externref_data_to_raw(context: ctypes._Pointer[wasmtime_context_t], data: int) -> int:
+    """A raw externref slot value for host data (0 for null). The reference stays valid
+    until the store's next garbage collection, which a call does not start before
+    reading its arguments."""
+    if data == 0:
+        return 0
+    ref = new_externref(context, data)
+    try:
+        return wasmtime_externref_to_raw(context, ctypes.byref(ref))
+    finally:
+        wasmtime_externref_unroot(ctypes.byref(ref))
+
+
+def funcref_raw_to_func(context: ctypes._Pointer[wasmtime_context_t], raw: int) -> wasmtime_func_t:
+    """The function behind a raw funcref slot value (store_id 0 if null)."""
+    func = wasmtime_func_t()
+    if raw:
+        wasmtime_func_from_raw(context, raw, ctypes.byref(func))
+    return func
+
+
+def func_to_raw(context: ctypes._Pointer[wasmtime_context_t], func: wasmtime_func_t) -> int:
+    """The raw funcref slot value of a function (0 if null)."""
+    if func.store_id == 0:
+        return 0
+    return wasmtime_func_to_raw(context, ctypes.byref(func)) or 0

@@ -1,0 +1,40 @@
+"""wt: WebAssembly for Python on wasmtime.
+
+>>> import wt_api as wt
+>>> with wt.Runtime() as r:
+...     compiled = r.compile_module('(module (func (export "add") (param i32 i32) (result i32)'
+...                                 ' local.get 0 local.get 1 i32.add))')
+...     with r.instantiate(compiled) as mod:
+...         wt.decode_i32(mod.exported_function("add").call(wt.encode_i32(5), wt.encode_i32(7))[0])
+12
+"""
+
+from __future__ import annotations
+
+from .config import FEATURES, ModuleConfig, RuntimeConfig
+from .errors import (ClosedError, CompileError, ConfigError, ExitError, Frame, InstantiationError,
+                     LinkError, LoaderError, Trap, TrapCode, WasmArgumentError, WasmRuntimeError, WtError)
+from .externtypes import (ExportType, ExternType, FunctionType, GlobalType, ImportType, MemoryType,
+                          TableType, TagType)
+from .function import Function
+from .global_ import Global
+from .memory import Memory
+from .module import CompiledModule, Module
+from .runtime import Runtime
+from .table import Table
+from .values import (RefType, ValueType, decode_externref, decode_f32, decode_f64, decode_i32,
+                     decode_i64, decode_u32, decode_v128, encode_externref, encode_f32, encode_f64,
+                     encode_i32, encode_i64, encode_u32, encode_u64, encode_v128)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "FEATURES", "ClosedError", "CompileError", "CompiledModule", "ConfigError", "ExitError",
+    "ExportType", "ExternType", "Frame", "Function", "FunctionType", "Global", "GlobalType",
+    "ImportType", "InstantiationError", "LinkError", "LoaderError", "Memory", "MemoryType", "Module",
+    "ModuleConfig", "RefType", "Runtime", "RuntimeConfig", "Table", "TableType", "TagType", "Trap",
+    "TrapCode", "ValueType", "WasmArgumentError", "WasmRuntimeError", "WtError", "decode_externref",
+    "decode_f32", "decode_f64", "decode_i32", "decode_i64", "decode_u32", "decode_v128",
+    "encode_externref", "encode_f32", "encode_f64", "encode_i32", "encode_i64", "encode_u32",
+    "encode_u64", "encode_v128",
+]

@@ -1,0 +1,57 @@
+"""The one owner of C handles: close exactly once, never use after close."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Generic, TypeVar
+
+from .errors import ClosedError
+
+__all__ = ["Owned"]
+
+T = TypeVar("T")
+
+
+class Owned(Generic[T]):
+    """Owns one C handle and the function that frees it.
+
+    ``get()`` returns the handle or raises :class:`ClosedError`; ``close()`` frees it
+    once (idempotent); at interpreter shutdown nothing is freed, since the library's
+    globals may already be gone.
+    """
+
+    __slots__ = ("_ptr", "_free", "_what")
+
+    def __init__(self, ptr: T, free: Callable[[T], object], what: str) -> None:
+        self._ptr: T | None = ptr
+        self._free = free
+        self._what = what
+
+    def get(self) -> T:
+        """The live handle."""
+        ptr = self._ptr
+        if ptr is None:
+            raise ClosedError(f"this {self._what} is closed")
+        return ptr
+
+    @property
+    def closed(self) -> bool:
+        """Whether the handle was freed (or handed on)."""
+        return self._ptr is None
+
+    def close(self) -> None:
+        """Free the handle; later calls do nothing."""
+        ptr, self._ptr = self._ptr, None
+        if ptr is not None:
+            self._free(ptr)
+
+    def take(self) -> T:
+        """Hand the handle on to C (which now owns it): it is not freed here."""
+        ptr = self.get()
+        self._ptr = None
+        return ptr
+
+    def __del__(self) -> None:
+        if self._ptr is not None and not sys.is_finalizing():
+            self.close()

@@ -1,0 +1,118 @@
+"""Types of imports and exports: functions, globals, tables, memories, tags."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Union
+
+from wt_ffi import types as _t
+
+from .values import RefType, ValueType, from_raw_type, type_name
+
+__all__ = ["FunctionType", "GlobalType", "TableType", "MemoryType", "TagType", "ExternType",
+           "ImportType", "ExportType"]
+
+Type = Union[ValueType, RefType]
+
+
+@dataclass(frozen=True)
+class FunctionType:
+    """A function signature."""
+
+    params: tuple[Type, ...]
+    results: tuple[Type, ...]
+
+    def __str__(self) -> str:
+        p = " ".join(type_name(t) for t in self.params)
+        r = " ".join(type_name(t) for t in self.results)
+        return f"(func (param {p}) (result {r}))"
+
+
+@dataclass(frozen=True)
+class GlobalType:
+    """A global's value type and mutability."""
+
+    content: Type
+    mutable: bool
+
+    def __str__(self) -> str:
+        t = type_name(self.content)
+        return f"(global (mut {t}))" if self.mutable else f"(global {t})"
+
+
+@dataclass(frozen=True)
+class TableType:
+    """A table's element type and limits, in elements."""
+
+    element: Type
+    minimum: int
+    maximum: int | None
+
+    def __str__(self) -> str:
+        mx = "" if self.maximum is None else f" {self.maximum}"
+        return f"(table {self.minimum}{mx} {type_name(self.element)})"
+
+
+@dataclass(frozen=True)
+class MemoryType:
+    """A linear memory's limits, in pages, and its flags."""
+
+    minimum: int
+    maximum: int | None
+    is_64: bool = False
+    shared: bool = False
+    page_size: int = 65536
+
+    def __str__(self) -> str:
+        mx = "" if self.maximum is None else f" {self.maximum}"
+        flags = (" i64" if self.is_64 else "") + (" shared" if self.shared else "")
+        return f"(memory{flags} {self.minimum}{mx})"
+
+
+@dataclass(frozen=True)
+class TagType:
+    """An exception tag's payload signature."""
+
+    signature: FunctionType
+
+    def __str__(self) -> str:
+        return f"(tag {self.signature})"
+
+
+ExternType = Union[FunctionType, GlobalType, TableType, MemoryType, TagType]
+
+
+@dataclass(frozen=True)
+class ImportType:
+    """One import of a module: where it comes from and what it must be."""
+
+    module: str
+    name: str
+    type: ExternType
+
+
+@dataclass(frozen=True)
+class ExportType:
+    """One export of a module: its name and type."""
+
+    name: str
+    type: ExternType
+
+
+def from_raw_functype(ft: _t.FuncType) -> FunctionType:
+    """The public form of a wt-ffi function type."""
+    return FunctionType(tuple(from_raw_type(p) for p in ft.params),
+                        tuple(from_raw_type(r) for r in ft.results))
+
+
+def from_raw_externtype(et: _t.ExternType) -> ExternType:
+    """The public form of a wt-ffi extern type."""
+    if isinstance(et, _t.FuncType):
+        return from_raw_functype(et)
+    if isinstance(et, _t.GlobalType):
+        return GlobalType(from_raw_type(et.content), et.mutable)
+    if isinstance(et, _t.TableType):
+        return TableType(from_raw_type(et.element), et.minimum, et.maximum)
+    if isinstance(et, _t.MemoryType):
+        return MemoryType(et.minimum, et.maximum, et.is_64, et.shared, 1 << et.page_size_log2)
+    return TagType(from_raw_functype(et.signature))

@@ -1,0 +1,67 @@
+"""Globals: read and (when mutable) written with the seed's encoded values."""
+
+from __future__ import annotations
+
+import ctypes
+from typing import TYPE_CHECKING
+
+from wt_ffi import error as _error
+from wt_ffi import extern as _extern
+from wt_ffi import global_ as _global
+
+from .errors import WasmRuntimeError
+from .externtypes import GlobalType
+from .valconv import from_val, to_val
+
+if TYPE_CHECKING:
+    from .store import Store
+
+__all__ = ["Global"]
+
+
+class Global:
+    """A wasm global. ``get()`` returns its value encoded as an int; ``set(value)`` takes
+    an encoded int and raises :class:`~wt_api.WasmRuntimeError` for an immutable global.
+
+    Thread-safety: access holds the store's lock."""
+
+    def __init__(self, store: Store, glob: _extern.wasmtime_global_t, ty: GlobalType, owner: object) -> None:
+        self._store = store
+        self._glob = glob
+        self._owner = owner
+        self.type = ty
+
+    @property
+    def mutable(self) -> bool:
+        """Whether the global can be set."""
+        return self.type.mutable
+
+    def get(self) -> int:
+        """The global's value, encoded."""
+        with self._store.lock:
+            self._store.check()
+            from wt_ffi import val as _val
+
+            out = _val.wasmtime_val_t()
+            _global.wasmtime_global_get(self._store.context, ctypes.byref(self._glob), ctypes.byref(out))
+            return from_val(self._store, out)
+
+    def set(self, value: int) -> None:
+        """Set the global to an encoded value."""
+        if not self.type.mutable:
+            raise WasmRuntimeError(f"cannot set an immutable global {self.type}")
+        with self._store.lock:
+            self._store.check()
+            val, keep = to_val(self._store, self.type.content, value)
+            try:
+                err = _global.wasmtime_global_set(self._store.context, ctypes.byref(self._glob), ctypes.byref(val))
+            finally:
+                keep()
+            if err:
+                try:
+                    raise WasmRuntimeError(_error.error_message(err))
+                finally:
+                    _error.wasmtime_error_delete(err)
+
+    def __repr__(self) -> str:
+        return f"<Global {self.type}>"

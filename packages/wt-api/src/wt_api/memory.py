@@ -1,0 +1,118 @@
+"""Linear memories: bounds-checked reads and writes, and zero-copy views."""
+
+from __future__ import annotations
+
+import ctypes
+from ctypes import c_ubyte, c_uint64
+from typing import TYPE_CHECKING
+
+from wt_ffi import error as _error
+from wt_ffi import extern as _extern
+from wt_ffi import memory as _memory
+
+from .errors import WasmRuntimeError
+from .externtypes import MemoryType
+
+if TYPE_CHECKING:
+    from .store import Store
+
+__all__ = ["Memory"]
+
+
+class Memory:
+    """A linear memory. ``read``/``write`` copy with bounds checks; :meth:`view` gives a
+    writable ``memoryview`` straight onto the memory's bytes, copying nothing.
+
+    A view stays valid for as long as it exists: wt never lets a memory move (growth
+    happens in place) and frees the store only after every view of it is gone. A view
+    does not see growth that happens after it was taken: take a new one.
+
+    Thread-safety: access holds the store's lock; views are not synchronised.
+    """
+
+    def __init__(self, store: Store, item: _extern.wasmtime_extern_t, ty: MemoryType, owner: object) -> None:
+        self._store = store
+        self._item = item
+        self._mem = ctypes.byref(item.of.memory)
+        self._owner = owner
+        self.type = ty
+
+    def _ctx(self) -> ctypes._Pointer[ctypes.Structure]:
+        self._store.check()
+        return self._store.context  # type: ignore[return-value]
+
+    @property
+    def size(self) -> int:
+        """The memory's size in bytes."""
+        with self._store.lock:
+            return _memory.wasmtime_memory_data_size(self._ctx(), self._mem)  # type: ignore[arg-type]
+
+    @property
+    def pages(self) -> int:
+        """The memory's size in pages."""
+        with self._store.lock:
+            return _memory.wasmtime_memory_size(self._ctx(), self._mem)  # type: ignore[arg-type]
+
+    @property
+    def page_size(self) -> int:
+        """The page size in bytes (65536 unless the module chose a custom page size)."""
+        return self.type.page_size
+
+    def grow(self, delta: int) -> int:
+        """Grow by ``delta`` pages; returns the previous size in pages. Raises
+        :class:`~wt_api.WasmRuntimeError` if the memory cannot grow that far."""
+        if not isinstance(delta, int) or delta < 0:
+            raise ValueError(f"grow takes a non-negative number of pages, not {delta!r}")
+        previous = c_uint64()
+        with self._store.lock:
+            err = _memory.wasmtime_memory_grow(self._ctx(), self._mem, delta, ctypes.byref(previous))  # type: ignore[arg-type]
+        if err:
+            try:
+                message = _error.error_message(err)
+            finally:
+                _error.wasmtime_error_delete(err)
+            raise WasmRuntimeError(f"cannot grow memory by {delta} pages: {message}")
+        return previous.value
+
+    def _base(self, offset: int, length: int) -> int:
+        if not isinstance(offset, int) or not isinstance(length, int):
+            raise TypeError("offset and length are ints")
+        ctx = self._ctx()
+        size = _memory.wasmtime_memory_data_size(ctx, self._mem)  # type: ignore[arg-type]
+        if offset < 0 or length < 0 or offset + length > size:
+            raise IndexError(f"memory access [{offset}, {offset + length}) is out of bounds (size {size})")
+        return _memory.wasmtime_memory_data(ctx, self._mem) or 0  # type: ignore[arg-type]
+
+    def read(self, offset: int, length: int) -> bytes:
+        """Copy ``length`` bytes from ``offset``."""
+        with self._store.lock:
+            base = self._base(offset, length)
+            return ctypes.string_at(base + offset, length) if length else b""
+
+    def write(self, offset: int, data: bytes | bytearray | memoryview) -> None:
+        """Copy ``data`` into the memory at ``offset``."""
+        src = memoryview(data).cast("B") if not isinstance(data, bytes) else data
+        n = len(src)
+        with self._store.lock:
+            base = self._base(offset, n)
+            if n:
+                if isinstance(src, bytes):
+                    ctypes.memmove(base + offset, src, n)
+                else:
+                    (c_ubyte * n).from_address(base + offset)[:] = src  # type: ignore[assignment]
+
+    def view(self, offset: int = 0, length: int | None = None) -> memoryview:
+        """A writable zero-copy ``memoryview`` of ``length`` bytes (default: to the end)."""
+        with self._store.lock:
+            ctx = self._ctx()
+            size = _memory.wasmtime_memory_data_size(ctx, self._mem)  # type: ignore[arg-type]
+            if length is None:
+                length = size - offset if 0 <= offset <= size else -1
+            base = self._base(offset, length)
+            array = (c_ubyte * length).from_address(base + offset)
+            array._wt_store = self._store  # type: ignore[attr-defined]
+            self._store.views.add(array)
+            return memoryview(array).cast("B")
+
+    def __repr__(self) -> str:
+        return f"<Memory {self.type}>"

@@ -1,0 +1,355 @@
+"""Compiled modules and their instances."""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from ctypes import c_void_p
+from typing import TYPE_CHECKING
+
+from wt_ffi import error as _error
+from wt_ffi import extern as _extern
+from wt_ffi import instance as _instance
+from wt_ffi import linker as _linker
+from wt_ffi import module as _module
+from wt_ffi import types as _t
+from wt_ffi import vec as _vec
+from wt_ffi import wat as _wat
+from wt_ffi.call import take_failure
+
+from ._handle import Owned
+from .config import ModuleConfig
+from .errors import ClosedError, CompileError, InstantiationError, LinkError, failure_to_exception
+from .externtypes import (ExportType, ExternType, FunctionType, GlobalType, ImportType, MemoryType,
+                          TableType, from_raw_externtype)
+from .store import Store
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from .function import Function
+    from .global_ import Global
+    from .memory import Memory
+    from .runtime import Runtime
+    from .table import Table
+
+__all__ = ["CompiledModule", "Module"]
+
+
+def _error_message(err: ctypes._Pointer[_error.wasmtime_error_t]) -> str:
+    try:
+        return _error.error_message(err)
+    finally:
+        _error.wasmtime_error_delete(err)
+
+
+def _to_wasm(source: str | bytes | bytearray | memoryview) -> bytes:
+    if isinstance(source, str):
+        text = source.encode("utf-8")
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        if data[:4] == b"\0asm":
+            return data
+        text = data
+    else:
+        raise TypeError(f"compile_module takes WAT text (str) or wasm bytes, not {type(source).__name__}")
+    out = _vec.wasm_byte_vec_t()
+    err = _wat.wasmtime_wat2wasm(text, len(text), ctypes.byref(out))
+    if err:
+        raise CompileError(_error_message(err))
+    try:
+        return _vec.byte_vec_bytes(out)
+    finally:
+        _vec.wasm_byte_vec_delete(ctypes.byref(out))
+
+
+class CompiledModule:
+    """A compiled WebAssembly module, ready to instantiate any number of times.
+
+    Thread-safety: immutable once compiled; share it across threads freely."""
+
+    def __init__(self, runtime: Runtime, ptr: ctypes._Pointer[_module.wasmtime_module_t]) -> None:
+        self._runtime = runtime
+        self._handle = Owned(ptr, _module.wasmtime_module_delete, "compiled module")
+        self._imports: tuple[ImportType, ...] | None = None
+        self._exports: tuple[ExportType, ...] | None = None
+
+    @property
+    def ptr(self) -> ctypes._Pointer[_module.wasmtime_module_t]:
+        """The live module handle."""
+        if self._runtime.closed:
+            raise ClosedError("the runtime of this compiled module is closed")
+        return self._handle.get()
+
+    @property
+    def imports(self) -> tuple[ImportType, ...]:
+        """The module's imports, in order."""
+        if self._imports is None:
+            vec = _t.wasm_importtype_vec_t()
+            _module.wasmtime_module_imports(self.ptr, ctypes.byref(vec))
+            self._imports = tuple(ImportType(m, n, from_raw_externtype(t)) for m, n, t in _t.read_imports(vec))
+        return self._imports
+
+    @property
+    def exports(self) -> tuple[ExportType, ...]:
+        """The module's exports, in order."""
+        if self._exports is None:
+            vec = _t.wasm_exporttype_vec_t()
+            _module.wasmtime_module_exports(self.ptr, ctypes.byref(vec))
+            self._exports = tuple(ExportType(n, from_raw_externtype(t)) for n, t in _t.read_exports(vec))
+        return self._exports
+
+    def serialize(self) -> bytes:
+        """The compiled code as bytes, for :meth:`Runtime.deserialize_module`-style caches."""
+        out = _vec.wasm_byte_vec_t()
+        err = _module.wasmtime_module_serialize(self.ptr, ctypes.byref(out))
+        if err:
+            raise CompileError(_error_message(err))
+        try:
+            return _vec.byte_vec_bytes(out)
+        finally:
+            _vec.wasm_byte_vec_delete(ctypes.byref(out))
+
+    @property
+    def closed(self) -> bool:
+        """Whether this module (or its runtime) was closed."""
+        return self._handle.closed or self._runtime.closed
+
+    def close(self) -> None:
+        """Free the compiled code (instances made from it keep working). Idempotent."""
+        self._handle.close()
+
+    def __enter__(self) -> CompiledModule:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = " closed" if self.closed else f" {len(self.exports)} exports"
+        return f"<CompiledModule{state}>"
+
+
+def compile_module(runtime: Runtime, source: str | bytes | bytearray | memoryview) -> CompiledModule:
+    """Compile ``source`` (WAT or wasm) in ``runtime``'s engine."""
+    wasm = _to_wasm(source)
+    buf = ctypes.create_string_buffer(wasm, len(wasm)) if wasm else None
+    out = _module.ModulePtr()
+    err = _module.wasmtime_module_new(runtime.engine_ptr(), buf, len(wasm), ctypes.byref(out))
+    if err:
+        raise CompileError(_error_message(err))
+    return CompiledModule(runtime, out)
+
+
+class Module:
+    """An instantiated module: its exported functions, memories, globals and tables.
+
+    Closing a module frees its store (and with it every export taken from it) once no
+    other module in that store remains. Use it as a context manager or call :meth:`close`.
+
+    Thread-safety: calls into one module are serialised by its store's lock; separate
+    modules (separate stores) run in parallel."""
+
+    def __init__(self, runtime: Runtime, store: Store, instance: _instance.wasmtime_instance_t,
+                 name: str | None, compiled: CompiledModule) -> None:
+        self._runtime = runtime
+        self._store = store
+        self._instance = instance
+        self._name = name
+        self._export_types = {e.name: e.type for e in compiled.exports}
+        self._cache: dict[str, object] = {}
+        self._closed = False
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str | None:
+        """The name the module was instantiated under, if any."""
+        return self._name
+
+    @property
+    def store(self) -> Store:
+        """The store the module lives in (for wt's own layers)."""
+        return self._store
+
+    @property
+    def closed(self) -> bool:
+        """Whether this module (or its runtime) was closed."""
+        return self._closed
+
+    def exports(self) -> dict[str, ExternType]:
+        """Every export's name and type."""
+        self._check()
+        return dict(self._export_types)
+
+    def _check(self) -> None:
+        if self._closed:
+            raise ClosedError(f"module {self._name or ''} is closed".replace("  ", " "))
+
+    def export_extern(self, name: str) -> _extern.wasmtime_extern_t | None:
+        """The raw export ``name`` (for wt's own layers), or None."""
+        self._check()
+        item = _extern.wasmtime_extern_t()
+        data = name.encode("utf-8")
+        with self._store.lock:
+            self._store.check()
+            found = _instance.wasmtime_instance_export_get(self._store.context, ctypes.byref(self._instance),
+                                                           data, len(data), ctypes.byref(item))
+        return item if found else None
+
+    def _export(self, name: str, kind: type) -> object | None:
+        if not isinstance(name, str):
+            raise TypeError(f"an export name is a str, not {type(name).__name__}")
+        self._check()
+        cached = self._cache.get(name)
+        if cached is not None:
+            return cached if type(cached).__name__ == kind.__name__ else None
+        ty = self._export_types.get(name)
+        if ty is None:
+            return None
+        item = self.export_extern(name)
+        if item is None:
+            return None
+        from .function import Function
+        from .global_ import Global
+        from .memory import Memory
+        from .table import Table
+
+        obj: object
+        if isinstance(ty, FunctionType) and kind is Function:
+            obj = Function(self._store, item.of.func, ty, name, self)
+        elif isinstance(ty, MemoryType) and kind is Memory:
+            obj = Memory(self._store, item, ty, self)
+        elif isinstance(ty, GlobalType) and kind is Global:
+            obj = Global(self._store, item.of.global_, ty, self)
+        elif isinstance(ty, TableType) and kind is Table:
+            obj = Table(self._store, item.of.table, ty, self)
+        else:
+            return None
+        self._cache[name] = obj
+        return obj
+
+    def exported_function(self, name: str) -> Function | None:
+        """The exported function ``name``, or None if there is no such function export."""
+        from .function import Function
+
+        return self._export(name, Function)  # type: ignore[return-value]
+
+    def exported_memory(self, name: str) -> Memory | None:
+        """The exported memory ``name``, or None."""
+        from .memory import Memory
+
+        return self._export(name, Memory)  # type: ignore[return-value]
+
+    def exported_global(self, name: str) -> Global | None:
+        """The exported global ``name``, or None."""
+        from .global_ import Global
+
+        return self._export(name, Global)  # type: ignore[return-value]
+
+    def exported_table(self, name: str) -> Table | None:
+        """The exported table ``name``, or None."""
+        from .table import Table
+
+        return self._export(name, Table)  # type: ignore[return-value]
+
+    def close(self) -> None:
+        """Close the module; its store is freed when no other module uses it. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        if self._name is not None:
+            self._runtime.release_name(self._name, self)
+        self._cache.clear()
+        with self._store.lock:
+            self._store.users -= 1
+            last = self._store.users <= 0
+        if last:
+            self._store.close()
+
+    def __enter__(self) -> Module:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Module {self._name or ''}{' closed' if self._closed else ''}>".replace(" >", ">")
+
+
+def _choose_store(runtime: Runtime, compiled: CompiledModule) -> Store:
+    """The store of the named modules this module imports from, or a new store."""
+    stores: list[Store] = []
+    for imp in compiled.imports:
+        owner = runtime.named_module(imp.module)
+        if owner is not None and owner.store not in stores:
+            stores.append(owner.store)
+    if len(stores) > 1:
+        raise LinkError("this module imports from named modules that live in different stores; "
+                        "wasmtime links only within one store")
+    if stores:
+        return stores[0]
+    return Store(runtime.engine_ptr())
+
+
+def instantiate(runtime: Runtime, compiled: CompiledModule, config: ModuleConfig, wasi: object | None) -> Module:
+    """Instantiate ``compiled`` in ``runtime`` (see :meth:`Runtime.instantiate`)."""
+    if not isinstance(compiled, CompiledModule):
+        raise TypeError(f"instantiate takes a CompiledModule, not {type(compiled).__name__}")
+    if not isinstance(config, ModuleConfig):
+        raise TypeError(f"instantiate takes a ModuleConfig, not {type(config).__name__}")
+    if compiled._runtime is not runtime:
+        raise LinkError("this compiled module belongs to another runtime")
+    module_ptr = compiled.ptr
+    name = config.name
+    store = _choose_store(runtime, compiled)
+    new_store = store.users == 0
+    try:
+        with store.lock:
+            if wasi is not None:
+                from .wasi_bridge import configure_wasi
+
+                runtime.ensure_wasi_defined()
+                configure_wasi(store, wasi, config)
+            instance = _instance.wasmtime_instance_t()
+            trap = c_void_p()
+            err = _linker.wasmtime_linker_instantiate(runtime.linker_ptr(), store.context, module_ptr,
+                                                      ctypes.byref(instance), ctypes.byref(trap))
+            if err or trap.value:
+                addr = ctypes.cast(err, c_void_p).value if err else None
+                failure = take_failure(addr, trap)
+                raise _instantiation_error(failure.message, failure_to_exception(failure), trap=not addr)
+            store.users += 1
+    except BaseException:
+        if new_store:
+            store.close()
+        raise
+    module = Module(runtime, store, instance, name, compiled)
+    if name is not None:
+        try:
+            runtime.register_name(name, module)
+            data = name.encode("utf-8")
+            err = _linker.wasmtime_linker_define_instance(runtime.linker_ptr(), store.context, data, len(data),
+                                                          ctypes.byref(instance))
+            if err:
+                raise LinkError(_error_message(err))
+        except BaseException:
+            module.close()
+            raise
+    return module
+
+
+def _instantiation_error(message: str, exc: BaseException, trap: bool) -> BaseException:
+    if trap:
+        return exc
+    if "unknown import" in message or "incompatible import type" in message or "expected" in message:
+        return LinkError(message)
+    if isinstance(exc, InstantiationError):
+        return exc
+    if type(exc).__name__ in ("Trap", "ExitError"):
+        return exc
+    return InstantiationError(message)
+
+

@@ -1,0 +1,211 @@
+"""The Runtime: an engine, the modules it compiles and the instances it makes."""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+import weakref
+from typing import TYPE_CHECKING
+
+from wt_ffi import config as _config
+from wt_ffi import engine as _engine
+from wt_ffi import linker as _linker
+from wt_ffi import load as _load
+
+from ._handle import Owned
+from .config import ModuleConfig, RuntimeConfig
+from .errors import ConfigError, LinkError
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from .module import CompiledModule, Module
+
+__all__ = ["Runtime"]
+
+_OPT_LEVELS = {"none": _config.OPT_LEVEL_NONE, "speed": _config.OPT_LEVEL_SPEED,
+               "speed_and_size": _config.OPT_LEVEL_SPEED_AND_SIZE}
+# wt's feature names -> the C switch (None: always on in wasmtime 50, no switch).
+_FEATURE_SWITCHES: dict[str, str | None] = {
+    "bulk_memory": "wasmtime_config_wasm_bulk_memory_set",
+    "multi_value": "wasmtime_config_wasm_multi_value_set",
+    "reference_types": "wasmtime_config_wasm_reference_types_set",
+    "simd": "wasmtime_config_wasm_simd_set",
+    "relaxed_simd": "wasmtime_config_wasm_relaxed_simd_set",
+    "tail_call": "wasmtime_config_wasm_tail_call_set",
+    "function_references": "wasmtime_config_wasm_function_references_set",
+    "gc": "wasmtime_config_wasm_gc_set",
+    "exceptions": "wasmtime_config_wasm_exceptions_set",
+    "memory64": "wasmtime_config_wasm_memory64_set",
+    "multi_memory": "wasmtime_config_wasm_multi_memory_set",
+    "threads": "wasmtime_config_wasm_threads_set",
+    "extended_const": None,
+    "wide_arithmetic": "wasmtime_config_wasm_wide_arithmetic_set",
+    "custom_page_sizes": "wasmtime_config_wasm_custom_page_sizes_set",
+    "stack_switching": "wasmtime_config_wasm_stack_switching_set",
+    "branch_hinting": "wasmtime_config_wasm_branch_hinting_set",
+}
+
+
+def _new_engine(config: RuntimeConfig) -> ctypes._Pointer[_engine.wasm_engine_t]:
+    features = config.resolved_features()
+    for name, enabled in features.items():
+        if _FEATURE_SWITCHES[name] is None and not enabled:
+            raise ConfigError(f"wasmtime 50 cannot switch the WebAssembly feature {name!r} off")
+    cfg = _config.wasm_config_new()
+    try:
+        _config.wasmtime_config_debug_info_set(cfg, config.debug_info)
+        _config.wasmtime_config_cranelift_opt_level_set(cfg, _OPT_LEVELS[config.opt_level])
+        _config.wasmtime_config_parallel_compilation_set(cfg, config.parallel_compilation)
+        # Zero-copy memory views stay valid only if a memory never moves.
+        _config.wasmtime_config_memory_may_move_set(cfg, False)
+        if config.max_wasm_stack is not None:
+            _config.wasmtime_config_max_wasm_stack_set(cfg, config.max_wasm_stack)
+        if features.get("reference_types") is False or features.get("gc") is False:
+            # wasmtime panics (aborting the process) when reference types go off while
+            # the component model's async features are on: switch those off first.
+            _config.wasmtime_config_wasm_component_model_async_set(cfg, False)
+            _config.wasmtime_config_wasm_component_model_more_async_builtins_set(cfg, False)
+            _config.wasmtime_config_wasm_component_model_async_stackful_set(cfg, False)
+        if features.get("threads"):
+            _config.wasmtime_config_shared_memory_set(cfg, True)
+        for name, enabled in features.items():
+            switch = _FEATURE_SWITCHES[name]
+            if switch is not None:
+                getattr(_config, switch)(cfg, enabled)
+        for hook_name, hook in config.extras:
+            hook(cfg)  # type: ignore[operator]
+    except BaseException:
+        _config.wasm_config_delete(cfg)
+        raise
+    engine = _engine.wasm_engine_new_with_config(cfg)  # consumes cfg
+    if not engine:
+        raise ConfigError("wasmtime refused this configuration")
+    return engine
+
+
+class Runtime:
+    """Compiles and instantiates WebAssembly modules.
+
+    A Runtime owns an engine (compiled-code settings) and everything made from it:
+    closing it closes every module it compiled or instantiated. Use it as a context
+    manager, or call :meth:`close`.
+
+    Thread-safety: compiling is safe from any thread; each instance has its own store
+    and lock, so calls on separate instances run in parallel (the GIL is released
+    while wasm runs) and calls on one instance are serialised.
+    """
+
+    def __init__(self, config: RuntimeConfig | None = None) -> None:
+        if config is not None and not isinstance(config, RuntimeConfig):
+            raise TypeError(f"Runtime takes a RuntimeConfig, not {type(config).__name__}")
+        _load()
+        self.config = config or RuntimeConfig()
+        self._engine = Owned(_new_engine(self.config), _engine.wasm_engine_delete, "runtime")
+        self._linker = Owned(_linker.wasmtime_linker_new(self._engine.get()), _linker.wasmtime_linker_delete, "runtime")
+        _linker.wasmtime_linker_allow_shadowing(self._linker.get(), True)
+        self._lock = threading.RLock()
+        self._children: weakref.WeakSet[CompiledModule | Module] = weakref.WeakSet()
+        self._names: dict[str, Module] = {}
+        self._closed = False
+        self._wasi_defined = False
+
+    # -- lifecycle --------------------------------------------------------------
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._closed
+
+    def close(self) -> None:
+        """Close every module this runtime made, then the runtime. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            children = list(self._children)
+        for child in children:
+            if type(child).__name__ == "Module":
+                child.close()
+        for child in children:
+            child.close()
+        self._names.clear()
+        self._linker.close()
+        self._engine.close()
+
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<Runtime{' closed' if self._closed else ''}>"
+
+    # -- compile and instantiate -------------------------------------------------
+    def compile_module(self, source: str | bytes | bytearray | memoryview) -> CompiledModule:
+        """Compile WAT text (``str``, or bytes not starting with ``\\0asm``) or a wasm binary.
+
+        Raises :class:`~wt_api.CompileError` with wasmtime's message for an invalid or
+        malformed module."""
+        from .module import compile_module
+
+        module = compile_module(self, source)
+        self._children.add(module)
+        return module
+
+    def instantiate(self, compiled: CompiledModule, config: ModuleConfig | None = None) -> Module:
+        """Instantiate a compiled module (running its start function) in a new store, or in
+        the store of the named modules it imports from."""
+        from .module import instantiate
+
+        module = instantiate(self, compiled, config or ModuleConfig(), wasi=None)
+        self._children.add(module)
+        return module
+
+    def instantiate_with_wasi(self, compiled: CompiledModule, config: ModuleConfig | None = None) -> Module:
+        """Instantiate with the runtime's WASI configuration (``RuntimeConfig.with_wasi``),
+        overlaid by ``config``'s args, env, stdio and preopens."""
+        from .module import instantiate
+
+        module = instantiate(self, compiled, config or ModuleConfig(), wasi=self.config.wasi or True)
+        self._children.add(module)
+        return module
+
+    # -- for the modules of wt-api ------------------------------------------------
+    def engine_ptr(self) -> ctypes._Pointer[_engine.wasm_engine_t]:
+        """The live engine handle (raises ClosedError once closed)."""
+        return self._engine.get()
+
+    def linker_ptr(self) -> ctypes._Pointer[_linker.wasmtime_linker_t]:
+        """The live linker handle."""
+        return self._linker.get()
+
+    def ensure_wasi_defined(self) -> None:
+        """Define the WASI imports in the runtime's linker (once)."""
+        with self._lock:
+            if not self._wasi_defined:
+                from .wasi_bridge import define_wasi
+
+                define_wasi(self.linker_ptr())
+                self._wasi_defined = True
+
+    def register_name(self, name: str, module: Module) -> None:
+        """Reserve ``name`` for ``module`` (raises LinkError if taken)."""
+        with self._lock:
+            if name in self._names:
+                raise LinkError(f"a module named {name!r} is already instantiated in this runtime; "
+                                "close it first or choose another name")
+            self._names[name] = module
+
+    def release_name(self, name: str, module: Module) -> None:
+        """Free ``name`` if ``module`` holds it."""
+        with self._lock:
+            if self._names.get(name) is module:
+                del self._names[name]
+
+    def named_module(self, name: str) -> Module | None:
+        """The live module instantiated under ``name``, if any."""
+        return self._names.get(name)
+
+

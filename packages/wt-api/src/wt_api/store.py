@@ -1,0 +1,75 @@
+"""A wasmtime store: the home of instances, and the unit of thread exclusion."""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import TYPE_CHECKING
+
+from wt_ffi import engine as _engine
+from wt_ffi import store as _store
+
+from ._handle import Owned
+from .errors import ClosedError
+
+if TYPE_CHECKING:
+    import ctypes
+
+__all__ = ["Store"]
+
+
+class Store:
+    """One ``wasmtime_store_t`` and its context.
+
+    Every instance lives in a store; instances that import from each other share one.
+    ``lock`` (reentrant, so host functions may call back into wasm) serialises all use
+    of the store across threads. ``alive`` is read by prepared calls on their hot path.
+
+    The C store is freed when the last module using it closes, and not before every
+    zero-copy memory view into it has been dropped, so no view can outlive its memory.
+    """
+
+    def __init__(self, engine: ctypes._Pointer[_engine.wasm_engine_t]) -> None:
+        ptr = _store.wasmtime_store_new(engine, None, _store.FINALIZER())
+        self._handle = Owned(ptr, _store.wasmtime_store_delete, "store")
+        self.context = _store.wasmtime_store_context(ptr)
+        self.lock = threading.RLock()
+        self.alive = [True]
+        self.users = 0
+        self.views: weakref.WeakSet[object] = weakref.WeakSet()
+        self.keep: list[object] = []  # whatever C may use while the store lives
+
+    @property
+    def ptr(self) -> ctypes._Pointer[_store.wasmtime_store_t]:
+        """The live store handle."""
+        return self._handle.get()
+
+    def check(self) -> None:
+        """Raise :class:`ClosedError` if the store was closed."""
+        if not self.alive[0]:
+            raise ClosedError("this module is closed")
+
+    def close(self) -> None:
+        """Close the store now, or as soon as the last memory view of it is dropped."""
+        with self.lock:
+            if not self.alive[0]:
+                return
+            self.alive[0] = False
+        views = list(self.views)
+        if not views:
+            self._free()
+            return
+        # Free the C store only once every exported view (and so its memory) is gone.
+        remaining = [len(views)]
+
+        def one_gone() -> None:
+            remaining[0] -= 1
+            if remaining[0] == 0:
+                self._free()
+
+        for view in views:
+            weakref.finalize(view, one_gone)
+
+    def _free(self) -> None:
+        self._handle.close()
+        self.keep.clear()
