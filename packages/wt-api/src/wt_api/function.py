@@ -59,7 +59,8 @@ class Function:
                 ref_out[i] = _ref_out(ctx, vt)
         self.call = _call.build_caller(
             ctx, func, params, results, ref_in=ref_in, ref_out=ref_out,
-            on_failure=self._failed, on_bad_value=self._bad_value, on_bad_arity=self._bad_arity,
+            on_failure=self._failed, on_bad_value=self._bad_value, on_bad_args=self._bad_args,
+            on_bad_arity=self._bad_arity,
             guard=_Guard(store), name=_identifier(name),
         )
 
@@ -97,6 +98,14 @@ class Function:
         raise WasmArgumentError(
             f"{self.name}: parameter {index} ({type_name(t)}) is out of range: {value}; "
             f"use wt.encode_{type_name(t)}(...)")
+
+    def _bad_args(self, args: tuple[object, ...], exc: TypeError) -> None:
+        if isinstance(exc, WasmArgumentError):
+            raise exc
+        for index, value in enumerate(args):
+            if not isinstance(value, int):
+                self._bad_value(index, value)
+        raise WasmArgumentError(f"{self.name}: {exc}") from exc
 
     def _bad_arity(self, n: int) -> None:
         raise WasmArgumentError(f"{self.name} takes {len(self.type.params)} parameter(s) {self.type}, got {n}")

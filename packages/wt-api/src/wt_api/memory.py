@@ -111,7 +111,7 @@ class Memory:
             base = self._base(offset, length)
             array = (c_ubyte * length).from_address(base + offset)
             array._wt_store = self._store  # type: ignore[attr-defined]
-            self._store.views.add(array)
+            self._store.add_view(array)
             return memoryview(array).cast("B")
 
     def __repr__(self) -> str:

@@ -36,7 +36,7 @@ class Store:
         self.lock = threading.RLock()
         self.alive = [True]
         self.users = 0
-        self.views: weakref.WeakSet[object] = weakref.WeakSet()
+        self.views: list[weakref.ref[object]] = []
         self.keep: list[object] = []  # whatever C may use while the store lives
 
     @property
@@ -55,7 +55,8 @@ class Store:
             if not self.alive[0]:
                 return
             self.alive[0] = False
-        views = list(self.views)
+        views = [v for v in (ref() for ref in self.views) if v is not None]
+        self.views.clear()
         if not views:
             self._free()
             return
@@ -69,6 +70,11 @@ class Store:
 
         for view in views:
             weakref.finalize(view, one_gone)
+
+    def add_view(self, view: object) -> None:
+        """Track a zero-copy view: the C store is not freed while it exists."""
+        self.views = [ref for ref in self.views if ref() is not None]
+        self.views.append(weakref.ref(view))
 
     def _free(self) -> None:
         self._handle.close()

@@ -78,11 +78,9 @@ def _store_param(i: int, vt: ValType, lines: list[str]) -> None:
         lines.append(f"    {a} = _in{i}({a})")
     if vt.kind == VALTYPE_V128:
         lines.append(f"    s[{2 * i}] = {a} & 0xFFFFFFFFFFFFFFFF; s[{2 * i + 1}] = {a} >> 64")
-    elif vt.kind == VALTYPE_I32:
-        lines.append(f"    s[{2 * i}] = {a} & 0xFFFFFFFF")
-    elif vt.kind == VALTYPE_I64:
-        lines.append(f"    s[{2 * i}] = {a} & 0xFFFFFFFFFFFFFFFF")
     else:
+        # A c_uint64 slot keeps the low 64 bits: negative i32/i64 land as their two's
+        # complement, and wasmtime reads an i32 from the low 4 bytes.
         lines.append(f"    s[{2 * i}] = {a}")
 
 
@@ -106,6 +104,7 @@ def build_caller(
     ref_out: dict[int, RefConverter],
     on_failure: Callable[[int | None, c_void_p], object],
     on_bad_value: Callable[[int, object], object],
+    on_bad_args: Callable[[tuple[object, ...], TypeError], object],
     on_bad_arity: Callable[[int], object],
     guard: object | None = None,
     name: str = "call",
@@ -113,8 +112,9 @@ def build_caller(
     """A function taking the encoded arguments and returning the encoded results.
 
     ``on_failure(error_addr, trap_holder)`` is called (and must raise) when the call
-    returns an error or trap; ``on_bad_value(index, value)`` and ``on_bad_arity(n)``
-    must raise before C is entered. ``guard``, if given, is a lock held around the
+    returns an error or trap; ``on_bad_value(index, value)`` (out of range),
+    ``on_bad_args(args, exc)`` (a TypeError while storing) and ``on_bad_arity(n)`` must
+    raise before C is entered. ``guard``, if given, is a lock held around the
     call (the store's), acquired with ``acquire()``/``release()``.
     """
     nslots = max(len(params), len(results), 1)
@@ -133,6 +133,7 @@ def build_caller(
         "_trap": trap,
         "_fail": on_failure,
         "_bad": on_bad_value,
+        "_badargs": on_bad_args,
         "_arity": on_bad_arity,
     }
     for i, conv in ref_in.items():
@@ -145,8 +146,15 @@ def build_caller(
     if params:
         lines.append(f"    {args}{',' if len(params) == 1 else ''} = args")
     body: list[str] = []
-    for i, vt in enumerate(params):
-        _store_param(i, vt, body)
+    if params:
+        stores: list[str] = []
+        for i, vt in enumerate(params):
+            _store_param(i, vt, stores)
+        # Non-int arguments fail the range check or the slot store with TypeError.
+        body.append("    try:")
+        body.extend("    " + line for line in stores)
+        body.append("    except TypeError as exc:")
+        body.append("        _badargs(args, exc)")
     body.append("    e = _c(_ctx, _f, s, _n, _t)")
     body.append("    if e or _trap.value: _fail(e, _trap)")
     body.append("    return [" + ", ".join(_read_result(i, vt) for i, vt in enumerate(results)) + "]")

@@ -1,0 +1,88 @@
+"""Sessions for wt: tests on every Python 3.10-3.13 present, types, wheels, benchmarks.
+
+    python -m nox -s tests        # the whole test suite, each Python found
+    python -m nox -s typecheck    # mypy --strict on the four packages
+    python -m nox -s wheels       # build, check py3-none-any, install, smoke-test
+"""
+
+from __future__ import annotations
+
+import glob
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import nox
+
+ROOT = Path(__file__).parent
+PACKAGES = ["packages/wt-loader", "packages/wt-ffi", "packages/wt-api", "packages/wt-wasi"]
+VERSIONS = ["3.10", "3.11", "3.12", "3.13"]
+# The PyPI wheel of the official binding carries the same libwasmtime as the release:
+# the test suite's source of the real library (wt-loader's "bundled" extra).
+TEST_DEPS = ["pytest>=8", "wasmtime==50.0.1"]
+
+nox.options.sessions = ["tests", "typecheck", "wheels"]
+nox.options.reuse_existing_virtualenvs = True
+
+
+def _works(python: str) -> bool:
+    try:
+        return subprocess.run([python, "-c", "import sys"], capture_output=True, timeout=30).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def _interpreters() -> list[str]:
+    """Each Python 3.10-3.13 on this machine: on PATH, or under pyenv's versions."""
+    found = []
+    pyenv_root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
+    for version in VERSIONS:
+        candidates = [shutil.which(f"python{version}") or ""]
+        candidates += sorted(glob.glob(f"{pyenv_root}/versions/{version}.*/bin/python{version}"), reverse=True)
+        for candidate in candidates:
+            if candidate and _works(candidate):
+                found.append(candidate)
+                break
+    return found or ["python3"]
+
+
+PYTHONS = _interpreters()
+
+
+def _env(session: nox.Session) -> dict[str, str]:
+    cache = Path(session.virtualenv.location) / "wt-cache"
+    return {"WT_CACHE_DIR": str(cache)}
+
+
+@nox.session(python=PYTHONS)
+def tests(session: nox.Session) -> None:
+    """Run the test suite against the real libwasmtime."""
+    session.install(*[f"-e{p}" for p in PACKAGES], *TEST_DEPS)
+    session.run("python", "-m", "pytest", *session.posargs, env=_env(session))
+
+
+@nox.session(python=PYTHONS[-1:] if PYTHONS else None)
+def typecheck(session: nox.Session) -> None:
+    """mypy --strict on every package."""
+    session.install("mypy>=1.10", "types-requests", "pytest>=8", *[f"-e{p}" for p in PACKAGES])
+    session.run("mypy", *[f"{p}/src" for p in PACKAGES])
+
+
+@nox.session(python=PYTHONS[:1] if PYTHONS else None)
+def wheels(session: nox.Session) -> None:
+    """Build each wheel, check it is py3-none-any, install them (not editable), run the demo."""
+    dist = Path(session.create_tmp()) / "dist"
+    shutil.rmtree(dist, ignore_errors=True)
+    session.install("build>=1")
+    for package in PACKAGES:
+        session.run("python", "-m", "build", "--wheel", "--outdir", str(dist), package)
+    built = sorted(dist.glob("*.whl"))
+    if len(built) != len(PACKAGES):
+        session.error(f"expected {len(PACKAGES)} wheels, got {[w.name for w in built]}")
+    for wheel in built:
+        if not wheel.name.endswith("-py3-none-any.whl"):
+            session.error(f"{wheel.name} is not a pure-Python py3-none-any wheel")
+    session.install(*[str(w) for w in built], "wasmtime==50.0.1")
+    with session.chdir(session.create_tmp()):
+        session.run("python", str(ROOT / "examples" / "simple.py"), env=_env(session))
