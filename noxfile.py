@@ -70,6 +70,14 @@ def typecheck(session: nox.Session) -> None:
 
 
 @nox.session(python=PYTHONS[:1] if PYTHONS else None)
+def demo(session: nox.Session) -> None:
+    """Install the four packages (with the bundled library source) and run the Quick Start."""
+    session.install("./packages/wt-loader[bundled]", *PACKAGES[1:])
+    with session.chdir(session.create_tmp()):
+        session.run("python", str(ROOT / "examples" / "simple.py"), env=_env(session))
+
+
+@nox.session(python=PYTHONS[:1] if PYTHONS else None)
 def wheels(session: nox.Session) -> None:
     """Build each wheel, check it is py3-none-any, install them (not editable), run the demo."""
     dist = Path(session.create_tmp()) / "dist"
