@@ -18,6 +18,7 @@ from .externtypes import (ExportType, ExternType, FunctionType, GlobalType, Impo
                           TableType, TagType)
 from .function import Function
 from .global_ import Global
+from .host import Caller, HostFunctionBuilder, HostModule, HostModuleBuilder
 from .memory import Memory
 from .module import CompiledModule, Module
 from .runtime import Runtime
@@ -29,7 +30,7 @@ from .values import (RefType, ValueType, decode_externref, decode_f32, decode_f6
 __version__ = "0.1.0"
 
 __all__ = [
-    "FEATURES", "ClosedError", "CompileError", "CompiledModule", "ConfigError", "ExitError",
+    "FEATURES", "Caller", "HostFunctionBuilder", "HostModule", "HostModuleBuilder", "ClosedError", "CompileError", "CompiledModule", "ConfigError", "ExitError",
     "ExportType", "ExternType", "Frame", "Function", "FunctionType", "Global", "GlobalType",
     "ImportType", "InstantiationError", "LinkError", "LoaderError", "Memory", "MemoryType", "Module",
     "ModuleConfig", "RefType", "Runtime", "RuntimeConfig", "Table", "TableType", "TagType", "Trap",

@@ -1,16 +1,50 @@
-"""Host functions: Python callables that wasm can call.
+"""Host modules: Python functions, globals, memories and tables that wasm can import.
 
 A Python exception raised in a host function belongs to the call that entered wasm:
-the callback stores it under a unique token, returns a trap whose message carries the
-token, and the failed call takes it back out and re-raises it, traceback and all.
+the trampoline stores it under a unique token, returns a trap whose message carries
+the token, and the failed call takes it back out and re-raises it, traceback and all.
+Nothing is kept in a global "last error" slot.
+
+Host functions do not live in any store: each store that imports one gets its own
+``wasmtime_func_t`` and trampoline, kept alive by that store, so a callback can never
+be freed while wasm may still call it, and closing modules releases them.
 """
 
 from __future__ import annotations
 
+import ctypes
 import itertools
 import threading
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
-__all__ = ["take_host_exception", "stash_host_exception"]
+from wt_ffi import callback as _callback
+from wt_ffi import error as _error
+from wt_ffi import extern as _extern
+from wt_ffi import func as _func
+from wt_ffi import global_ as _global
+from wt_ffi import memory as _memory
+from wt_ffi import table as _table
+from wt_ffi import types as _t
+from wt_ffi import val as _val
+
+from .errors import ClosedError, ConfigError, WasmRuntimeError
+from .externtypes import ExternType, FunctionType, GlobalType, MemoryType, TableType
+from .store import Store
+from .valconv import to_val
+from .values import RefType, ValueType, decode_externref, encode_externref, externrefs, to_raw_type, type_name
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from .function import Function
+    from .global_ import Global
+    from .memory import Memory
+    from .runtime import Runtime
+    from .table import Table
+
+__all__ = ["HostModuleBuilder", "HostFunctionBuilder", "HostModule", "Caller",
+           "take_host_exception", "stash_host_exception"]
 
 _TOKEN_PREFIX = "wt-host-exception#"
 _stash: dict[str, BaseException] = {}
@@ -35,3 +69,520 @@ def take_host_exception(message: str) -> BaseException | None:
     token = message[start:end if end >= 0 else len(message)]
     with _stash_lock:
         return _stash.pop(token, None)
+
+
+def _exception_to_trap(exc: BaseException) -> int:
+    try:
+        return _callback.new_trap_address(stash_host_exception(exc))
+    except BaseException:  # pragma: no cover - allocation failure
+        return _callback.new_trap_address("wt: a host function failed")
+
+
+class Caller:
+    """The instance that called a host function, valid only during that call: its
+    exports (memory, functions, globals, tables) are reachable by name.
+
+    Thread-safety: use it only inside the host call, on the calling thread."""
+
+    __slots__ = ("_ptr", "_store")
+
+    def __init__(self, ptr: int, store: Store) -> None:
+        self._ptr = ptr
+        self._store = store
+
+    def _export(self, name: str) -> _extern.wasmtime_extern_t | None:
+        if self._ptr is None:
+            raise ClosedError("a Caller is usable only during its host call")
+        item = _extern.wasmtime_extern_t()
+        data = name.encode("utf-8")
+        if not _func.wasmtime_caller_export_get(self._ptr, data, len(data), ctypes.byref(item)):
+            return None
+        return item
+
+    def _type_of(self, item: _extern.wasmtime_extern_t) -> ExternType:
+        from .externtypes import from_raw_externtype
+
+        et = _extern.wasmtime_extern_type(self._store.context, ctypes.byref(item))
+        try:
+            return from_raw_externtype(_t.read_externtype(et))
+        finally:
+            _t.wasm_externtype_delete(et)
+
+    def exported_memory(self, name: str = "memory") -> Memory | None:
+        """The caller's exported memory ``name`` (default ``"memory"``), or None."""
+        from .memory import Memory
+
+        item = self._export(name)
+        if item is None or item.kind != _extern.EXTERN_MEMORY:
+            return None
+        ty = self._type_of(item)
+        assert isinstance(ty, MemoryType)
+        return Memory(self._store, item, ty, self._store)
+
+    @property
+    def memory(self) -> Memory | None:
+        """The caller's memory exported as ``"memory"``, or None."""
+        return self.exported_memory("memory")
+
+    def exported_function(self, name: str) -> Function | None:
+        """The caller's exported function ``name``, or None. It may be called right away
+        (re-entrancy is allowed)."""
+        from .function import Function
+
+        item = self._export(name)
+        if item is None or item.kind != _extern.EXTERN_FUNC:
+            return None
+        ty = self._type_of(item)
+        assert isinstance(ty, FunctionType)
+        return Function(self._store, item.of.func, ty, name, self._store)
+
+    def exported_global(self, name: str) -> Global | None:
+        """The caller's exported global ``name``, or None."""
+        from .global_ import Global
+
+        item = self._export(name)
+        if item is None or item.kind != _extern.EXTERN_GLOBAL:
+            return None
+        ty = self._type_of(item)
+        assert isinstance(ty, GlobalType)
+        return Global(self._store, item.of.global_, ty, self._store)
+
+    def exported_table(self, name: str) -> Table | None:
+        """The caller's exported table ``name``, or None."""
+        from .table import Table
+
+        item = self._export(name)
+        if item is None or item.kind != _extern.EXTERN_TABLE:
+            return None
+        ty = self._type_of(item)
+        assert isinstance(ty, TableType)
+        return Table(self._store, item.of.table, ty, self._store)
+
+
+def _types(values: Sequence[ValueType | RefType], what: str) -> tuple[ValueType | RefType, ...]:
+    out = tuple(values)
+    for t in out:
+        if not isinstance(t, (ValueType, RefType)):
+            raise TypeError(f"{what} types are wt.ValueType or wt.RefType, not {t!r}")
+    return out
+
+
+class _HostFunction:
+    """One host function: its type, Python callable and calling form."""
+
+    def __init__(self, name: str, ty: FunctionType, fn: Callable[..., object], typed: bool, caller: bool) -> None:
+        self.name = name
+        self.type = ty
+        self.fn = fn
+        self.typed = typed
+        self.caller = caller
+
+    def extern_in(self, store: Store, engine: ctypes._Pointer[ctypes.Structure]) -> _extern.wasmtime_extern_t:
+        """This function as an item of ``store`` (made once per store, kept by it)."""
+        cache: dict[int, _extern.wasmtime_extern_t] = store.host_funcs
+        found = cache.get(id(self))
+        if found is not None:
+            return found
+        params = [to_raw_type(t) for t in self.type.params]
+        results = [to_raw_type(t) for t in self.type.results]
+        converters = _ref_converters(store, params, results)
+
+        def bad_result(index: int, value: object) -> None:
+            if index < 0:
+                raise TypeError(f"host function {self.name} must return a tuple of {len(results)} values, "
+                                f"got {value!r}")
+            t = self.type.results[index]
+            raise TypeError(f"host function {self.name} returned {value!r} for result {index}, "
+                            f"which is not a valid {type_name(t)}")
+
+        make_caller = (lambda ptr: Caller(ptr, store)) if self.caller else None
+        trampoline = _callback.build_trampoline(
+            self.fn, params, results, typed=self.typed, make_caller=make_caller,
+            ref_converters=converters, on_exception=_exception_to_trap, on_bad_result=bad_result)
+        ft = _t.new_functype(engine, _t.FuncType(tuple(params), tuple(results)))  # type: ignore[arg-type]
+        func = _extern.wasmtime_func_t()
+        try:
+            _func.wasmtime_func_new_unchecked(store.context, ft, trampoline, None, _func_finalizer(),
+                                              ctypes.byref(func))
+        finally:
+            _t.wasm_functype_delete(ft)
+        item = _extern.extern_of(func, _extern.EXTERN_FUNC)
+        store.keep.append((self, trampoline))
+        cache[id(self)] = item
+        return item
+
+
+def _func_finalizer() -> object:
+    from wt_ffi.store import FINALIZER
+
+    return FINALIZER()
+
+
+def _ref_converters(store: Store, params: list[_t.ValType], results: list[_t.ValType]) -> dict[str, Callable[[object, int], object]]:
+    ctx = store.context
+    out: dict[str, Callable[[object, int], object]] = {}
+    for i, vt in enumerate(params):
+        if vt.kind != _t.VALTYPE_REF:
+            continue
+        if vt.heap in (_t.HEAP_EXTERN, _t.HEAP_NOEXTERN):
+            def pin(raw: object, caller: int) -> object:
+                data = _val.externref_raw_to_data(ctx, int(raw) & 0xFFFFFFFF)  # type: ignore[arg-type, call-overload]
+                if data is None:
+                    from .function import _WasmExternRef
+
+                    return externrefs.handle(_WasmExternRef(int(raw) & 0xFFFFFFFF))  # type: ignore[call-overload]
+                return data
+
+            out[f"_pin{i}"] = pin
+            out[f"_tin{i}"] = lambda raw, caller, pin=pin: decode_externref(pin(raw, caller))  # type: ignore[arg-type, misc]
+        elif vt.heap in (_t.HEAP_FUNC, _t.HEAP_NOFUNC, _t.HEAP_CONCRETE_FUNC):
+            out[f"_pin{i}"] = lambda raw, caller: raw
+            out[f"_tin{i}"] = lambda raw, caller: _function_from_raw(store, int(raw))  # type: ignore[call-overload]
+        else:
+            out[f"_pin{i}"] = lambda raw, caller: int(raw) & 0xFFFFFFFF  # type: ignore[call-overload]
+            out[f"_tin{i}"] = out[f"_pin{i}"]
+    for i, vt in enumerate(results):
+        if vt.kind != _t.VALTYPE_REF:
+            continue
+        nullable = vt.nullable
+        if vt.heap in (_t.HEAP_EXTERN, _t.HEAP_NOEXTERN):
+            def pout(handle: object, caller: int, nullable: bool = nullable) -> int:
+                if not isinstance(handle, int) or (handle != 0 and handle not in externrefs):
+                    raise TypeError(f"an externref result is a handle from wt.encode_externref, not {handle!r}")
+                if handle == 0 and not nullable:
+                    raise TypeError("a non-null externref result cannot be null")
+                return _val.externref_data_to_raw(ctx, handle)  # type: ignore[arg-type]
+
+            out[f"_pout{i}"] = pout
+            out[f"_tout{i}"] = lambda obj, caller, pout=pout: pout(encode_externref(obj), caller)  # type: ignore[misc]
+        elif vt.heap in (_t.HEAP_FUNC, _t.HEAP_NOFUNC, _t.HEAP_CONCRETE_FUNC):
+            def fout(value: object, caller: int) -> int:
+                from .function import Function
+
+                if isinstance(value, Function):
+                    return _val.func_to_raw(ctx, value._func)  # type: ignore[arg-type]
+                if value is None:
+                    return 0
+                if not isinstance(value, int):
+                    raise TypeError(f"a funcref result is a Function, None or an encoded int, not {value!r}")
+                return value
+
+            out[f"_pout{i}"] = fout
+            out[f"_tout{i}"] = fout
+        else:
+            def rout(value: object, caller: int) -> int:
+                if not isinstance(value, int):
+                    raise TypeError(f"a reference result is an encoded int, not {value!r}")
+                return value
+
+            out[f"_pout{i}"] = rout
+            out[f"_tout{i}"] = rout
+    return out
+
+
+def _function_from_raw(store: Store, raw: int) -> Function | None:
+    from .externtypes import from_raw_functype
+    from .function import Function
+
+    if not raw:
+        return None
+    func = _val.funcref_raw_to_func(store.context, raw)  # type: ignore[arg-type]
+    ft = _func.wasmtime_func_type(store.context, ctypes.byref(func))
+    try:
+        ty = from_raw_functype(_t.read_functype(ft))
+    finally:
+        _t.wasm_functype_delete(ft)
+    return Function(store, func, ty, "funcref", store)
+
+
+class HostFunctionBuilder:
+    """Builds one host function of a :class:`HostModuleBuilder` (the seed's
+    ``NewFunctionBuilder``): give it a Python callable, then :meth:`export` it."""
+
+    def __init__(self, module: HostModuleBuilder, name: str, params: Sequence[ValueType | RefType],
+                 results: Sequence[ValueType | RefType]) -> None:
+        self._module = module
+        self._name = name
+        self._type = FunctionType(_types(params, "parameter"), _types(results, "result"))
+        self._fn: Callable[..., object] | None = None
+        self._typed = False
+        self._caller = False
+
+    def with_func(self, fn: Callable[..., object], *, caller: bool = False) -> HostFunctionBuilder:
+        """The seed's form: ``fn(stack)`` where ``stack`` is a list holding the encoded
+        parameters followed by one slot per result, which ``fn`` sets (encoded).
+        With ``caller=True``: ``fn(caller, stack)``, ``caller`` a :class:`Caller`."""
+        if not callable(fn):
+            raise TypeError(f"with_func takes a callable, not {type(fn).__name__}")
+        self._fn, self._typed, self._caller = fn, False, caller
+        return self
+
+    def with_typed_func(self, fn: Callable[..., object], *, caller: bool = False) -> HostFunctionBuilder:
+        """Plain Python values: ``fn(*params)`` gets ints (i32/i64 signed), floats (f32,
+        f64), ints (v128), objects (externref) or Functions (funcref), and returns a
+        value, a tuple for several results, or None. With ``caller=True``:
+        ``fn(caller, *params)``."""
+        if not callable(fn):
+            raise TypeError(f"with_typed_func takes a callable, not {type(fn).__name__}")
+        self._fn, self._typed, self._caller = fn, True, caller
+        return self
+
+    def export(self, name: str | None = None) -> HostModuleBuilder:
+        """Export the function under ``name`` (default: the builder's name)."""
+        if self._fn is None:
+            raise ConfigError(f"host function {self._name!r} has no Python function: call with_func first")
+        export_name = name or self._name
+        self._module._add(export_name, _HostFunction(f"{self._module.name}.{export_name}", self._type,
+                                                     self._fn, self._typed, self._caller))
+        return self._module
+
+
+class HostModuleBuilder:
+    """Builds a host module (the seed's ``HostModuleBuilder``): functions, globals, a
+    memory and tables defined in Python, importable by wasm modules under ``name``
+    once :meth:`instantiate` d.
+
+    Thread-safety: build on one thread; the instantiated module is safe to share."""
+
+    def __init__(self, runtime: Runtime, name: str) -> None:
+        if not isinstance(name, str) or not name:
+            raise ConfigError("a host module name must be a non-empty str")
+        self._runtime = runtime
+        self.name = name
+        self._items: dict[str, object] = {}
+        self._module: HostModule | None = None
+
+    def _add(self, name: str, item: object) -> None:
+        if self._module is not None:
+            raise ConfigError(f"host module {self.name!r} is already instantiated")
+        if name in self._items:
+            raise ConfigError(f"host module {self.name!r} already exports {name!r}")
+        self._items[name] = item
+
+    def new_function_builder(self, name: str, params: Sequence[ValueType | RefType] = (),
+                             results: Sequence[ValueType | RefType] = ()) -> HostFunctionBuilder:
+        """Start a host function with its parameter and result types."""
+        return HostFunctionBuilder(self, name, params, results)
+
+    def export_function(self, name: str, params: Sequence[ValueType | RefType], results: Sequence[ValueType | RefType],
+                        fn: Callable[..., object], *, typed: bool = True, caller: bool = False) -> HostModuleBuilder:
+        """Shorthand for ``new_function_builder(...).with_typed_func(fn).export()``
+        (``typed=False`` for the stack form)."""
+        builder = self.new_function_builder(name, params, results)
+        if typed:
+            builder.with_typed_func(fn, caller=caller)
+        else:
+            builder.with_func(fn, caller=caller)
+        return builder.export(name)
+
+    def export_global(self, name: str, type: ValueType | RefType, value: int = 0, *, mutable: bool = False) -> HostModuleBuilder:
+        """Export a global of ``type`` holding the encoded ``value``."""
+        self._add(name, GlobalType(_types([type], "global")[0], bool(mutable)))
+        self._items[name] = (self._items[name], value)
+        return self
+
+    def export_memory(self, name: str, minimum: int, maximum: int | None = None, *, is_64: bool = False,
+                      shared: bool = False) -> HostModuleBuilder:
+        """Export a linear memory of ``minimum`` (and at most ``maximum``) pages."""
+        self._add(name, MemoryType(minimum, maximum, is_64, shared))
+        return self
+
+    def export_table(self, name: str, element: ValueType | RefType, minimum: int, maximum: int | None = None,
+                     init: int = 0) -> HostModuleBuilder:
+        """Export a table of ``minimum`` (at most ``maximum``) elements set to ``init``."""
+        self._add(name, (TableType(_types([element], "table")[0], minimum, maximum), init))
+        return self
+
+    def instantiate(self) -> HostModule:
+        """Make the module importable under its name (raises LinkError if taken)."""
+        if self._module is not None and not self._module.closed:
+            raise ConfigError(f"host module {self.name!r} is already instantiated")
+        self._module = HostModule(self._runtime, self.name, dict(self._items))
+        self._runtime.adopt(self._module)
+        return self._module
+
+    def close(self) -> None:
+        """Close the instantiated module (if any). Idempotent."""
+        if self._module is not None:
+            self._module.close()
+
+    def __enter__(self) -> HostModuleBuilder:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+class HostModule:
+    """An instantiated host module: wasm modules instantiated later can import its
+    exports by name. Its globals, memories and tables live in one store, which the
+    modules importing them join; its functions can be imported into any store.
+
+    Thread-safety: as :class:`~wt_api.Module`."""
+
+    def __init__(self, runtime: Runtime, name: str, items: dict[str, object]) -> None:
+        self._runtime = runtime
+        self.name = name
+        self._functions: dict[str, _HostFunction] = {}
+        self._store: Store | None = None
+        self._externs: dict[str, tuple[_extern.wasmtime_extern_t, ExternType]] = {}
+        self._closed = False
+        runtime.register_name(name, self)
+        try:
+            for export, item in items.items():
+                if isinstance(item, _HostFunction):
+                    self._functions[export] = item
+                else:
+                    self._define(export, item)
+        except BaseException:
+            self.close()
+            raise
+
+    @property
+    def closed(self) -> bool:
+        """Whether the module was closed."""
+        return self._closed
+
+    @property
+    def store(self) -> Store | None:
+        """The store of the module's globals, memories and tables (None without any)."""
+        return self._store
+
+    def _define(self, name: str, item: object) -> None:
+        if self._store is None:
+            self._store = Store(self._runtime.engine_ptr())
+            self._store.users += 1
+        store = self._store
+        engine = self._runtime.engine_ptr()
+        ctx = store.context
+        if isinstance(item, MemoryType):
+            mt, err = _t.new_memorytype(_t.MemoryType(item.minimum, item.maximum, item.is_64, item.shared, 16))
+            if mt is None:
+                _raise_error(err, f"invalid memory {name!r}")
+            if item.shared:
+                raise ConfigError("shared host memories are not supported yet")
+            mem = _extern.wasmtime_memory_t()
+            try:
+                err = _memory.wasmtime_memory_new(ctx, mt, ctypes.byref(mem))
+            finally:
+                _t.wasm_memorytype_delete(mt)  # type: ignore[arg-type]
+            if err:
+                _raise_error(err, f"cannot make memory {name!r}")
+            self._externs[name] = (_extern.extern_of(mem, _extern.EXTERN_MEMORY), item)
+        elif isinstance(item, tuple) and isinstance(item[0], GlobalType):
+            gtype, value = item
+            gt = _t.new_globaltype(engine, _t.GlobalType(to_raw_type(gtype.content), gtype.mutable))
+            val, release = to_val(store, gtype.content, value)
+            glob = _extern.wasmtime_global_t()
+            try:
+                err = _global.wasmtime_global_new(ctx, gt, ctypes.byref(val), ctypes.byref(glob))
+            finally:
+                release()
+                _t.wasm_globaltype_delete(gt)
+            if err:
+                _raise_error(err, f"cannot make global {name!r}")
+            self._externs[name] = (_extern.extern_of(glob, _extern.EXTERN_GLOBAL), gtype)
+        elif isinstance(item, tuple) and isinstance(item[0], TableType):
+            ttype, init = item
+            tt = _t.new_tabletype(engine, _t.TableType(to_raw_type(ttype.element), ttype.minimum, ttype.maximum))
+            val, release = to_val(store, ttype.element, init)
+            table = _extern.wasmtime_table_t()
+            try:
+                err = _table.wasmtime_table_new(ctx, tt, ctypes.byref(val), ctypes.byref(table))
+            finally:
+                release()
+                _t.wasm_tabletype_delete(tt)
+            if err:
+                _raise_error(err, f"cannot make table {name!r}")
+            self._externs[name] = (_extern.extern_of(table, _extern.EXTERN_TABLE), ttype)
+        else:  # pragma: no cover - the builder only adds the kinds above
+            raise ConfigError(f"cannot export {item!r}")
+
+    def _check(self) -> None:
+        if self._closed:
+            raise ClosedError(f"host module {self.name!r} is closed")
+
+    def export_types(self) -> dict[str, ExternType]:
+        """Every export's name and type."""
+        self._check()
+        out: dict[str, ExternType] = {n: f.type for n, f in self._functions.items()}
+        out.update({n: t for n, (_, t) in self._externs.items()})
+        return out
+
+    def store_for(self, name: str) -> Store | None:
+        """The store an importer of ``name`` must live in (None for a function)."""
+        return None if name in self._functions else self._store
+
+    def provide(self, store: Store, name: str) -> _extern.wasmtime_extern_t | None:
+        """The export ``name`` as an item of ``store`` (for instantiation), or None."""
+        self._check()
+        fn = self._functions.get(name)
+        if fn is not None:
+            return fn.extern_in(store, self._runtime.engine_ptr())
+        found = self._externs.get(name)
+        return found[0] if found is not None else None
+
+    def exported_memory(self, name: str) -> Memory | None:
+        """The exported memory ``name``, or None."""
+        from .memory import Memory
+
+        self._check()
+        found = self._externs.get(name)
+        if found is None or not isinstance(found[1], MemoryType) or self._store is None:
+            return None
+        return Memory(self._store, found[0], found[1], self)
+
+    def exported_global(self, name: str) -> Global | None:
+        """The exported global ``name``, or None."""
+        from .global_ import Global
+
+        self._check()
+        found = self._externs.get(name)
+        if found is None or not isinstance(found[1], GlobalType) or self._store is None:
+            return None
+        return Global(self._store, found[0].of.global_, found[1], self)
+
+    def exported_table(self, name: str) -> Table | None:
+        """The exported table ``name``, or None."""
+        from .table import Table
+
+        self._check()
+        found = self._externs.get(name)
+        if found is None or not isinstance(found[1], TableType) or self._store is None:
+            return None
+        return Table(self._store, found[0].of.table, found[1], self)
+
+    def close(self) -> None:
+        """Free the name and this module's store (once no importer still uses it). Idempotent."""
+        if self._closed:
+            return
+        self._closed = True
+        self._runtime.release_name(self.name, self)
+        self._functions.clear()
+        self._externs.clear()
+        if self._store is not None:
+            with self._store.lock:
+                self._store.users -= 1
+                last = self._store.users <= 0
+            if last:
+                self._store.close()
+
+    def __enter__(self) -> HostModule:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"<HostModule {self.name}{' closed' if self._closed else ''}>"
+
+
+def _raise_error(err: ctypes._Pointer[_error.wasmtime_error_t], what: str) -> None:
+    try:
+        raise WasmRuntimeError(f"{what}: {_error.error_message(err)}")
+    finally:
+        _error.wasmtime_error_delete(err)
+
+

@@ -197,6 +197,21 @@ class Module:
                                                            data, len(data), ctypes.byref(item))
         return item if found else None
 
+    def export_types(self) -> dict[str, ExternType]:
+        """Every export's name and type (for linking)."""
+        self._check()
+        return self._export_types
+
+    def store_for(self, name: str) -> Store | None:
+        """The store an importer of export ``name`` must live in."""
+        return self._store
+
+    def provide(self, store: Store, name: str) -> _extern.wasmtime_extern_t | None:
+        """Export ``name`` for an importer in ``store`` (which must be this module's)."""
+        if store is not self._store:
+            raise LinkError(f"module {self._name!r} lives in another store")
+        return self.export_extern(name)
+
     def _export(self, name: str, kind: type) -> object | None:
         if not isinstance(name, str):
             raise TypeError(f"an export name is a str, not {type(name).__name__}")
@@ -279,19 +294,88 @@ class Module:
         return f"<Module {self._name or ''}{' closed' if self._closed else ''}>".replace(" >", ">")
 
 
+WASI_MODULES = ("wasi_snapshot_preview1", "wasi_unstable")
+
+
 def _choose_store(runtime: Runtime, compiled: CompiledModule) -> Store:
-    """The store of the named modules this module imports from, or a new store."""
+    """The store of the named modules this module imports store items from, or a new one.
+
+    Instances that import from each other must share a store (a wasmtime rule); host
+    functions fit any store, so only wasm modules and host globals/memories/tables pin it.
+    """
     stores: list[Store] = []
     for imp in compiled.imports:
         owner = runtime.named_module(imp.module)
-        if owner is not None and owner.store not in stores:
-            stores.append(owner.store)
+        if owner is None:
+            continue
+        store = owner.store_for(imp.name)
+        if store is not None and store not in stores:
+            stores.append(store)
     if len(stores) > 1:
         raise LinkError("this module imports from named modules that live in different stores; "
-                        "wasmtime links only within one store")
+                        "wasmtime links only within one store: instantiate those modules so that one "
+                        "imports from the other, or import from only one of them")
     if stores:
         return stores[0]
     return Store(runtime.engine_ptr())
+
+
+def _describe(t: object) -> str:
+    return str(t)
+
+
+def _check_import_type(imp: ImportType, provided: ExternType) -> None:
+    wanted = imp.type
+    where = f"import {imp.module}.{imp.name}"
+    if type(wanted) is not type(provided):
+        raise LinkError(f"{where} expects {_describe(wanted)} but {imp.module!r} exports "
+                        f"{_describe(provided)}")
+    if isinstance(wanted, FunctionType) and wanted != provided:
+        concrete = any("$" in str(t) for t in (*wanted.params, *wanted.results))
+        if not concrete:
+            raise LinkError(f"{where} expects {_describe(wanted)} but {imp.module!r} exports "
+                            f"{_describe(provided)}")
+    if isinstance(wanted, GlobalType) and isinstance(provided, GlobalType) and wanted.mutable != provided.mutable:
+        raise LinkError(f"{where} expects {_describe(wanted)} but {imp.module!r} exports "
+                        f"{_describe(provided)}")
+
+
+def _resolve_imports(runtime: Runtime, compiled: CompiledModule, store: Store,
+                     wasi: object | None) -> list[_extern.wasmtime_extern_t]:
+    """Each import as an item of ``store``, in order, or a LinkError naming the import."""
+    items: list[_extern.wasmtime_extern_t] = []
+    for imp in compiled.imports:
+        owner = runtime.named_module(imp.module)
+        if owner is not None:
+            provided = owner.export_types().get(imp.name)
+            if provided is None:
+                raise LinkError(f"import {imp.module}.{imp.name} {_describe(imp.type)}: module "
+                                f"{imp.module!r} has no export named {imp.name!r}")
+            _check_import_type(imp, provided)
+            item = owner.provide(store, imp.name)
+            if item is None:  # pragma: no cover - export_types and provide agree
+                raise LinkError(f"import {imp.module}.{imp.name}: not available")
+            items.append(item)
+        elif imp.module in WASI_MODULES:
+            if wasi is None:
+                raise LinkError(
+                    f"this module imports WASI ({imp.module}.{imp.name}) but was instantiated without "
+                    "WASI: use Runtime.instantiate_with_wasi(compiled), with "
+                    "RuntimeConfig().with_wasi(wt_wasi.WASIConfig()) to configure it")
+            runtime.ensure_wasi_defined()
+            item = _extern.wasmtime_extern_t()
+            mod, name = imp.module.encode(), imp.name.encode("utf-8")
+            if not _linker.wasmtime_linker_get(runtime.linker_ptr(), store.context, mod, len(mod), name,
+                                               len(name), ctypes.byref(item)):
+                raise LinkError(f"unknown WASI import {imp.module}.{imp.name} {_describe(imp.type)}: "
+                                "wasmtime's WASI preview 1 does not define it")
+            items.append(item)
+        else:
+            raise LinkError(
+                f"import {imp.module}.{imp.name} {_describe(imp.type)}: no module named {imp.module!r} is "
+                f"instantiated in this runtime; instantiate one under that name first "
+                f"(ModuleConfig().with_name({imp.module!r}) or new_host_module_builder({imp.module!r}))")
+    return items
 
 
 def instantiate(runtime: Runtime, compiled: CompiledModule, config: ModuleConfig, wasi: object | None) -> Module:
@@ -304,22 +388,34 @@ def instantiate(runtime: Runtime, compiled: CompiledModule, config: ModuleConfig
         raise LinkError("this compiled module belongs to another runtime")
     module_ptr = compiled.ptr
     name = config.name
+    if name is not None and runtime.named_module(name) is not None:
+        raise LinkError(f"a module named {name!r} is already instantiated in this runtime; "
+                        "close it first or choose another name")
     store = _choose_store(runtime, compiled)
     new_store = store.users == 0
     try:
         with store.lock:
+            store.check()
             if wasi is not None:
                 from .wasi_bridge import configure_wasi
 
-                runtime.ensure_wasi_defined()
-                configure_wasi(store, wasi, config)
+                if new_store:
+                    configure_wasi(store, wasi, config)
+                # A module joining another's store shares that store's WASI context.
+            items = _resolve_imports(runtime, compiled, store, wasi)
+            imports = (_extern.wasmtime_extern_t * max(len(items), 1))(*items)
             instance = _instance.wasmtime_instance_t()
             trap = c_void_p()
-            err = _linker.wasmtime_linker_instantiate(runtime.linker_ptr(), store.context, module_ptr,
-                                                      ctypes.byref(instance), ctypes.byref(trap))
+            err = _instance.wasmtime_instance_new(store.context, module_ptr, imports, len(items),
+                                                  ctypes.byref(instance), ctypes.byref(trap))
             if err or trap.value:
                 addr = ctypes.cast(err, c_void_p).value if err else None
                 failure = take_failure(addr, trap)
+                from .host import take_host_exception
+
+                original = take_host_exception(failure.message)
+                if original is not None:
+                    raise original.with_traceback(original.__traceback__)
                 raise _instantiation_error(failure.message, failure_to_exception(failure), trap=not addr)
             store.users += 1
     except BaseException:
@@ -330,11 +426,6 @@ def instantiate(runtime: Runtime, compiled: CompiledModule, config: ModuleConfig
     if name is not None:
         try:
             runtime.register_name(name, module)
-            data = name.encode("utf-8")
-            err = _linker.wasmtime_linker_define_instance(runtime.linker_ptr(), store.context, data, len(data),
-                                                          ctypes.byref(instance))
-            if err:
-                raise LinkError(_error_message(err))
         except BaseException:
             module.close()
             raise

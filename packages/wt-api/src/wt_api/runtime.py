@@ -19,6 +19,7 @@ from .errors import ConfigError, LinkError
 if TYPE_CHECKING:
     from types import TracebackType
 
+    from .host import HostModule, HostModuleBuilder
     from .module import CompiledModule, Module
 
 __all__ = ["Runtime"]
@@ -105,8 +106,8 @@ class Runtime:
         self._linker = Owned(_linker.wasmtime_linker_new(self._engine.get()), _linker.wasmtime_linker_delete, "runtime")
         _linker.wasmtime_linker_allow_shadowing(self._linker.get(), True)
         self._lock = threading.RLock()
-        self._children: weakref.WeakSet[CompiledModule | Module] = weakref.WeakSet()
-        self._names: dict[str, Module] = {}
+        self._children: weakref.WeakSet[CompiledModule | Module | HostModule] = weakref.WeakSet()
+        self._names: dict[str, Module | HostModule] = {}
         self._closed = False
         self._wasi_defined = False
 
@@ -124,7 +125,7 @@ class Runtime:
             self._closed = True
             children = list(self._children)
         for child in children:
-            if type(child).__name__ == "Module":
+            if type(child).__name__ != "CompiledModule":
                 child.close()
         for child in children:
             child.close()
@@ -190,7 +191,22 @@ class Runtime:
                 define_wasi(self.linker_ptr())
                 self._wasi_defined = True
 
-    def register_name(self, name: str, module: Module) -> None:
+    def new_host_module_builder(self, name: str) -> HostModuleBuilder:
+        """Start a host module: Python functions (and globals, memories, tables) that wasm
+        modules instantiated later can import from ``name``."""
+        from .host import HostModuleBuilder
+
+        if self._closed:
+            from .errors import ClosedError
+
+            raise ClosedError("this runtime is closed")
+        return HostModuleBuilder(self, name)
+
+    def adopt(self, child: Module | HostModule) -> None:
+        """Close ``child`` with this runtime."""
+        self._children.add(child)
+
+    def register_name(self, name: str, module: Module | HostModule) -> None:
         """Reserve ``name`` for ``module`` (raises LinkError if taken)."""
         with self._lock:
             if name in self._names:
@@ -198,13 +214,13 @@ class Runtime:
                                 "close it first or choose another name")
             self._names[name] = module
 
-    def release_name(self, name: str, module: Module) -> None:
+    def release_name(self, name: str, module: Module | HostModule) -> None:
         """Free ``name`` if ``module`` holds it."""
         with self._lock:
             if self._names.get(name) is module:
                 del self._names[name]
 
-    def named_module(self, name: str) -> Module | None:
+    def named_module(self, name: str) -> Module | HostModule | None:
         """The live module instantiated under ``name``, if any."""
         return self._names.get(name)
 

@@ -38,6 +38,7 @@ class Store:
         self.users = 0
         self.views: list[weakref.ref[object]] = []
         self.keep: list[object] = []  # whatever C may use while the store lives
+        self.host_funcs: dict[int, object] = {}  # host function id -> its item in this store
 
     @property
     def ptr(self) -> ctypes._Pointer[_store.wasmtime_store_t]:
@@ -79,3 +80,4 @@ class Store:
     def _free(self) -> None:
         self._handle.close()
         self.keep.clear()
+        self.host_funcs.clear()
