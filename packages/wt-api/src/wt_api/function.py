@@ -11,6 +11,7 @@ from wt_ffi import call as _call
 from wt_ffi import extern as _extern
 from wt_ffi import types as _t
 from wt_ffi import val as _val
+from wt_ffi.store import wasmtime_context_t
 
 from .errors import ClosedError, WasmArgumentError, failure_to_exception
 from .externtypes import FunctionType
@@ -137,14 +138,14 @@ def _identifier(name: str) -> str:
     return ident
 
 
-def _ref_in(ctx: ctypes._Pointer[ctypes.Structure], vt: _t.ValType, t: object, name: str, index: int) -> Callable[[int], int]:
+def _ref_in(ctx: ctypes._Pointer[wasmtime_context_t], vt: _t.ValType, t: object, name: str, index: int) -> Callable[[int], int]:
     if vt.heap in (_t.HEAP_EXTERN, _t.HEAP_NOEXTERN):
         def externref_in(handle: int) -> int:
             if handle != 0 and handle not in externrefs:
                 raise WasmArgumentError(f"{name}: parameter {index} is not a live externref handle: {handle!r}")
             if handle == 0 and not vt.nullable:
                 raise WasmArgumentError(f"{name}: parameter {index} is a non-null reference")
-            return _val.externref_data_to_raw(ctx, handle)  # type: ignore[arg-type]
+            return _val.externref_data_to_raw(ctx, handle)
         return externref_in
 
     def opaque_in(raw: int) -> int:
@@ -156,10 +157,10 @@ def _ref_in(ctx: ctypes._Pointer[ctypes.Structure], vt: _t.ValType, t: object, n
     return opaque_in
 
 
-def _ref_out(ctx: ctypes._Pointer[ctypes.Structure], vt: _t.ValType) -> Callable[[int], int]:
+def _ref_out(ctx: ctypes._Pointer[wasmtime_context_t], vt: _t.ValType) -> Callable[[int], int]:
     if vt.heap in (_t.HEAP_EXTERN, _t.HEAP_NOEXTERN):
         def externref_out(raw: int) -> int:
-            data = _val.externref_raw_to_data(ctx, raw & 0xFFFFFFFF)  # type: ignore[arg-type]
+            data = _val.externref_raw_to_data(ctx, raw & 0xFFFFFFFF)
             if data is None:
                 # Made inside wasm (extern.convert_any): no host object behind it.
                 return externrefs.handle(_WasmExternRef(raw & 0xFFFFFFFF))

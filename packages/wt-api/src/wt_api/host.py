@@ -27,6 +27,7 @@ from wt_ffi import memory as _memory
 from wt_ffi import table as _table
 from wt_ffi import types as _t
 from wt_ffi import val as _val
+from wt_ffi.engine import wasm_engine_t
 
 from .errors import ClosedError, ConfigError, WasmRuntimeError
 from .externtypes import ExternType, FunctionType, GlobalType, MemoryType, TableType
@@ -177,9 +178,9 @@ class _HostFunction:
         self.typed = typed
         self.caller = caller
 
-    def extern_in(self, store: Store, engine: ctypes._Pointer[ctypes.Structure]) -> _extern.wasmtime_extern_t:
+    def extern_in(self, store: Store, engine: ctypes._Pointer[wasm_engine_t]) -> _extern.wasmtime_extern_t:
         """This function as an item of ``store`` (made once per store, kept by it)."""
-        cache: dict[int, _extern.wasmtime_extern_t] = store.host_funcs
+        cache = store.host_funcs
         found = cache.get(id(self))
         if found is not None:
             return found
@@ -199,7 +200,7 @@ class _HostFunction:
         trampoline = _callback.build_trampoline(
             self.fn, params, results, typed=self.typed, make_caller=make_caller,
             ref_converters=converters, on_exception=_exception_to_trap, on_bad_result=bad_result)
-        ft = _t.new_functype(engine, _t.FuncType(tuple(params), tuple(results)))  # type: ignore[arg-type]
+        ft = _t.new_functype(engine, _t.FuncType(tuple(params), tuple(results)))
         func = _extern.wasmtime_func_t()
         try:
             _func.wasmtime_func_new_unchecked(store.context, ft, trampoline, None, _func_finalizer(),
@@ -218,29 +219,39 @@ def _func_finalizer() -> object:
     return FINALIZER()
 
 
-def _ref_converters(store: Store, params: list[_t.ValType], results: list[_t.ValType]) -> dict[str, Callable[[object, int], object]]:
+def _ref_converters(store: Store, params: list[_t.ValType], results: list[_t.ValType]) -> dict[str, Callable[..., object]]:
+    """Converters for the reference slots of a host function (see ``build_trampoline``)."""
     ctx = store.context
-    out: dict[str, Callable[[object, int], object]] = {}
+    out: dict[str, Callable[..., object]] = {}
     for i, vt in enumerate(params):
         if vt.kind != _t.VALTYPE_REF:
             continue
         if vt.heap in (_t.HEAP_EXTERN, _t.HEAP_NOEXTERN):
-            def pin(raw: object, caller: int) -> object:
-                data = _val.externref_raw_to_data(ctx, int(raw) & 0xFFFFFFFF)  # type: ignore[arg-type, call-overload]
+            def pin(raw: int, caller: int) -> int:
+                data = _val.externref_raw_to_data(ctx, raw & 0xFFFFFFFF)
                 if data is None:
                     from .function import _WasmExternRef
 
-                    return externrefs.handle(_WasmExternRef(int(raw) & 0xFFFFFFFF))  # type: ignore[call-overload]
+                    return externrefs.handle(_WasmExternRef(raw & 0xFFFFFFFF))
                 return data
 
-            out[f"_pin{i}"] = pin
-            out[f"_tin{i}"] = lambda raw, caller, pin=pin: decode_externref(pin(raw, caller))  # type: ignore[arg-type, misc]
+            def tin(raw: int, caller: int, pin: Callable[[int, int], int] = pin) -> object:
+                return decode_externref(pin(raw, caller))
+
+            out[f"_pin{i}"], out[f"_tin{i}"] = pin, tin
         elif vt.heap in (_t.HEAP_FUNC, _t.HEAP_NOFUNC, _t.HEAP_CONCRETE_FUNC):
-            out[f"_pin{i}"] = lambda raw, caller: raw
-            out[f"_tin{i}"] = lambda raw, caller: _function_from_raw(store, int(raw))  # type: ignore[call-overload]
+            def fpin(raw: int, caller: int) -> int:
+                return raw or 0
+
+            def ftin(raw: int, caller: int) -> Function | None:
+                return _function_from_raw(store, raw or 0)
+
+            out[f"_pin{i}"], out[f"_tin{i}"] = fpin, ftin
         else:
-            out[f"_pin{i}"] = lambda raw, caller: int(raw) & 0xFFFFFFFF  # type: ignore[call-overload]
-            out[f"_tin{i}"] = out[f"_pin{i}"]
+            def rpin(raw: int, caller: int) -> int:
+                return raw & 0xFFFFFFFF
+
+            out[f"_pin{i}"] = out[f"_tin{i}"] = rpin
     for i, vt in enumerate(results):
         if vt.kind != _t.VALTYPE_REF:
             continue
@@ -251,32 +262,32 @@ def _ref_converters(store: Store, params: list[_t.ValType], results: list[_t.Val
                     raise TypeError(f"an externref result is a handle from wt.encode_externref, not {handle!r}")
                 if handle == 0 and not nullable:
                     raise TypeError("a non-null externref result cannot be null")
-                return _val.externref_data_to_raw(ctx, handle)  # type: ignore[arg-type]
+                return _val.externref_data_to_raw(ctx, handle)
 
-            out[f"_pout{i}"] = pout
-            out[f"_tout{i}"] = lambda obj, caller, pout=pout: pout(encode_externref(obj), caller)  # type: ignore[misc]
+            def tout(obj: object, caller: int, pout: Callable[[object, int], int] = pout) -> int:
+                return pout(encode_externref(obj), caller)
+
+            out[f"_pout{i}"], out[f"_tout{i}"] = pout, tout
         elif vt.heap in (_t.HEAP_FUNC, _t.HEAP_NOFUNC, _t.HEAP_CONCRETE_FUNC):
             def fout(value: object, caller: int) -> int:
                 from .function import Function
 
                 if isinstance(value, Function):
-                    return _val.func_to_raw(ctx, value._func)  # type: ignore[arg-type]
+                    return _val.func_to_raw(ctx, value._func)
                 if value is None:
                     return 0
                 if not isinstance(value, int):
                     raise TypeError(f"a funcref result is a Function, None or an encoded int, not {value!r}")
                 return value
 
-            out[f"_pout{i}"] = fout
-            out[f"_tout{i}"] = fout
+            out[f"_pout{i}"] = out[f"_tout{i}"] = fout
         else:
             def rout(value: object, caller: int) -> int:
                 if not isinstance(value, int):
                     raise TypeError(f"a reference result is an encoded int, not {value!r}")
                 return value
 
-            out[f"_pout{i}"] = rout
-            out[f"_tout{i}"] = rout
+            out[f"_pout{i}"] = out[f"_tout{i}"] = rout
     return out
 
 
@@ -286,7 +297,7 @@ def _function_from_raw(store: Store, raw: int) -> Function | None:
 
     if not raw:
         return None
-    func = _val.funcref_raw_to_func(store.context, raw)  # type: ignore[arg-type]
+    func = _val.funcref_raw_to_func(store.context, raw)
     ft = _func.wasmtime_func_type(store.context, ctypes.byref(func))
     try:
         ty = from_raw_functype(_t.read_functype(ft))
@@ -451,7 +462,7 @@ class HostModule:
 
     def _define(self, name: str, item: object) -> None:
         if self._store is None:
-            self._store = Store(self._runtime.engine_ptr())
+            self._store = self._runtime.link_store()
             self._store.users += 1
         store = self._store
         engine = self._runtime.engine_ptr()
@@ -460,13 +471,14 @@ class HostModule:
             mt, err = _t.new_memorytype(_t.MemoryType(item.minimum, item.maximum, item.is_64, item.shared, 16))
             if mt is None:
                 _raise_error(err, f"invalid memory {name!r}")
+                return
             if item.shared:
                 raise ConfigError("shared host memories are not supported yet")
             mem = _extern.wasmtime_memory_t()
             try:
                 err = _memory.wasmtime_memory_new(ctx, mt, ctypes.byref(mem))
             finally:
-                _t.wasm_memorytype_delete(mt)  # type: ignore[arg-type]
+                _t.wasm_memorytype_delete(mt)
             if err:
                 _raise_error(err, f"cannot make memory {name!r}")
             self._externs[name] = (_extern.extern_of(mem, _extern.EXTERN_MEMORY), item)

@@ -91,15 +91,18 @@ class Memory:
 
     def write(self, offset: int, data: bytes | bytearray | memoryview) -> None:
         """Copy ``data`` into the memory at ``offset``."""
-        src = memoryview(data).cast("B") if not isinstance(data, bytes) else data
-        n = len(src)
+        if isinstance(data, bytes):
+            src: bytes | ctypes.Array[c_ubyte] = data
+            n = len(data)
+        else:
+            view = memoryview(data).cast("B")
+            n = view.nbytes
+            # A writable buffer is copied straight from its memory; others go through bytes.
+            src = (c_ubyte * n).from_buffer(view) if not view.readonly and n else view.tobytes()
         with self._store.lock:
             base = self._base(offset, n)
             if n:
-                if isinstance(src, bytes):
-                    ctypes.memmove(base + offset, src, n)
-                else:
-                    (c_ubyte * n).from_address(base + offset)[:] = src  # type: ignore[assignment]
+                ctypes.memmove(base + offset, src, n)
 
     def view(self, offset: int = 0, length: int | None = None) -> memoryview:
         """A writable zero-copy ``memoryview`` of ``length`` bytes (default: to the end)."""

@@ -297,26 +297,20 @@ class Module:
 WASI_MODULES = ("wasi_snapshot_preview1", "wasi_unstable")
 
 
-def _choose_store(runtime: Runtime, compiled: CompiledModule) -> Store:
-    """The store of the named modules this module imports store items from, or a new one.
+def _choose_store(runtime: Runtime, compiled: CompiledModule, name: str | None) -> Store:
+    """The runtime's link store for a named module or one that imports store items from
+    named modules; otherwise a store of the instance's own.
 
-    Instances that import from each other must share a store (a wasmtime rule); host
-    functions fit any store, so only wasm modules and host globals/memories/tables pin it.
+    Instances that import from each other must share a store (a wasmtime rule), so every
+    module that can be linked to (it has a name) or links to one lives in the runtime's
+    link store. Host functions fit any store and do not pin a module there.
     """
-    stores: list[Store] = []
+    if name is not None:
+        return runtime.link_store()
     for imp in compiled.imports:
         owner = runtime.named_module(imp.module)
-        if owner is None:
-            continue
-        store = owner.store_for(imp.name)
-        if store is not None and store not in stores:
-            stores.append(store)
-    if len(stores) > 1:
-        raise LinkError("this module imports from named modules that live in different stores; "
-                        "wasmtime links only within one store: instantiate those modules so that one "
-                        "imports from the other, or import from only one of them")
-    if stores:
-        return stores[0]
+        if owner is not None and owner.store_for(imp.name) is not None:
+            return runtime.link_store()
     return Store(runtime.engine_ptr())
 
 
@@ -391,7 +385,7 @@ def instantiate(runtime: Runtime, compiled: CompiledModule, config: ModuleConfig
     if name is not None and runtime.named_module(name) is not None:
         raise LinkError(f"a module named {name!r} is already instantiated in this runtime; "
                         "close it first or choose another name")
-    store = _choose_store(runtime, compiled)
+    store = _choose_store(runtime, compiled, name)
     new_store = store.users == 0
     try:
         with store.lock:

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
 
     from .host import HostModule, HostModuleBuilder
     from .module import CompiledModule, Module
+    from .store import Store
 
 __all__ = ["Runtime"]
 
@@ -110,6 +111,7 @@ class Runtime:
         self._names: dict[str, Module | HostModule] = {}
         self._closed = False
         self._wasi_defined = False
+        self._link_store: Store | None = None
 
     # -- lifecycle --------------------------------------------------------------
     @property
@@ -130,6 +132,8 @@ class Runtime:
         for child in children:
             child.close()
         self._names.clear()
+        if self._link_store is not None:
+            self._link_store.close()
         self._linker.close()
         self._engine.close()
 
@@ -201,6 +205,21 @@ class Runtime:
 
             raise ClosedError("this runtime is closed")
         return HostModuleBuilder(self, name)
+
+    def link_store(self) -> Store:
+        """The store shared by every named module, the modules that import from them, and
+        host globals, memories and tables (created on first use, closed with the runtime)."""
+        with self._lock:
+            if self._closed:
+                from .errors import ClosedError
+
+                raise ClosedError("this runtime is closed")
+            if self._link_store is None:
+                from .store import Store
+
+                self._link_store = Store(self.engine_ptr())
+                self._link_store.users += 1  # the runtime's own hold
+            return self._link_store
 
     def adopt(self, child: Module | HostModule) -> None:
         """Close ``child`` with this runtime."""

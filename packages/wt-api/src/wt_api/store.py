@@ -7,6 +7,7 @@ import weakref
 from typing import TYPE_CHECKING
 
 from wt_ffi import engine as _engine
+from wt_ffi import extern as _extern
 from wt_ffi import store as _store
 
 from ._handle import Owned
@@ -38,7 +39,7 @@ class Store:
         self.users = 0
         self.views: list[weakref.ref[object]] = []
         self.keep: list[object] = []  # whatever C may use while the store lives
-        self.host_funcs: dict[int, object] = {}  # host function id -> its item in this store
+        self.host_funcs: dict[int, _extern.wasmtime_extern_t] = {}  # host function id -> its item in this store
 
     @property
     def ptr(self) -> ctypes._Pointer[_store.wasmtime_store_t]:

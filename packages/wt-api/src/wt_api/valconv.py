@@ -45,7 +45,7 @@ def to_val(store: Store, t: ValueType | RefType, value: object) -> tuple[_val.wa
             return _val.externref_val(None), _noop
         if not isinstance(value, int) or value not in externrefs:
             raise WasmArgumentError(f"{value!r} is not an externref handle (use wt.encode_externref)")
-        ref = _val.new_externref(ctx, value)  # type: ignore[arg-type]
+        ref = _val.new_externref(ctx, value)
         val = _val.externref_val(ref)
         return val, lambda: _val.wasmtime_val_unroot(ctypes.byref(val))
     if vt.heap in (_t.HEAP_FUNC, _t.HEAP_NOFUNC, _t.HEAP_CONCRETE_FUNC):
@@ -57,7 +57,7 @@ def to_val(store: Store, t: ValueType | RefType, value: object) -> tuple[_val.wa
             return _val.funcref_val(None), _noop
         if not isinstance(value, int):
             raise WasmArgumentError(f"a funcref value is a Function or an encoded int, not {type(value).__name__}")
-        return _val.funcref_val(_val.funcref_raw_to_func(ctx, value)), _noop  # type: ignore[arg-type]
+        return _val.funcref_val(_val.funcref_raw_to_func(ctx, value)), _noop
     if not isinstance(value, int):
         raise WasmArgumentError(f"a {type_name(t)} value is an encoded int, not {type(value).__name__}")
     val = _val.wasmtime_val_t()
@@ -66,7 +66,7 @@ def to_val(store: Store, t: ValueType | RefType, value: object) -> tuple[_val.wa
         return val, _noop  # only null exnrefs can come from the host
     val.kind = _val.VAL_ANYREF
     if value:
-        _val.wasmtime_anyref_from_raw(ctx, value, ctypes.byref(val.of.anyref))  # type: ignore[arg-type]
+        _val.wasmtime_anyref_from_raw(ctx, value, ctypes.byref(val.of.anyref))
         return val, lambda: _val.wasmtime_val_unroot(ctypes.byref(val))
     return val, _noop
 
@@ -78,20 +78,20 @@ def from_val(store: Store, val: _val.wasmtime_val_t) -> int:
         return _val.val_bits(val)
     ctx = store.context
     if kind == _val.VAL_FUNCREF:
-        return _val.func_to_raw(ctx, val.of.funcref)  # type: ignore[arg-type]
+        return _val.func_to_raw(ctx, val.of.funcref)
     try:
         if kind == _val.VAL_EXTERNREF:
-            data = _val.externref_data_of(ctx, val)  # type: ignore[arg-type]
+            data = _val.externref_data_of(ctx, val)
             if data is None:
                 from .function import _WasmExternRef
 
-                raw = _val.wasmtime_externref_to_raw(ctx, ctypes.byref(val.of.externref))  # type: ignore[arg-type]
+                raw = _val.wasmtime_externref_to_raw(ctx, ctypes.byref(val.of.externref))
                 return externrefs.handle(_WasmExternRef(raw))
             return data
         if kind == _val.VAL_ANYREF:
             if val.of.anyref.store_id == 0:
                 return 0
-            return _val.wasmtime_anyref_to_raw(ctx, ctypes.byref(val.of.anyref))  # type: ignore[arg-type]
+            return _val.wasmtime_anyref_to_raw(ctx, ctypes.byref(val.of.anyref))
         return 0 if val.of.exnref.store_id == 0 else 1
     finally:
         _val.wasmtime_val_unroot(ctypes.byref(val))

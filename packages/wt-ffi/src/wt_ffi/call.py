@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Callable, Sequence
+from functools import lru_cache
+from types import CodeType
 from ctypes import c_size_t, c_uint64, c_void_p
 from dataclasses import dataclass
 
 from ._library import raw_function
 from .extern import wasmtime_func_t
+from .store import wasmtime_context_t
 from .types import VALTYPE_F32, VALTYPE_F64, VALTYPE_I32, VALTYPE_I64, VALTYPE_V128, ValType
 
 __all__ = ["Failure", "build_caller", "take_failure"]
@@ -45,14 +48,14 @@ def take_failure(error_addr: int | None, trap_holder: c_void_p) -> Failure:
     from . import error as _error
     from . import trap as _trap
 
-    if error_addr:
+    if error_addr is not None and error_addr != 0:
         err = ctypes.cast(error_addr, _error.ErrorPtr)
         try:
             return Failure(_error.error_message(err), None, False, _error.error_exit_status(err),
                            _trap.error_frames(err))
         finally:
             _error.wasmtime_error_delete(err)
-    trap = ctypes.cast(trap_holder.value, _trap.TrapPtr)
+    trap = ctypes.cast(trap_holder.value or 0, _trap.TrapPtr)
     trap_holder.value = None
     try:
         return Failure(_trap.trap_message(trap), _trap.trap_code(trap), True, None, _trap.trap_frames(trap))
@@ -95,7 +98,7 @@ def _read_result(i: int, vt: ValType) -> str:
 
 
 def build_caller(
-    context: ctypes._Pointer[ctypes.Structure],
+    context: ctypes._Pointer[wasmtime_context_t],
     func: wasmtime_func_t,
     params: Sequence[ValType],
     results: Sequence[ValType],
@@ -141,7 +144,7 @@ def build_caller(
     for i, conv in ref_out.items():
         env[f"_out{i}"] = conv
     args = ", ".join(f"a{i}" for i in range(len(params)))
-    lines = [f"def {name}(*args):"]
+    lines = ["def call(*args):"]
     lines.append(f"    if len(args) != {len(params)}: _arity(len(args))")
     if params:
         lines.append(f"    {args}{',' if len(params) == 1 else ''} = args")
@@ -169,6 +172,13 @@ def build_caller(
     else:
         lines.extend(body)
     namespace: dict[str, object] = {}
-    exec(compile("\n".join(lines), f"<wt call {name}>", "exec"), env, namespace)  # noqa: S102
-    fn = namespace[name]
+    exec(_compiled("\n".join(lines)), env, namespace)  # noqa: S102
+    fn = namespace["call"]
+    fn.__name__ = fn.__qualname__ = name  # type: ignore[attr-defined]
     return fn  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=512)
+def _compiled(source: str) -> CodeType:
+    """Compiled code for generated source: signatures repeat, compiling is the slow part."""
+    return compile(source, "<wt call>", "exec")

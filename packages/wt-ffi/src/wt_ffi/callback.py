@@ -12,6 +12,9 @@ from __future__ import annotations
 import ctypes
 import struct
 from collections.abc import Callable, Sequence
+from functools import lru_cache
+from types import CodeType
+from typing import cast
 
 from .func import UNCHECKED_CALLBACK
 from .types import VALTYPE_F32, VALTYPE_F64, VALTYPE_I32, VALTYPE_I64, VALTYPE_V128, ValType
@@ -98,7 +101,8 @@ def _write(i: int, vt: ValType, value: str, typed: bool, lines: list[str], inden
         if typed and vt.kind == VALTYPE_F64:
             lines.append(f"{indent}{slot} = _f64_out({value})")
             return
-        lines.append(f"{indent}if not ({_RANGE[vt.kind].format(v=value)}): _badres({i}, {value})")
+        check = f"(type({value}) is int or isinstance({value}, int)) and {_RANGE[vt.kind].format(v=value)}"
+        lines.append(f"{indent}if not ({check}): _badres({i}, {value})")
         if vt.kind == VALTYPE_V128:
             lines.append(f"{indent}{slot} = {value} & 0xFFFFFFFFFFFFFFFF; s[{2 * i + 1}] = {value} >> 64")
         else:
@@ -115,7 +119,7 @@ def build_trampoline(
     *,
     typed: bool,
     make_caller: Callable[[int], object] | None,
-    ref_converters: dict[str, Callable[[object, int], object]],
+    ref_converters: dict[str, Callable[..., object]],
     on_exception: Callable[[BaseException], int],
     on_bad_result: Callable[[int, object], object],
 ) -> object:
@@ -162,5 +166,12 @@ def build_trampoline(
     }
     env.update(ref_converters)
     namespace: dict[str, object] = {}
-    exec(compile("\n".join(lines), "<wt host function>", "exec"), env, namespace)  # noqa: S102
-    return UNCHECKED_CALLBACK(namespace["trampoline"])
+    exec(_compiled("\n".join(lines)), env, namespace)  # noqa: S102
+    trampoline = cast(Callable[..., int], namespace["trampoline"])
+    return UNCHECKED_CALLBACK(trampoline)
+
+
+@lru_cache(maxsize=512)
+def _compiled(source: str) -> CodeType:
+    """Compiled code for generated source: signatures repeat, compiling is the slow part."""
+    return compile(source, "<wt host function>", "exec")

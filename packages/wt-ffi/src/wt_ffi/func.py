@@ -19,7 +19,7 @@ class wasmtime_caller_t(ctypes.Structure):
     """Opaque ``wasmtime_caller_t``: the calling instance, valid during a host call."""
 
 
-CallerPtr = POINTER(wasmtime_caller_t)
+CallerPtr = ctypes.c_void_p  # passed as the address wasmtime gave the callback
 
 UNCHECKED_CALLBACK = CFUNCTYPE(c_size_t, c_void_p, c_void_p, POINTER(c_uint64), c_size_t)
 """``wasm_trap_t *(*)(void *env, wasmtime_caller_t *caller, wasmtime_val_raw_t *args_and_results,

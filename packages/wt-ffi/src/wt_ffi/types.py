@@ -438,7 +438,7 @@ def read_valtype(vt: ctypes._Pointer[wasm_valtype_t]) -> ValType:
 
 def _read_valtype_vec(vec: ctypes._Pointer[ctypes.Structure]) -> tuple[ValType, ...]:
     v = vec.contents
-    return tuple(read_valtype(v.data[i]) for i in range(v.size))  # type: ignore[attr-defined]
+    return tuple(read_valtype(v.data[i]) for i in range(v.size))
 
 
 def read_functype(ft: ctypes._Pointer[wasm_functype_t]) -> FuncType:
@@ -490,8 +490,8 @@ def read_imports(vec: ctypes.Structure) -> list[tuple[str, str, ExternType]]:
     """(module, name, type) of each import in an owned vector, which is then freed."""
     try:
         out = []
-        for i in range(vec.size):  # type: ignore[attr-defined]
-            it = vec.data[i]  # type: ignore[attr-defined]
+        for i in range(vec.size):
+            it = vec.data[i]
             out.append((_name(wasm_importtype_module(it)), _name(wasm_importtype_name(it)),
                         read_externtype(wasm_importtype_type(it))))
         return out
@@ -503,8 +503,8 @@ def read_exports(vec: ctypes.Structure) -> list[tuple[str, ExternType]]:
     """(name, type) of each export in an owned vector, which is then freed."""
     try:
         out = []
-        for i in range(vec.size):  # type: ignore[attr-defined]
-            et = vec.data[i]  # type: ignore[attr-defined]
+        for i in range(vec.size):
+            et = vec.data[i]
             out.append((_name(wasm_exporttype_name(et)), read_externtype(wasm_exporttype_type(et))))
         return out
     finally:
