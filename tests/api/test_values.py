@@ -71,3 +71,13 @@ def test_externref_handles() -> None:
     assert wt.decode_externref(0) is None
     with pytest.raises(ValueError):
         wt.decode_externref(2**62)
+
+
+def test_release_externref() -> None:
+    obj = object()
+    h = wt.encode_externref(obj)
+    wt.release_externref(h)
+    with pytest.raises(ValueError):
+        wt.decode_externref(h)
+    assert wt.encode_externref(obj) != h  # a new handle, never a reused one
+    wt.release_externref(0)

@@ -25,7 +25,7 @@ from .runtime import Runtime
 from .table import Table
 from .values import (RefType, ValueType, decode_externref, decode_f32, decode_f64, decode_i32,
                      decode_i64, decode_u32, decode_v128, encode_externref, encode_f32, encode_f64,
-                     encode_i32, encode_i64, encode_u32, encode_u64, encode_v128)
+                     encode_i32, encode_i64, encode_u32, encode_u64, encode_v128, release_externref)
 
 __version__ = "0.1.0"
 
@@ -37,5 +37,5 @@ __all__ = [
     "TrapCode", "ValueType", "WasmArgumentError", "WasmRuntimeError", "WtError", "decode_externref",
     "decode_f32", "decode_f64", "decode_i32", "decode_i64", "decode_u32", "decode_v128",
     "encode_externref", "encode_f32", "encode_f64", "encode_i32", "encode_i64", "encode_u32",
-    "encode_u64", "encode_v128",
+    "encode_u64", "encode_v128", "release_externref",
 ]

@@ -18,7 +18,8 @@ from wt_ffi import types as _t
 __all__ = [
     "ValueType", "RefType", "encode_i32", "decode_i32", "encode_u32", "decode_u32",
     "encode_i64", "decode_i64", "encode_u64", "encode_f32", "decode_f32", "encode_f64",
-    "decode_f64", "encode_externref", "decode_externref", "encode_v128", "decode_v128",
+    "decode_f64", "encode_externref", "decode_externref", "release_externref", "encode_v128",
+    "decode_v128",
 ]
 
 
@@ -220,12 +221,8 @@ def decode_v128(value: int) -> bytes:
 # --- externref ------------------------------------------------------------------------
 
 class _ExternRefs:
-    """Objects behind externref handles.
-
-    An object is held while its handle may still be used: from ``encode_externref``
-    (or a result handed to Python) until wasm no longer holds it and Python has not
-    asked again. Handles are small ints, reused only after an object is released.
-    """
+    """Objects behind externref handles: a handle is a small int (never 0, never reused)
+    that maps back to its object until :func:`release_externref` drops it."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -245,6 +242,12 @@ class _ExternRefs:
             self._by_id[id(obj)] = h
             return h
 
+    def release(self, handle: int) -> None:
+        with self._lock:
+            obj = self._by_handle.pop(handle, None)
+            if obj is not None and self._by_id.get(id(obj)) == handle:
+                del self._by_id[id(obj)]
+
     def get(self, handle: int) -> object:
         try:
             return self._by_handle[handle]
@@ -262,7 +265,10 @@ externrefs = _ExternRefs()
 
 
 def encode_externref(obj: object | None) -> int:
-    """Encode a Python object as an externref handle (None is the null reference, 0)."""
+    """Encode a Python object as an externref handle (None is the null reference, 0).
+
+    wt keeps the object (so wasm and later ``decode_externref`` calls can reach it) until
+    :func:`release_externref`; encoding the same object again gives the same handle."""
     if obj is None:
         return 0
     return externrefs.handle(obj)
@@ -273,3 +279,10 @@ def decode_externref(value: int) -> object | None:
     if value == 0:
         return None
     return externrefs.get(value)
+
+
+def release_externref(value: int) -> None:
+    """Let wt forget the object behind an externref handle (wasm must no longer use it:
+    a later use of the handle raises)."""
+    if value:
+        externrefs.release(value)
