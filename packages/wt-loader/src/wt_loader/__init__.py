@@ -1,0 +1,24 @@
+"""Finds, downloads, verifies and caches libwasmtime 50.0.1 for wt.
+
+Order: ``WASMTIME_LIB_PATH``; the user cache (``WT_CACHE_DIR``); an installed
+``wasmtime==50.0.1`` wheel (``wt-loader[bundled]``); a download of the release asset
+(``WT_DOWNLOAD_URL`` for a mirror, ``WT_OFFLINE=1`` to forbid it). Every library that
+enters the cache matches the pinned SHA-256 first.
+"""
+
+from __future__ import annotations
+
+from .cache import cache_dir, cache_root, clear_cache
+from .digests import WASMTIME_VERSION
+from .errors import (DownloadError, IntegrityError, LibraryNotFoundError, LoaderError,
+                     UnsupportedPlatformError, WtError)
+from .locate import LocatedLibrary, fetch, locate_library, verify
+from .platforms import Platform, detect_platform
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "WASMTIME_VERSION", "WtError", "LoaderError", "UnsupportedPlatformError", "LibraryNotFoundError",
+    "DownloadError", "IntegrityError", "Platform", "detect_platform", "LocatedLibrary",
+    "locate_library", "fetch", "verify", "clear_cache", "cache_dir", "cache_root",
+]

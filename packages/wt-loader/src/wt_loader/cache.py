@@ -1,0 +1,106 @@
+"""The library cache: one folder per wasmtime version and platform."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import BinaryIO
+
+from .digests import WASMTIME_VERSION
+from .errors import IntegrityError
+from .platforms import Platform, detect_platform
+
+__all__ = ["cache_root", "cache_dir", "cached_library", "install_from", "sha256_of", "clear_cache"]
+
+
+def cache_root() -> Path:
+    """The cache's root: ``WT_CACHE_DIR``, or the user cache directory for ``wt``."""
+    override = os.environ.get("WT_CACHE_DIR")
+    if override:
+        return Path(override).expanduser()
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("wt", appauthor=False))
+
+
+def cache_dir(platform: Platform | None = None) -> Path:
+    """The folder for this version and platform, e.g. ``<root>/wasmtime-50.0.1/x86_64-linux``."""
+    platform = platform or detect_platform()
+    return cache_root() / f"wasmtime-{WASMTIME_VERSION}" / platform.key
+
+
+def cached_library(platform: Platform) -> Path | None:
+    """The cached library if it is there with the pinned size (verified when installed)."""
+    path = cache_dir(platform) / platform.library_name
+    try:
+        if path.stat().st_size == platform.size:
+            return path
+    except OSError:
+        pass
+    return None
+
+
+def sha256_of(path: Path) -> str:
+    """The SHA-256 of a file, hex."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+@contextmanager
+def _temp_file(folder: Path) -> Iterator[tuple[BinaryIO, Path]]:
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(dir=folder, prefix=".partial-", suffix=".tmp")
+    path = Path(name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            yield f, path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def install_from(chunks: Iterator[bytes], platform: Platform, source: str) -> Path:
+    """Write ``chunks`` as the platform's library into the cache, atomically, if and only
+    if their size and SHA-256 match the pinned ones; nothing is left behind otherwise."""
+    folder = cache_dir(platform)
+    target = folder / platform.library_name
+    digest = hashlib.sha256()
+    size = 0
+    with _temp_file(folder) as (f, tmp):
+        for chunk in chunks:
+            digest.update(chunk)
+            size += len(chunk)
+            if size > platform.size:
+                raise IntegrityError(f"the library from {source} is larger than the pinned "
+                                     f"{platform.size} bytes: refused")
+            f.write(chunk)
+        f.flush()
+        os.fsync(f.fileno())
+        f.close()
+        if size != platform.size or digest.hexdigest() != platform.sha256:
+            raise IntegrityError(
+                f"the library from {source} does not match the pinned wasmtime {WASMTIME_VERSION} "
+                f"build for {platform.key}: sha256 {digest.hexdigest()} ({size} bytes), expected "
+                f"{platform.sha256} ({platform.size} bytes). Nothing was installed.")
+        if os.name != "nt":
+            os.chmod(tmp, 0o755)
+        os.replace(tmp, target)
+    return target
+
+
+def clear_cache() -> list[Path]:
+    """Remove every cached library of every version and platform; returns what was removed."""
+    root = cache_root()
+    removed = []
+    if root.is_dir():
+        for child in sorted(root.glob("wasmtime-*")):
+            shutil.rmtree(child, ignore_errors=True)
+            removed.append(child)
+    return removed
