@@ -70,8 +70,8 @@ def load() -> ctypes.CDLL:
     if _cdll is not None:
         return _cdll
     with _lock:
-        if _cdll is not None:
-            return _cdll
+        if _cdll is not None:  # another thread loaded it meanwhile
+            return _cdll  # type: ignore[unreachable]
         import wt_loader
 
         located = wt_loader.locate_library()

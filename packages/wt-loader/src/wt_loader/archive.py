@@ -56,11 +56,11 @@ def library_chunks(archive: Path, platform: Platform, chunk_size: int = 1 << 20)
                     member = m
             if member is None:
                 raise IntegrityError(f"{archive.name} has no {wanted}")
-            f = tf.extractfile(member)
-            if f is None:  # pragma: no cover - isfile() was checked
+            data = tf.extractfile(member)
+            if data is None:  # pragma: no cover - isfile() was checked
                 raise IntegrityError(f"cannot read {wanted} from {archive.name}")
-            with f:
-                while block := f.read(chunk_size):
+            with data:
+                while block := data.read(chunk_size):
                     yield block
     except (tarfile.TarError, zipfile.BadZipFile, lzma.LZMAError, zlib.error, EOFError, OSError) as exc:
         if isinstance(exc, IntegrityError):
