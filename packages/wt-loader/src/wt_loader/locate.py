@@ -70,18 +70,21 @@ def _install_bundled(platform: Platform, path: Path) -> Path:
         return install_from(_file_chunks(path), platform, f"the installed wasmtime wheel ({path})")
 
 
-def _download(platform: Platform) -> Path:
+def _download(platform: Platform) -> tuple[Path, bool]:
+    """The library, downloaded and installed (True), or installed meanwhile by another
+    process that held the lock (False)."""
     from .archive import library_chunks
     from .download import download_archive
 
     folder = cache_dir(platform)
     with FileLock(folder / ".lock"):
         cached = cached_library(platform)
-        if cached is not None:  # another process installed it while we waited
-            return cached
+        if cached is not None:
+            return cached, False
         with tempfile.TemporaryDirectory(dir=folder, prefix=".download-") as tmp:
             archive = download_archive(platform, Path(tmp) / platform.asset_name)
-            return install_from(library_chunks(archive, platform), platform, f"the release archive {archive.name}")
+            path = install_from(library_chunks(archive, platform), platform, f"the release archive {archive.name}")
+            return path, True
 
 
 def locate_library(*, download: bool = True) -> LocatedLibrary:
@@ -116,7 +119,8 @@ def locate_library(*, download: bool = True) -> LocatedLibrary:
         tried.append(f"a download: not attempted ({why})")
     else:
         try:
-            return LocatedLibrary(_download(platform), "download", platform)
+            path, downloaded = _download(platform)
+            return LocatedLibrary(path, "download" if downloaded else "cache", platform)
         except (DownloadError, IntegrityError) as exc:
             tried.append(f"a download: {exc}")
     raise LibraryNotFoundError(
@@ -145,7 +149,7 @@ def fetch(*, force: bool = False) -> Path:
             log.warning("the installed wasmtime wheel does not match: %s", exc)
     if _offline():
         raise LibraryNotFoundError("WT_OFFLINE is set: fetch cannot download")
-    return _download(platform)
+    return _download(platform)[0]
 
 
 def verify() -> Path:
