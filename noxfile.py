@@ -81,7 +81,7 @@ def demo(session: nox.Session) -> None:
 def wheels(session: nox.Session) -> None:
     """Build each wheel, check it is py3-none-any, install the four alone (no wasmtime
     wheel) and run the Quick Start against a loopback server holding the release archive."""
-    tmp = Path(session.create_tmp())
+    tmp = Path(session.create_tmp()).resolve()
     dist = tmp / "dist"
     shutil.rmtree(dist, ignore_errors=True)
     session.install("build>=1")
