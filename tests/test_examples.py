@@ -1,0 +1,31 @@
+"""Every example runs as a subprocess; README snippets stay identical to the examples."""
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXPECTED = {
+    "simple.py": "5 + 7 = 12\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
+def test_example_runs(name: str) -> None:
+    result = subprocess.run([sys.executable, str(ROOT / "examples" / name)], capture_output=True, text=True,
+                            timeout=120, env=os.environ, cwd=ROOT / "examples")
+    assert result.returncode == 0, result.stderr
+    assert name in EXPECTED, f"add the expected output of examples/{name} to EXPECTED"
+    assert result.stdout == EXPECTED[name]
+
+
+def test_readme_quick_start_is_the_example() -> None:
+    readme = (ROOT / "README.md").read_text()
+    blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
+    example = (ROOT / "examples" / "simple.py").read_text()
+    body = example.split('"""', 2)[2].lstrip("\n")
+    assert body in blocks
