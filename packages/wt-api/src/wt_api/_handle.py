@@ -4,13 +4,30 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from types import TracebackType
 from typing import Generic, TypeVar
+
+from typing_extensions import Self
 
 from .errors import ClosedError
 
-__all__ = ["Owned"]
+__all__ = ["Owned", "Closeable"]
 
 T = TypeVar("T")
+
+
+class Closeable:
+    """A context manager that calls ``close()`` on exit."""
+
+    def close(self) -> None:
+        """Release what the object owns. Idempotent."""
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
 
 
 class Owned(Generic[T]):

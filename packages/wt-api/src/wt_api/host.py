@@ -29,6 +29,7 @@ from wt_ffi import types as _t
 from wt_ffi import val as _val
 from wt_ffi.engine import wasm_engine_t
 
+from ._handle import Closeable
 from .errors import ClosedError, ConfigError, WasmRuntimeError
 from .externtypes import ExternType, FunctionType, GlobalType, MemoryType, TableType
 from .store import Store
@@ -36,8 +37,6 @@ from .valconv import to_val
 from .values import RefType, ValueType, decode_externref, encode_externref, externrefs, to_raw_type, type_name
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     from .function import Function
     from .global_ import Global
     from .memory import Memory
@@ -109,16 +108,18 @@ class Caller:
         finally:
             _t.wasm_externtype_delete(et)
 
+    def _item(self, name: str, kind: int) -> tuple[_extern.wasmtime_extern_t, ExternType] | None:
+        item = self._export(name)
+        if item is None or item.kind != kind:
+            return None
+        return item, self._type_of(item)
+
     def exported_memory(self, name: str = "memory") -> Memory | None:
         """The caller's exported memory ``name`` (default ``"memory"``), or None."""
         from .memory import Memory
 
-        item = self._export(name)
-        if item is None or item.kind != _extern.EXTERN_MEMORY:
-            return None
-        ty = self._type_of(item)
-        assert isinstance(ty, MemoryType)
-        return Memory(self._store, item, ty, self._store)
+        found = self._item(name, _extern.EXTERN_MEMORY)
+        return Memory(self._store, found[0], found[1], self._store) if found else None  # type: ignore[arg-type]
 
     @property
     def memory(self) -> Memory | None:
@@ -130,34 +131,22 @@ class Caller:
         (re-entrancy is allowed)."""
         from .function import Function
 
-        item = self._export(name)
-        if item is None or item.kind != _extern.EXTERN_FUNC:
-            return None
-        ty = self._type_of(item)
-        assert isinstance(ty, FunctionType)
-        return Function(self._store, item.of.func, ty, name, self._store)
+        found = self._item(name, _extern.EXTERN_FUNC)
+        return Function(self._store, found[0].of.func, found[1], name, self._store) if found else None  # type: ignore[arg-type]
 
     def exported_global(self, name: str) -> Global | None:
         """The caller's exported global ``name``, or None."""
         from .global_ import Global
 
-        item = self._export(name)
-        if item is None or item.kind != _extern.EXTERN_GLOBAL:
-            return None
-        ty = self._type_of(item)
-        assert isinstance(ty, GlobalType)
-        return Global(self._store, item.of.global_, ty, self._store)
+        found = self._item(name, _extern.EXTERN_GLOBAL)
+        return Global(self._store, found[0].of.global_, found[1], self._store) if found else None  # type: ignore[arg-type]
 
     def exported_table(self, name: str) -> Table | None:
         """The caller's exported table ``name``, or None."""
         from .table import Table
 
-        item = self._export(name)
-        if item is None or item.kind != _extern.EXTERN_TABLE:
-            return None
-        ty = self._type_of(item)
-        assert isinstance(ty, TableType)
-        return Table(self._store, item.of.table, ty, self._store)
+        found = self._item(name, _extern.EXTERN_TABLE)
+        return Table(self._store, found[0].of.table, found[1], self._store) if found else None  # type: ignore[arg-type]
 
 
 def _types(values: Sequence[ValueType | RefType], what: str) -> tuple[ValueType | RefType, ...]:
@@ -348,7 +337,7 @@ class HostFunctionBuilder:
         return self._module
 
 
-class HostModuleBuilder:
+class HostModuleBuilder(Closeable):
     """Builds a host module (the seed's ``HostModuleBuilder``): functions, globals, a
     memory and tables defined in Python, importable by wasm modules under ``name``
     once :meth:`instantiate` d.
@@ -417,15 +406,8 @@ class HostModuleBuilder:
         if self._module is not None:
             self._module.close()
 
-    def __enter__(self) -> HostModuleBuilder:
-        return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
-
-
-class HostModule:
+class HostModule(Closeable):
     """An instantiated host module: wasm modules instantiated later can import its
     exports by name. Its globals, memories and tables live in one store, which the
     modules importing them join; its functions can be imported into any store.
@@ -574,18 +556,7 @@ class HostModule:
         self._functions.clear()
         self._externs.clear()
         if self._store is not None:
-            with self._store.lock:
-                self._store.users -= 1
-                last = self._store.users <= 0
-            if last:
-                self._store.close()
-
-    def __enter__(self) -> HostModule:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
+            self._store.release()
 
     def __repr__(self) -> str:
         return f"<HostModule {self.name}{' closed' if self._closed else ''}>"

@@ -17,7 +17,7 @@ from wt_ffi import vec as _vec
 from wt_ffi import wat as _wat
 from wt_ffi.call import take_failure
 
-from ._handle import Owned
+from ._handle import Closeable, Owned
 from .config import ModuleConfig
 from .errors import ClosedError, CompileError, InstantiationError, LinkError, failure_to_exception
 from .externtypes import (ExportType, ExternType, FunctionType, GlobalType, ImportType, MemoryType,
@@ -25,8 +25,6 @@ from .externtypes import (ExportType, ExternType, FunctionType, GlobalType, Impo
 from .store import Store
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     from .function import Function
     from .global_ import Global
     from .memory import Memory
@@ -63,7 +61,7 @@ def _to_wasm(source: str | bytes | bytearray | memoryview) -> bytes:
         _vec.wasm_byte_vec_delete(ctypes.byref(out))
 
 
-class CompiledModule:
+class CompiledModule(Closeable):
     """A compiled WebAssembly module, ready to instantiate any number of times.
 
     Thread-safety: immutable once compiled; share it across threads freely."""
@@ -119,13 +117,6 @@ class CompiledModule:
         """Free the compiled code (instances made from it keep working). Idempotent."""
         self._handle.close()
 
-    def __enter__(self) -> CompiledModule:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
-
     def __repr__(self) -> str:
         state = " closed" if self.closed else f" {len(self.exports)} exports"
         return f"<CompiledModule{state}>"
@@ -142,7 +133,7 @@ def compile_module(runtime: Runtime, source: str | bytes | bytearray | memoryvie
     return CompiledModule(runtime, out)
 
 
-class Module:
+class Module(Closeable):
     """An instantiated module: its exported functions, memories, globals and tables.
 
     Closing a module frees its store (and with it every export taken from it) once no
@@ -277,18 +268,7 @@ class Module:
         if self._name is not None:
             self._runtime.release_name(self._name, self)
         self._cache.clear()
-        with self._store.lock:
-            self._store.users -= 1
-            last = self._store.users <= 0
-        if last:
-            self._store.close()
-
-    def __enter__(self) -> Module:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
+        self._store.release()
 
     def __repr__(self) -> str:
         return f"<Module {self._name or ''}{' closed' if self._closed else ''}>".replace(" >", ">")

@@ -12,13 +12,11 @@ from wt_ffi import engine as _engine
 from wt_ffi import linker as _linker
 from wt_ffi import load as _load
 
-from ._handle import Owned
+from ._handle import Closeable, Owned
 from .config import ModuleConfig, RuntimeConfig
 from .errors import ConfigError, LinkError
 
 if TYPE_CHECKING:
-    from types import TracebackType
-
     from .host import HostModule, HostModuleBuilder
     from .module import CompiledModule, Module
     from .store import Store
@@ -86,7 +84,7 @@ def _new_engine(config: RuntimeConfig) -> ctypes._Pointer[_engine.wasm_engine_t]
     return engine
 
 
-class Runtime:
+class Runtime(Closeable):
     """Compiles and instantiates WebAssembly modules.
 
     A Runtime owns an engine (compiled-code settings) and everything made from it:
@@ -136,13 +134,6 @@ class Runtime:
             self._link_store.close()
         self._linker.close()
         self._engine.close()
-
-    def __enter__(self) -> Runtime:
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.close()
 
     def __repr__(self) -> str:
         return f"<Runtime{' closed' if self._closed else ''}>"

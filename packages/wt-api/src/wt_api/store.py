@@ -51,6 +51,14 @@ class Store:
         if not self.alive[0]:
             raise ClosedError("this module is closed")
 
+    def release(self) -> None:
+        """One user (a module) is done with the store; the last one closes it."""
+        with self.lock:
+            self.users -= 1
+            last = self.users <= 0
+        if last:
+            self.close()
+
     def close(self) -> None:
         """Close the store now, or as soon as the last memory view of it is dropped."""
         with self.lock:
