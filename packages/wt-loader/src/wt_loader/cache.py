@@ -1,21 +1,27 @@
-"""The library cache: one folder per wasmtime version and platform."""
+"""The library cache: one folder per wasmtime version and platform.
+
+A library enters the cache only through :func:`install_from`, which writes it to a
+temporary file beside its final place, checks the pinned size and SHA-256, and renames
+it into place; so a present file of the pinned size is trusted (``verify`` re-hashes).
+"""
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
-import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import BinaryIO
 
 from .digests import WASMTIME_VERSION
-from .errors import IntegrityError
+from .errors import IntegrityError, LoaderError
 from .platforms import Platform, detect_platform
 
-__all__ = ["cache_root", "cache_dir", "cached_library", "install_from", "sha256_of", "clear_cache"]
+__all__ = ["cache_root", "cache_dir", "cached_library", "install_from", "remove_leftovers",
+           "sha256_of", "clear_cache", "PARTIAL_PREFIXES"]
+
+# names of the temporary files and folders installs make (and remove) in a cache folder
+PARTIAL_PREFIXES = (".partial-", ".download-")
 
 
 def cache_root() -> Path:
@@ -35,7 +41,7 @@ def cache_dir(platform: Platform | None = None) -> Path:
 
 
 def cached_library(platform: Platform) -> Path | None:
-    """The cached library if it is there with the pinned size (verified when installed)."""
+    """The cached library if it is there with the pinned size (it was verified when installed)."""
     path = cache_dir(platform) / platform.library_name
     try:
         if path.stat().st_size == platform.size:
@@ -46,18 +52,41 @@ def cached_library(platform: Platform) -> Path | None:
 
 
 def sha256_of(path: Path) -> str:
-    """The SHA-256 of a file, hex."""
+    """The SHA-256 of a file, lowercase hex."""
+    import hashlib
+
     digest = hashlib.sha256()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
+        while block := f.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
 
 
+def remove_leftovers(folder: Path) -> list[Path]:
+    """Remove what an install killed midway left in ``folder`` (call it holding the lock)."""
+    import shutil
+
+    removed = []
+    try:
+        children = list(folder.iterdir())
+    except OSError:
+        return []
+    for child in children:
+        if child.name.startswith(PARTIAL_PREFIXES):
+            if child.is_dir() and not child.is_symlink():
+                shutil.rmtree(child, ignore_errors=True)
+            else:
+                child.unlink(missing_ok=True)
+            removed.append(child)
+    return removed
+
+
 @contextmanager
 def _temp_file(folder: Path) -> Iterator[tuple[BinaryIO, Path]]:
+    import tempfile
+
     folder.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=folder, prefix=".partial-", suffix=".tmp")
+    fd, name = tempfile.mkstemp(dir=folder, prefix=PARTIAL_PREFIXES[0], suffix=".tmp")
     path = Path(name)
     try:
         with os.fdopen(fd, "wb") as f:
@@ -66,41 +95,58 @@ def _temp_file(folder: Path) -> Iterator[tuple[BinaryIO, Path]]:
         path.unlink(missing_ok=True)
 
 
-def install_from(chunks: Iterator[bytes], platform: Platform, source: str) -> Path:
+def install_from(chunks: Iterable[bytes], platform: Platform, source: str) -> Path:
     """Write ``chunks`` as the platform's library into the cache, atomically, if and only
-    if their size and SHA-256 match the pinned ones; nothing is left behind otherwise."""
+    if their size and SHA-256 match the pinned ones (:class:`IntegrityError` otherwise);
+    nothing is left behind on any failure. ``source`` names them in messages."""
+    import hashlib
+
     folder = cache_dir(platform)
     target = folder / platform.library_name
     digest = hashlib.sha256()
     size = 0
-    with _temp_file(folder) as (f, tmp):
-        for chunk in chunks:
-            digest.update(chunk)
-            size += len(chunk)
-            if size > platform.size:
-                raise IntegrityError(f"the library from {source} is larger than the pinned "
-                                     f"{platform.size} bytes: refused")
-            f.write(chunk)
-        f.flush()
-        os.fsync(f.fileno())
-        f.close()
-        if size != platform.size or digest.hexdigest() != platform.sha256:
-            raise IntegrityError(
-                f"the library from {source} does not match the pinned wasmtime {WASMTIME_VERSION} "
-                f"build for {platform.key}: sha256 {digest.hexdigest()} ({size} bytes), expected "
-                f"{platform.sha256} ({platform.size} bytes). Nothing was installed.")
-        if os.name != "nt":
-            os.chmod(tmp, 0o755)
-        os.replace(tmp, target)
+    try:
+        with _temp_file(folder) as (f, tmp):
+            for chunk in chunks:
+                digest.update(chunk)
+                size += len(chunk)
+                if size > platform.size:
+                    raise IntegrityError(f"the library from {source} is larger than the pinned "
+                                         f"{platform.size} bytes: refused, nothing was installed")
+                f.write(chunk)
+            f.flush()
+            os.fsync(f.fileno())
+            f.close()
+            if size != platform.size or digest.hexdigest() != platform.sha256:
+                raise IntegrityError(
+                    f"the library from {source} does not match the pinned wasmtime {WASMTIME_VERSION} "
+                    f"build for {platform.key}: sha256 {digest.hexdigest()} ({size} bytes), expected "
+                    f"{platform.sha256} ({platform.size} bytes). Nothing was installed.")
+            if os.name != "nt":
+                os.chmod(tmp, 0o755)
+            os.replace(tmp, target)
+    finally:
+        close = getattr(chunks, "close", None)  # a generator holding an archive open
+        if close is not None:
+            close()
     return target
 
 
 def clear_cache() -> list[Path]:
-    """Remove every cached library of every version and platform; returns what was removed."""
+    """Remove every cached library of every wasmtime version and platform (only the
+    ``wasmtime-*`` folders of the cache root); returns the folders removed."""
+    import shutil
+
     root = cache_root()
     removed = []
     if root.is_dir():
         for child in sorted(root.glob("wasmtime-*")):
-            shutil.rmtree(child, ignore_errors=True)
+            try:
+                if child.is_dir() and not child.is_symlink():
+                    shutil.rmtree(child)
+                else:
+                    child.unlink()
+            except OSError as exc:
+                raise LoaderError(f"could not remove {child}: {exc}") from exc
             removed.append(child)
     return removed

@@ -1,4 +1,9 @@
-"""Downloading the release archive: streamed, with timeouts, retries and progress."""
+"""Downloading the release archive: streamed, with timeouts, retries and progress.
+
+Connection errors, timeouts, 5xx answers and bodies cut short are retried with back-off;
+other answers (404, 403, ...) are final. Progress goes to stderr only when it is a
+terminal; everything else goes to ``logging.getLogger("wt_loader")``.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,7 @@ DEFAULT_BASE_URL = "https://github.com/bytecodealliance/wasmtime/releases/downlo
 CONNECT_TIMEOUT = 15.0
 READ_TIMEOUT = 60.0
 ATTEMPTS = 4
+BACKOFF = 0.5  # seconds before the 2nd attempt, doubled for each further one (at most 8 s)
 
 
 def asset_url(platform: Platform) -> str:
@@ -29,8 +35,10 @@ def asset_url(platform: Platform) -> str:
 
 
 class _Progress:
+    """A one-line progress indicator on stderr, drawn only when stderr is a terminal."""
+
     def __init__(self, total: int | None, label: str) -> None:
-        self.enabled = sys.stderr.isatty()
+        self.enabled = sys.stderr is not None and sys.stderr.isatty()
         self.total = total
         self.label = label
         self.last = 0.0
@@ -52,51 +60,70 @@ class _Progress:
             sys.stderr.flush()
 
 
-def download_archive(platform: Platform, dest: Path) -> Path:
-    """Download the release archive for ``platform`` to ``dest`` (a file path).
+class _Final(Exception):
+    """An answer that retrying cannot fix."""
 
-    Connection errors, timeouts and 5xx answers are retried with back-off; a 4xx answer
-    or a body shorter than its Content-Length fails at once (:class:`DownloadError`,
-    :class:`IntegrityError`)."""
+
+class _Short(Exception):
+    """The body ended before its Content-Length (the connection was cut)."""
+
+
+def _attempt(url: str, dest: Path) -> None:
+    import requests
+
+    headers = {"Accept-Encoding": "identity", "User-Agent": f"wt-loader (wasmtime {WASMTIME_VERSION})"}
+    with requests.get(url, stream=True, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), headers=headers) as response:
+        if response.status_code >= 500:
+            raise DownloadError(f"{url} answered {response.status_code} {response.reason}")
+        if response.status_code != 200:
+            raise _Final(f"{url} answered {response.status_code} {response.reason}")
+        length = response.headers.get("Content-Length", "")
+        expected = int(length) if length.isdigit() else None
+        progress = _Progress(expected, f"wt: downloading wasmtime {WASMTIME_VERSION}")
+        received = 0
+        try:
+            with open(dest, "wb") as f:
+                for chunk in response.iter_content(chunk_size=1 << 16):
+                    f.write(chunk)
+                    received += len(chunk)
+                    progress.update(received)
+        except requests.exceptions.ChunkedEncodingError as exc:  # urllib3 saw the body cut short
+            raise _Short(f"{received} of {expected or '?'} bytes ({exc})") from exc
+        finally:
+            progress.finish()
+        if expected is not None and received != expected:
+            raise _Short(f"{received} of {expected} bytes")
+
+
+def download_archive(platform: Platform, dest: Path) -> Path:
+    """Download the release archive for ``platform`` to ``dest`` (a file path), retrying
+    transient failures. Raises :class:`DownloadError` (unreachable, HTTP error) or
+    :class:`IntegrityError` (every attempt's body was cut short)."""
     import requests
 
     url = asset_url(platform)
-    last: Exception | None = None
+    failures: list[str] = []
+    short = False
     for attempt in range(1, ATTEMPTS + 1):
+        if attempt > 1:
+            time.sleep(min(BACKOFF * 2 ** (attempt - 2), 8.0))
+        log.info("downloading %s (attempt %d of %d)", url, attempt, ATTEMPTS)
         try:
-            log.info("downloading %s (attempt %d)", url, attempt)
-            with requests.get(url, stream=True, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT)) as response:
-                if response.status_code >= 500:
-                    raise DownloadError(f"{url} answered {response.status_code}")
-                if response.status_code != 200:
-                    raise _Fatal(f"{url} answered {response.status_code} {response.reason}")
-                length = response.headers.get("Content-Length")
-                expected = int(length) if length and length.isdigit() else None
-                progress = _Progress(expected, f"wt: downloading wasmtime {WASMTIME_VERSION}")
-                received = 0
-                with open(dest, "wb") as f:
-                    for chunk in response.iter_content(chunk_size=1 << 16):
-                        f.write(chunk)
-                        received += len(chunk)
-                        progress.update(received)
-                progress.finish()
-                if expected is not None and received != expected:
-                    raise IntegrityError(f"the download of {url} is truncated: {received} of {expected} bytes")
-                return dest
-        except _Fatal as exc:
+            _attempt(url, dest)
+            log.info("downloaded %s (%d bytes)", url, dest.stat().st_size)
+            return dest
+        except _Final as exc:
             raise DownloadError(str(exc)) from None
-        except IntegrityError:
-            raise
+        except _Short as exc:
+            short = True
+            failures.append(f"truncated: {exc}")
         except (requests.ConnectionError, requests.Timeout, DownloadError) as exc:
-            last = exc
-            if attempt < ATTEMPTS:
-                time.sleep(min(0.5 * 2 ** (attempt - 1), 4.0))
+            short = False
+            failures.append(str(exc))
         except requests.RequestException as exc:
-            if "IncompleteRead" in str(exc) or isinstance(exc, requests.exceptions.ChunkedEncodingError):
-                raise IntegrityError(f"the download of {url} is truncated: {exc}") from exc
             raise DownloadError(f"downloading {url} failed: {exc}") from exc
-    raise DownloadError(f"downloading {url} failed after {ATTEMPTS} attempts: {last}")
-
-
-class _Fatal(Exception):
-    """An answer that retrying cannot fix."""
+        log.warning("download attempt %d of %s failed: %s", attempt, url, failures[-1])
+    if short:
+        raise IntegrityError(f"the download of {url} is truncated after {ATTEMPTS} attempts "
+                             f"(last: {failures[-1]})")
+    raise DownloadError(f"downloading {url} failed after {ATTEMPTS} attempts (last: {failures[-1]})")

@@ -1,4 +1,16 @@
-"""The root of wt's exception tree, and the loader's errors."""
+"""The root of wt's exception tree, and the loader's errors.
+
+::
+
+    WtError                       root of every wt exception (all wt packages subclass it)
+    └── LoaderError               libwasmtime could not be found, fetched, verified or loaded
+        ├── UnsupportedPlatformError   wasmtime publishes no C API library for this machine
+        ├── LibraryNotFoundError       no source worked and no download was possible
+        ├── DownloadError              the release archive could not be downloaded
+        └── IntegrityError             digest or size mismatch, corrupt or unsafe archive
+
+Every message that ends a search says what was tried, in order, and what the user can do.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +19,7 @@ __all__ = ["WtError", "LoaderError", "UnsupportedPlatformError", "LibraryNotFoun
 
 
 class WtError(Exception):
-    """Root of every wt exception (every wt package subclasses it)."""
+    """Root of every wt exception (all wt packages subclass it)."""
 
 
 class LoaderError(WtError):
@@ -23,8 +35,9 @@ class LibraryNotFoundError(LoaderError):
 
 
 class DownloadError(LoaderError):
-    """The release archive could not be downloaded."""
+    """The release archive could not be downloaded (network, HTTP status, cache not writable)."""
 
 
 class IntegrityError(LoaderError):
-    """A library or archive failed verification (digest, size, corrupt or unsafe archive)."""
+    """A library or archive failed verification: digest or size mismatch, a truncated or
+    corrupt archive, or a member whose path escapes its folder."""
