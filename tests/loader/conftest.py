@@ -1,122 +1,143 @@
-"""A loopback HTTP server serving release archives built from the real library."""
+"""Fixtures for the loader: an isolated cache, the real library, a loopback HTTP server
+serving release archives, and fake ``wasmtime`` distributions that shadow the real one."""
 
 from __future__ import annotations
 
-import io
+import importlib
 import os
-import tarfile
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
-import wt_loader
-from wt_loader.locate import bundled_library
+from wt_loader import download
+from wt_loader.bundled import bundled_library, wheel_member
 
-PLATFORM = wt_loader.detect_platform()
+from .helpers import PLATFORM, make_tar
 
 
-@dataclass
-class Served:
-    """What the server answers: path -> bytes; ``truncate`` cuts bodies short."""
-
-    files: dict[str, bytes] = field(default_factory=dict)
-    requests: list[str] = field(default_factory=list)
-    truncate: bool = False
-    fail_first: int = 0
+@pytest.fixture(autouse=True)
+def isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test gets its own WT_CACHE_DIR and none of the loader's other variables."""
+    cache = tmp_path / "cache"
+    monkeypatch.setenv("WT_CACHE_DIR", str(cache))
+    for name in ("WASMTIME_LIB_PATH", "WT_DOWNLOAD_URL", "WT_OFFLINE"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")  # the loopback server, never a proxy
+    monkeypatch.setattr(download, "BACKOFF", 0.01)
+    return cache
 
 
 @pytest.fixture(scope="session")
 def real_library() -> bytes:
+    """The real libwasmtime 50.0.1 for this machine, from the installed PyPI wheel."""
     path = bundled_library(PLATFORM)
     if path is None:
-        pytest.fail("these tests need the PyPI wheel wasmtime==50.0.1 installed (it carries the real library)")
+        if PLATFORM.key != "x86_64-linux":
+            pytest.skip(f"no wasmtime==50.0.1 wheel library for {PLATFORM.key} is installed; "
+                        "these tests run with it on x86_64-linux")
+        pytest.fail("these tests need the PyPI wheel wasmtime==50.0.1 installed: it carries the real library")
     return path.read_bytes()
-
-
-def make_archive(library: bytes, *, extra: dict[str, bytes] | None = None, library_member: str | None = None) -> bytes:
-    """A .tar.xz in the release layout (root/lib/<lib>, a min/ decoy, an include file)."""
-    root = PLATFORM.archive_root
-    members = {
-        f"{root}/include/wasmtime.h": b"/* header */\n",
-        f"{root}/min/lib/{PLATFORM.library_name}": b"not the library",
-        library_member or PLATFORM.library_member: library,
-    }
-    members.update(extra or {})
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w:xz", preset=0) as tf:
-        for name, data in members.items():
-            info = tarfile.TarInfo(name)
-            info.size = len(data)
-            tf.addfile(info, io.BytesIO(data))
-    return buf.getvalue()
 
 
 @pytest.fixture(scope="session")
 def release_archive(real_library: bytes) -> bytes:
-    return make_archive(real_library)
+    """The release asset for this platform, built from the real library (xz preset 0)."""
+    if PLATFORM.os == "windows":
+        pytest.skip("the release asset is a .zip on Windows; these download tests build a .tar.xz")
+    return make_tar(real_library)
+
+
+@dataclass
+class Server:
+    """A loopback HTTP server: ``files`` maps paths to bodies; ``requests`` lists the paths
+    asked for. ``fail_first`` answers 503 that many times; ``truncate`` cuts that many
+    bodies in half after announcing their full length (-1: all); ``delay`` waits first."""
+
+    url: str
+    files: dict[str, bytes] = field(default_factory=dict)
+    requests: list[str] = field(default_factory=list)
+    fail_first: int = 0
+    truncate: int = 0
+    delay: float = 0.0
 
 
 @pytest.fixture
-def server() -> Iterator[tuple[str, Served]]:
-    served = Served()
+def server() -> Iterator[Server]:
+    """A running loopback server; ``WT_DOWNLOAD_URL`` is ``server.url``."""
+    state = Server(url="")
+    lock = threading.Lock()
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802
-            served.requests.append(self.path)
-            if served.fail_first > 0:
-                served.fail_first -= 1
+            with lock:
+                state.requests.append(self.path)
+                fail = state.fail_first > 0
+                state.fail_first -= fail
+                cut = state.truncate != 0
+                if state.truncate > 0:
+                    state.truncate -= 1
+            time.sleep(state.delay)
+            body = state.files.get(self.path)
+            if fail:
                 self.send_error(503)
-                return
-            body = served.files.get(self.path)
-            if body is None:
+            elif body is None:
                 self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body[: len(body) // 2] if served.truncate else body)
+            else:
+                self.send_response(200)
+                self.send_header("Content-Length", str(len(body)))
+                self.send_header("Content-Type", "application/octet-stream")
+                self.end_headers()
+                self.wfile.write(body[: len(body) // 2] if cut else body)
+                self.wfile.flush()
+                self.close_connection = True
 
         def log_message(self, format: str, *args: object) -> None:
             pass
 
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    httpd.daemon_threads = True
+    state.url = f"http://127.0.0.1:{httpd.server_address[1]}/mirror"
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{httpd.server_address[1]}/mirror", served
+        yield state
     finally:
         httpd.shutdown()
         httpd.server_close()
+        thread.join(5)
 
 
-def asset_path() -> str:
-    return f"/mirror/v{wt_loader.WASMTIME_VERSION}/{PLATFORM.asset_name}"
+ShadowWheel = Callable[[str, bytes | None], Path]
 
 
 @pytest.fixture
-def no_bundled(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Hide the installed wasmtime wheel: a wasmtime of another version first on sys.path
-    (for this process and its children)."""
-    shadow = tmp_path / "shadow"
-    info = shadow / "wasmtime-1.0.0.dist-info"
-    info.mkdir(parents=True)
-    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: wasmtime\nVersion: 1.0.0\n")
-    monkeypatch.syspath_prepend(str(shadow))
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(shadow), os.environ.get("PYTHONPATH", "")]))
-    import importlib
+def shadow_wheel(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> ShadowWheel:
+    """Make a fake installed ``wasmtime`` distribution (version, library bytes or None)
+    that comes before the real one on sys.path, here and in child processes."""
 
-    importlib.invalidate_caches()
-    return shadow
+    def make(version: str, library: bytes | None) -> Path:
+        site = tmp_path / f"shadow-{version}"
+        info = site / f"wasmtime-{version}.dist-info"
+        info.mkdir(parents=True)
+        (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: wasmtime\nVersion: {version}\n")
+        if library is not None:
+            lib = site / wheel_member(PLATFORM)
+            lib.parent.mkdir(parents=True)
+            lib.write_bytes(library)
+        monkeypatch.syspath_prepend(str(site))
+        monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(site), os.environ.get("PYTHONPATH", "")]))
+        importlib.invalidate_caches()
+        return site
+
+    return make
 
 
-@pytest.fixture(autouse=True)
-def isolated_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    cache = tmp_path / "cache"
-    monkeypatch.setenv("WT_CACHE_DIR", str(cache))
-    for name in ("WASMTIME_LIB_PATH", "WT_DOWNLOAD_URL", "WT_OFFLINE"):
-        monkeypatch.delenv(name, raising=False)
-    return cache
+@pytest.fixture
+def no_bundled(shadow_wheel: ShadowWheel) -> Path:
+    """Hide the installed wasmtime wheel behind a wasmtime 1.0.0 (which the loader ignores)."""
+    return shadow_wheel("1.0.0", None)

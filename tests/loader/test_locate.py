@@ -1,3 +1,7 @@
+"""The search order: WASMTIME_LIB_PATH, the cache, the installed wheel; fetch and verify."""
+
+from __future__ import annotations
+
 import os
 import subprocess
 import sys
@@ -6,88 +10,121 @@ from pathlib import Path
 import pytest
 
 import wt_loader
-from wt_loader.cache import cache_dir
+from wt_loader import locate
 
-from .conftest import PLATFORM
-
-
-def test_current_platform() -> None:
-    p = wt_loader.detect_platform()
-    assert p.arch in ("x86_64", "aarch64") and p.os in ("linux", "musl", "macos", "windows")
+from .conftest import ShadowWheel
+from .helpers import PLATFORM, entries, leftovers
 
 
-@pytest.mark.parametrize("arch,os_,asset,member", [
-    ("x86_64", "linux", "wasmtime-v50.0.1-x86_64-linux-c-api.tar.xz", "lib/libwasmtime.so"),
-    ("aarch64", "musl", "wasmtime-v50.0.1-aarch64-musl-c-api.tar.xz", "lib/libwasmtime.so"),
-    ("aarch64", "macos", "wasmtime-v50.0.1-aarch64-macos-c-api.tar.xz", "lib/libwasmtime.dylib"),
-    ("x86_64", "windows", "wasmtime-v50.0.1-x86_64-windows-c-api.zip", "lib/wasmtime.dll"),
-])
-def test_platform_table(arch: str, os_: str, asset: str, member: str) -> None:
-    p = wt_loader.Platform(arch, os_)
-    assert p.asset_name == asset
-    assert p.library_member == f"{asset.rsplit('.tar', 1)[0].removesuffix('.zip')}/{member}"
-    assert len(p.sha256) == 64 and p.size > 10_000_000
-
-
-def test_unsupported_platform() -> None:
-    with pytest.raises(wt_loader.UnsupportedPlatformError, match="riscv64"):
-        wt_loader.Platform("riscv64", "linux")
-
-
-def test_wasmtime_lib_path_comes_first(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    lib = tmp_path / "libwasmtime.so"
-    lib.write_bytes(b"anything")
+def test_wasmtime_lib_path_comes_first(tmp_path: Path, real_library: bytes, monkeypatch: pytest.MonkeyPatch) -> None:
+    wt_loader.fetch()  # the cache and the wheel could both answer
+    lib = tmp_path / "my-libwasmtime.so"
+    lib.write_bytes(b"used as given, not verified")
     monkeypatch.setenv("WASMTIME_LIB_PATH", str(lib))
-    located = wt_loader.locate_library()
-    assert (located.path, located.origin) == (lib, "env")
+    assert wt_loader.locate_library() == wt_loader.LocatedLibrary(lib, "env", None)
+
+
+def test_wasmtime_lib_path_missing_is_an_error(tmp_path: Path, real_library: bytes,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    wt_loader.fetch()
     monkeypatch.setenv("WASMTIME_LIB_PATH", str(tmp_path / "missing.so"))
-    with pytest.raises(wt_loader.LibraryNotFoundError, match="not a file"):
+    with pytest.raises(wt_loader.LibraryNotFoundError, match="missing.so is not a file"):
         wt_loader.locate_library()
 
 
 def test_bundled_wheel_is_verified_then_cached(real_library: bytes, isolated_cache: Path) -> None:
     located = wt_loader.locate_library(download=False)
-    assert located.origin == "bundled"
-    assert located.path == cache_dir() / PLATFORM.library_name
+    assert (located.origin, located.platform) == ("bundled", PLATFORM)
+    assert located.path == wt_loader.cache_dir() / PLATFORM.library_name
     assert located.path.read_bytes() == real_library
     assert wt_loader.locate_library(download=False).origin == "cache"
+    child = subprocess.run([sys.executable, "-c", "import wt_loader; print(wt_loader.locate_library().origin)"],
+                           capture_output=True, text=True, env=dict(os.environ), timeout=60)
+    assert child.stdout.strip() == "cache", child.stderr
+    assert entries(isolated_cache) == [".lock", PLATFORM.library_name]
 
 
-def test_verify_detects_a_corrupted_cache(real_library: bytes) -> None:
+def test_bundled_wheel_of_another_version_is_ignored(no_bundled: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WT_OFFLINE", "1")
+    with pytest.raises(wt_loader.LibraryNotFoundError) as info:
+        wt_loader.locate_library()
+    message = str(info.value)
+    lines = [line.strip() for line in message.splitlines()]
+    assert lines[1:5] == [
+        "1. WASMTIME_LIB_PATH: not set",
+        f"2. the cache ({wt_loader.cache_dir()}): empty",
+        "3. an installed wasmtime==50.0.1 wheel (wt-loader[bundled]): none",
+        "4. a download: not attempted (WT_OFFLINE is set)",
+    ]
+    assert "What you can do" in message
+
+
+def test_tampered_bundled_wheel_is_refused(shadow_wheel: ShadowWheel, real_library: bytes,
+                                           isolated_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    tampered = bytearray(real_library)
+    tampered[12345] ^= 1
+    shadow_wheel("50.0.1", bytes(tampered))
+    monkeypatch.setenv("WT_OFFLINE", "1")
+    with pytest.raises(wt_loader.IntegrityError, match="installed wasmtime wheel.*does not match"):
+        wt_loader.locate_library()
+    assert leftovers(isolated_cache) == []
+
+
+def test_unwritable_cache_uses_the_verified_wheel_in_place(real_library: bytes, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_bytes(b"")
+    monkeypatch.setenv("WT_CACHE_DIR", str(blocker / "cache"))  # cannot be created, even by root
+    monkeypatch.setattr(locate, "_verified_in_place", set())
+    located = wt_loader.locate_library()
+    assert located.origin == "bundled"
+    assert located.path.read_bytes() == real_library
+    assert located.path.name == "_libwasmtime.so" or PLATFORM.os != "linux"
+    assert len(locate._verified_in_place) == 1
+    with pytest.raises(wt_loader.LibraryNotFoundError, match="cache"):
+        wt_loader.fetch()  # fetch's job is the cache: it says it cannot
+
+
+def test_cache_is_trusted_by_size_and_verify_rehashes(real_library: bytes) -> None:
     path = wt_loader.fetch()
     assert wt_loader.verify() == path
     data = bytearray(path.read_bytes())
     data[-1] ^= 1
     path.write_bytes(bytes(data))
-    with pytest.raises(wt_loader.IntegrityError):
+    assert wt_loader.locate_library().origin == "cache"  # the fast path checks the size only
+    with pytest.raises(wt_loader.IntegrityError, match="fetch --force"):
+        wt_loader.verify()
+    assert wt_loader.fetch(force=True) == path
+    assert wt_loader.verify() == path
+
+
+def test_cached_file_of_the_wrong_size_is_replaced(real_library: bytes) -> None:
+    folder = wt_loader.cache_dir()
+    folder.mkdir(parents=True)
+    (folder / PLATFORM.library_name).write_bytes(b"short")
+    assert wt_loader.locate_library().origin == "bundled"
+    assert wt_loader.verify()
+
+
+def test_verify_without_a_cache() -> None:
+    with pytest.raises(wt_loader.LibraryNotFoundError, match="wt_loader fetch"):
         wt_loader.verify()
 
 
-def test_nothing_found_says_what_was_tried(no_bundled: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("WT_OFFLINE", "1")
-    with pytest.raises(wt_loader.LibraryNotFoundError) as info:
-        wt_loader.locate_library()
-    message = str(info.value)
-    for expected in ("WASMTIME_LIB_PATH", "the cache", "wasmtime==50.0.1 wheel: none", "WT_OFFLINE", "fetch"):
-        assert expected in message
+def test_clear_cache(real_library: bytes, isolated_cache: Path) -> None:
+    wt_loader.fetch()
+    other = isolated_cache / "wasmtime-49.0.0" / PLATFORM.key
+    other.mkdir(parents=True)
+    (isolated_cache / "unrelated.txt").write_text("kept")
+    removed = wt_loader.clear_cache()
+    assert sorted(p.name for p in removed) == ["wasmtime-49.0.0", "wasmtime-50.0.1"]
+    assert sorted(p.name for p in isolated_cache.iterdir()) == ["unrelated.txt"]
+    assert wt_loader.clear_cache() == []
 
 
-def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "wt_loader", *args], capture_output=True, text=True, env=os.environ)
+def test_cache_dir_layout(isolated_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert wt_loader.cache_dir() == isolated_cache / "wasmtime-50.0.1" / PLATFORM.key
+    monkeypatch.delenv("WT_CACHE_DIR")
+    import platformdirs
 
-
-def test_cli(isolated_cache: Path) -> None:
-    fetched = run_cli("fetch")
-    assert fetched.returncode == 0, fetched.stderr
-    info = run_cli("info")
-    assert info.returncode == 0
-    assert "source:   cache" in info.stdout and PLATFORM.sha256 in info.stdout and "50.0.1" in info.stdout
-    assert run_cli("verify").returncode == 0
-    lib = cache_dir() / PLATFORM.library_name
-    data = bytearray(lib.read_bytes())
-    data[-1] ^= 1
-    lib.write_bytes(bytes(data))
-    bad = run_cli("verify")
-    assert bad.returncode == 1 and "expected" in bad.stderr
-    cleared = run_cli("clear")
-    assert cleared.returncode == 0 and not lib.exists()
+    assert wt_loader.cache_root() == Path(platformdirs.user_cache_dir("wt", appauthor=False))
