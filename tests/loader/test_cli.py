@@ -85,3 +85,33 @@ def test_fetch_from_the_installed_wheel(real_library: bytes) -> None:
 def test_usage_error() -> None:
     result = cli("bogus")
     assert result.returncode == 2 and "invalid choice" in result.stderr
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal needs POSIX")
+def test_progress_is_shown_on_a_terminal(server: Server, release_archive: bytes, no_bundled: Path,
+                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import pty
+
+    server.files[asset_path()] = release_archive
+    monkeypatch.setenv("WT_DOWNLOAD_URL", server.url)
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "wt_loader", "fetch"], stdout=subprocess.PIPE, stderr=slave,
+                              text=True, env=dict(os.environ), timeout=120)
+        os.close(slave)
+        slave = -1
+        shown = b""
+        while True:
+            try:
+                block = os.read(master, 4096)
+            except OSError:  # EIO: the terminal's other end is closed and drained
+                break
+            if not block:
+                break
+            shown += block
+    finally:
+        os.close(master)
+        if slave != -1:
+            os.close(slave)
+    assert proc.returncode == 0
+    assert b"wt: downloading wasmtime 50.0.1" in shown and b"% of" in shown

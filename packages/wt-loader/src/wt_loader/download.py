@@ -1,7 +1,7 @@
 """Downloading the release archive: streamed, with timeouts, retries and progress.
 
-Connection errors, timeouts, 5xx answers and bodies cut short are retried with back-off;
-other answers (404, 403, ...) are final. Progress goes to stderr only when it is a
+Connection errors, timeouts, 5xx, 408 and 429 answers, and bodies cut short are retried
+with back-off; other answers (404, 403, ...) and TLS certificate errors are final. Progress goes to stderr only when it is a
 terminal; everything else goes to ``logging.getLogger("wt_loader")``.
 """
 
@@ -73,7 +73,7 @@ def _attempt(url: str, dest: Path) -> None:
 
     headers = {"Accept-Encoding": "identity", "User-Agent": f"wt-loader (wasmtime {WASMTIME_VERSION})"}
     with requests.get(url, stream=True, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), headers=headers) as response:
-        if response.status_code >= 500:
+        if response.status_code >= 500 or response.status_code in (408, 429):
             raise DownloadError(f"{url} answered {response.status_code} {response.reason}")
         if response.status_code != 200:
             raise _Final(f"{url} answered {response.status_code} {response.reason}")
@@ -87,7 +87,7 @@ def _attempt(url: str, dest: Path) -> None:
                     f.write(chunk)
                     received += len(chunk)
                     progress.update(received)
-        except requests.exceptions.ChunkedEncodingError as exc:  # urllib3 saw the body cut short
+        except (requests.exceptions.ChunkedEncodingError, requests.ConnectionError) as exc:  # cut short
             raise _Short(f"{received} of {expected or '?'} bytes ({exc})") from exc
         finally:
             progress.finish()
@@ -114,6 +114,9 @@ def download_archive(platform: Platform, dest: Path) -> Path:
             return dest
         except _Final as exc:
             raise DownloadError(str(exc)) from None
+        except requests.exceptions.SSLError as exc:
+            raise DownloadError(f"downloading {url} failed: TLS error ({exc}); if a proxy inspects TLS, "
+                                "point REQUESTS_CA_BUNDLE at its certificate") from exc
         except _Short as exc:
             short = True
             failures.append(f"truncated: {exc}")

@@ -19,7 +19,7 @@ class FileLock:
     Windows), for ``with``; after ``timeout`` seconds of waiting, :class:`LoaderError`.
     The lock file stays (removing it would race with a process about to lock it)."""
 
-    def __init__(self, path: Path, timeout: float = 600.0) -> None:
+    def __init__(self, path: Path, timeout: float = 1800.0) -> None:
         self.path = path
         self.timeout = timeout
         self._fd: int | None = None
