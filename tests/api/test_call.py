@@ -130,3 +130,17 @@ def test_absent_or_other_kind_exports_are_none(mod: wt.Module) -> None:
     assert mod.exported_global("add") is None
     assert mod.exported_table("add") is None
     assert set(mod.exports()) >= {"add", "swap", "boom"}
+
+
+def test_funcref_parameters_take_functions(instantiate) -> None:  # type: ignore[no-untyped-def]
+    mod = instantiate('(module (type $t (func (result i32))) (table 1 funcref)'
+                      ' (func (export "seven") (result i32) i32.const 7)'
+                      ' (func (export "call_it") (param funcref) (result i32)'
+                      '   i32.const 0 local.get 0 table.set i32.const 0 call_indirect (type $t)))')
+    seven, call_it = mod.exported_function("seven"), mod.exported_function("call_it")
+    assert seven is not None and call_it is not None
+    assert call_it.call(seven) == [7]
+    with pytest.raises(wt.Trap):
+        call_it.call(None)
+    with pytest.raises(wt.WasmArgumentError):
+        call_it.call("seven")

@@ -148,6 +148,19 @@ def _ref_in(ctx: ctypes._Pointer[wasmtime_context_t], vt: _t.ValType, t: object,
             return _val.externref_data_to_raw(ctx, handle)
         return externref_in
 
+    if vt.heap in (_t.HEAP_FUNC, _t.HEAP_NOFUNC, _t.HEAP_CONCRETE_FUNC):
+        def funcref_in(value: object) -> int:
+            if isinstance(value, Function):
+                return _val.func_to_raw(ctx, value._func)
+            if value is None:
+                value = 0
+            if not isinstance(value, int) or not 0 <= value < (1 << 64):
+                raise WasmArgumentError(f"{name}: parameter {index} takes a Function or an encoded funcref")
+            if value == 0 and not vt.nullable:
+                raise WasmArgumentError(f"{name}: parameter {index} is a non-null reference")
+            return value
+        return funcref_in
+
     def opaque_in(raw: int) -> int:
         if not isinstance(raw, int) or not 0 <= raw < (1 << 64):
             raise WasmArgumentError(f"{name}: parameter {index} takes a reference handle (int)")
