@@ -2,7 +2,7 @@
 
 One module per C header (``engine``, ``config``, ``store``, ``module``, ``func``, ``val``,
 ``extern``, ``instance``, ``linker``, ``memory``, ``global_``, ``table``, ``trap``,
-``error``, ``types``, ``vec``, ``wasi``, ``wat``), each declaring its functions' C
+``error``, ``types``, ``vec``, ``wasi``, ``wat``, ``exnref``, ``sharedmemory``), each declaring its functions' C
 signatures once. Importing costs no ``dlopen``: the library is located by wt-loader
 and bound on the first call (or :func:`load`). ``call`` and ``callback`` hold the
 prepared hot paths used by wt-api.
@@ -16,7 +16,8 @@ __all__ = ["declarations", "library_path", "load", "ALL_MODULES"]
 
 ALL_MODULES = (
     "vec", "error", "config", "engine", "wasi", "store", "types", "extern", "val", "trap",
-    "module", "func", "instance", "linker", "memory", "global_", "table", "wat",
+    "module", "func", "instance", "linker", "memory", "global_", "table", "wat", "exnref",
+    "sharedmemory",
 )
 
 

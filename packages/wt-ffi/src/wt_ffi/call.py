@@ -72,11 +72,16 @@ _LIMITS = {
 }
 
 
-def _store_param(i: int, vt: ValType, lines: list[str]) -> None:
+def _store_param(i: int, vt: ValType, lines: list[str], two_phase: bool) -> None:
     a = f"a{i}"
     if vt.kind in _LIMITS:
         lo, hi = _LIMITS[vt.kind]
         lines.append(f"    if not ({lo} <= {a} < {hi}): _bad({i}, {a})")
+    elif two_phase:
+        # The GC reference is made (and rooted) now; its raw value is read only once
+        # every argument is made, since making one may collect, and move, the others.
+        lines.append(f"    p{i} = _in{i}({a})")
+        return
     else:
         lines.append(f"    {a} = _in{i}({a})")
     if vt.kind == VALTYPE_V128:
@@ -105,6 +110,7 @@ def build_caller(
     *,
     ref_in: dict[int, RefConverter],
     ref_out: dict[int, RefConverter],
+    ref_raw: dict[int, Callable[[object], int]] | None = None,
     on_failure: Callable[[int | None, c_void_p], object],
     on_bad_value: Callable[[int, object], object],
     on_bad_args: Callable[[tuple[object, ...], TypeError], object],
@@ -117,7 +123,10 @@ def build_caller(
     ``on_failure(error_addr, trap_holder)`` is called (and must raise) when the call
     returns an error or trap; ``on_bad_value(index, value)`` (out of range),
     ``on_bad_args(args, exc)`` (a TypeError while storing) and ``on_bad_arity(n)`` must
-    raise before C is entered. ``guard``, if given, is a lock held around the
+    raise before C is entered. A parameter with a ``ref_raw`` converter takes two
+    phases: ``ref_in[i](value)`` makes a rooted reference (it may allocate, and so
+    collect garbage) for every such parameter first, then ``ref_raw[i](made)`` reads
+    each raw slot value, with no allocation left before the call. ``guard``, if given, is a lock held around the
     call (the store's), acquired with ``acquire()``/``release()``.
     """
     nslots = max(len(params), len(results), 1)
@@ -143,6 +152,9 @@ def build_caller(
         env[f"_in{i}"] = conv
     for i, conv in ref_out.items():
         env[f"_out{i}"] = conv
+    ref_raw = ref_raw or {}
+    for i, raw_conv in ref_raw.items():
+        env[f"_raw{i}"] = raw_conv
     args = ", ".join(f"a{i}" for i in range(len(params)))
     lines = ["def call(*args):"]
     lines.append(f"    if len(args) != {len(params)}: _arity(len(args))")
@@ -152,7 +164,8 @@ def build_caller(
     if params:
         stores: list[str] = []
         for i, vt in enumerate(params):
-            _store_param(i, vt, stores)
+            _store_param(i, vt, stores, i in ref_raw)
+        stores.extend(f"    s[{2 * i}] = _raw{i}(p{i})" for i in sorted(ref_raw))
         # Non-int arguments fail the range check or the slot store with TypeError.
         body.append("    try:")
         body.extend("    " + line for line in stores)

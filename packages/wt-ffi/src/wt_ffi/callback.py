@@ -92,7 +92,8 @@ def _read_typed(i: int, vt: ValType) -> str:
     return f"_tin{i}(s[{2 * i}], caller)"
 
 
-def _write(i: int, vt: ValType, value: str, typed: bool, lines: list[str], indent: str) -> None:
+def _write(i: int, vt: ValType, value: str, typed: bool, lines: list[str], indent: str,
+           two_phase: bool = False) -> None:
     slot = f"s[{2 * i}]"
     if vt.kind in _RANGE:
         if typed and vt.kind == VALTYPE_F32:
@@ -109,7 +110,11 @@ def _write(i: int, vt: ValType, value: str, typed: bool, lines: list[str], inden
             lines.append(f"{indent}{slot} = {value}")
         return
     conv = "_tout" if typed else "_pout"
-    lines.append(f"{indent}{slot} = {conv}{i}({value}, caller)")
+    if two_phase:
+        # Made (and rooted) now; the raw value is read once every result is made.
+        lines.append(f"{indent}q{i} = {conv}{i}({value}, caller)")
+    else:
+        lines.append(f"{indent}{slot} = {conv}{i}({value}, caller)")
 
 
 def build_trampoline(
@@ -130,10 +135,14 @@ def build_trampoline(
     ``typed=True`` passes plain Python values and takes the return value (a value, a
     tuple for several results, or None). With ``make_caller``, ``fn`` receives
     ``make_caller(caller_address)`` first. ``ref_converters`` maps ``_pin{i}``,
-    ``_tin{i}``, ``_pout{i}``, ``_tout{i}`` to reference converters ``(value, caller)``.
+    ``_tin{i}``, ``_pout{i}``, ``_tout{i}`` to reference converters ``(value, caller)``;
+    with ``_rraw{i}`` too, result ``i`` takes two phases: ``_pout{i}``/``_tout{i}`` make a
+    rooted reference for every such result first (making one may collect garbage and
+    move the others), then ``_rraw{i}(made)`` writes each raw slot value.
     ``on_exception`` turns an exception into a trap address; ``on_bad_result`` raises.
     """
     np, nr = len(params), len(results)
+    two = {i for i in range(nr) if f"_rraw{i}" in ref_converters}
     lines = ["def trampoline(env, caller, s, n):", "    try:"]
     head = "_mk(caller), " if make_caller is not None else ""
     if typed:
@@ -143,20 +152,21 @@ def build_trampoline(
             lines.append(f"        {call}")
         elif nr == 1:
             lines.append(f"        r = {call}")
-            _write(0, results[0], "r", True, lines, "        ")
+            _write(0, results[0], "r", True, lines, "        ", 0 in two)
         else:
             lines.append(f"        rs = {call}")
             lines.append(f"        if type(rs) is not tuple or len(rs) != {nr}: _badres(-1, rs)")
             for i, vt in enumerate(results):
                 lines.append(f"        r = rs[{i}]")
-                _write(i, vt, "r", True, lines, "        ")
+                _write(i, vt, "r", True, lines, "        ", i in two)
     else:
         items = [_read_bits(i, vt) for i, vt in enumerate(params)] + ["0"] * nr
         lines.append(f"        stack = [{', '.join(items)}]")
         lines.append(f"        fn({head}stack)")
         for i, vt in enumerate(results):
             lines.append(f"        r = stack[{np + i}]")
-            _write(i, vt, "r", False, lines, "        ")
+            _write(i, vt, "r", False, lines, "        ", i in two)
+    lines.extend(f"        s[{2 * i}] = _rraw{i}(q{i})" for i in sorted(two))
     lines.append("        return 0")
     lines.append("    except BaseException as exc:")
     lines.append("        return _exc(exc)")

@@ -95,8 +95,9 @@ def wasmtime_extern_type(context: ctypes._Pointer[wasmtime_context_t], item: obj
     ...
 
 
-def extern_of(item: ctypes.Structure, kind: int) -> wasmtime_extern_t:
-    """Wrap a func/global/table/memory/tag struct as a new ``wasmtime_extern_t``."""
+def extern_of(item: object, kind: int) -> wasmtime_extern_t:
+    """Wrap a func/global/table/memory/tag struct (or a shared memory pointer) as a new
+    ``wasmtime_extern_t``."""
     ext = wasmtime_extern_t()
     ext.kind = kind
     field = ("func", "global_", "table", "memory", "sharedmemory", "tag")[kind]

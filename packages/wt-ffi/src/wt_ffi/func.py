@@ -10,7 +10,7 @@ from .error import ErrorPtr, wasmtime_error_t
 from .extern import ExternPtr, wasmtime_func_t
 from .store import ContextPtr, FINALIZER, wasmtime_context_t
 from .types import FuncTypePtr, wasm_functype_t
-from .val import wasmtime_val_raw_t
+from .val import wasmtime_val_raw_t, wasmtime_val_t
 
 __all__ = ["wasmtime_caller_t", "UNCHECKED_CALLBACK"]
 
@@ -43,6 +43,15 @@ def wasmtime_func_type(context: ctypes._Pointer[wasmtime_context_t], func: objec
 def wasmtime_func_call_unchecked(context: ctypes._Pointer[wasmtime_context_t], func: object, slots: object,
                                  nslots: int, trap: object) -> ctypes._Pointer[wasmtime_error_t]:
     """Call with raw slots (params in, results out); the hot path uses its own binding."""
+    ...
+
+
+@cfunc(ErrorPtr, ContextPtr, POINTER(wasmtime_func_t), POINTER(wasmtime_val_t), c_size_t, POINTER(wasmtime_val_t),
+       c_size_t, POINTER(ctypes.c_void_p))
+def wasmtime_func_call(context: ctypes._Pointer[wasmtime_context_t], func: object, args: object, nargs: int,
+                       results: object, nresults: int, trap: object) -> ctypes._Pointer[wasmtime_error_t]:
+    """Call with typed values: wasmtime checks every argument against the signature,
+    concrete reference types included (the unchecked call trusts its raw slots)."""
     ...
 
 

@@ -137,6 +137,34 @@ def wasmtime_anyref_i31_get_u(context: ctypes._Pointer[wasmtime_context_t], ref:
     ...
 
 
+@cfunc(c_bool, ContextPtr, AnyRefPtr)
+def wasmtime_anyref_is_struct(context: ctypes._Pointer[wasmtime_context_t], ref: object) -> bool:
+    """Whether a non-null anyref is a struct."""
+    ...
+
+
+@cfunc(c_bool, ContextPtr, AnyRefPtr)
+def wasmtime_anyref_is_array(context: ctypes._Pointer[wasmtime_context_t], ref: object) -> bool:
+    """Whether a non-null anyref is an array."""
+    ...
+
+
+@cfunc(c_bool, ContextPtr, AnyRefPtr)
+def wasmtime_anyref_is_eqref(context: ctypes._Pointer[wasmtime_context_t], ref: object) -> bool:
+    """Whether a non-null anyref is an eqref (i31, struct or array)."""
+    ...
+
+
+@cfunc(None, AnyRefPtr, AnyRefPtr)
+def wasmtime_anyref_clone(ref: object, out: object) -> None:
+    """A new root for the same anyref."""
+
+
+@cfunc(None, ExternRefPtr, ExternRefPtr)
+def wasmtime_externref_clone(ref: object, out: object) -> None:
+    """A new root for the same externref."""
+
+
 @cfunc(None, ContextPtr, c_void_p, POINTER(wasmtime_func_t))
 def wasmtime_func_from_raw(context: ctypes._Pointer[wasmtime_context_t], raw: int | None, out: object) -> None:
     """The function of a raw funcref slot value."""
@@ -146,8 +174,6 @@ def wasmtime_func_from_raw(context: ctypes._Pointer[wasmtime_context_t], raw: in
 def wasmtime_func_to_raw(context: ctypes._Pointer[wasmtime_context_t], func: object) -> int | None:
     """The raw funcref slot value of a function."""
     ...
-
-
 
 
 # --- plain-data access ----------------------------------------------------------------
