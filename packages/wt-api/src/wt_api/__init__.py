@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from .config import FEATURES, ModuleConfig, RuntimeConfig
 from .errors import (ClosedError, CompileError, ConfigError, ExitError, Frame, InstantiationError,
-                     LinkError, LoaderError, Trap, TrapCode, WasmArgumentError, WasmRuntimeError, WtError)
+                     LinkError, LoaderError, Trap, TrapCode, WasmArgumentError, WasmException,
+                     WasmRuntimeError, WtError)
 from .externtypes import (ExportType, ExternType, FunctionType, GlobalType, ImportType, MemoryType,
                           TableType, TagType)
 from .function import Function
@@ -21,6 +22,7 @@ from .global_ import Global
 from .host import Caller, HostFunctionBuilder, HostModule, HostModuleBuilder
 from .memory import Memory
 from .module import CompiledModule, Module
+from .refs import AnyRef, AnyRefKind, ExnRef, decode_anyref, decode_exnref, encode_i31, release_ref
 from .runtime import Runtime
 from .table import Table
 from .values import (RefType, ValueType, decode_externref, decode_f32, decode_f64, decode_i32,
@@ -38,4 +40,6 @@ __all__ = [
     "decode_f32", "decode_f64", "decode_i32", "decode_i64", "decode_u32", "decode_v128",
     "encode_externref", "encode_f32", "encode_f64", "encode_i32", "encode_i64", "encode_u32",
     "encode_u64", "encode_v128", "release_externref",
+    "AnyRef", "AnyRefKind", "ExnRef", "WasmException", "decode_anyref", "decode_exnref", "encode_i31",
+    "release_ref",
 ]

@@ -11,7 +11,8 @@ The tree::
     ├── LinkError                    missing or mistyped imports, taken module names
     ├── InstantiationError           instantiation failed for another reason (limits, ...)
     ├── WasmRuntimeError             a call failed inside wasmtime without a trap
-    │   └── Trap                     a wasm trap: ``.code`` (:class:`TrapCode`), ``.frames``
+    │   ├── Trap                     a wasm trap: ``.code`` (:class:`TrapCode`), ``.frames``
+    │   └── WasmException            an uncaught wasm exception: ``.exception`` (an ExnRef), ``.payload``
     └── ExitError                    WASI ``proc_exit(n)`` with n != 0; ``.exit_code``
 
 A Python exception raised inside a host function is re-raised as itself by the call
@@ -30,9 +31,12 @@ if TYPE_CHECKING:
     from wt_ffi.call import Failure
     from wt_ffi.trap import FrameInfo
 
+    from .refs import ExnRef
+
 __all__ = [
     "WtError", "LoaderError", "ClosedError", "WasmArgumentError", "ConfigError", "CompileError",
     "LinkError", "InstantiationError", "WasmRuntimeError", "Trap", "TrapCode", "ExitError", "Frame",
+    "WasmException",
 ]
 
 
@@ -141,6 +145,21 @@ class Trap(WasmRuntimeError):
         if self.frames:
             text += "\nwasm backtrace:\n" + "\n".join(f"  {i}: {f!r}" for i, f in enumerate(self.frames))
         return text
+
+
+class WasmException(WasmRuntimeError):
+    """A WebAssembly exception (``throw``, ``throw_ref``) that no wasm handler caught:
+    ``exception`` is its :class:`~wt_api.ExnRef` and ``payload`` its values, encoded.
+    Unlike a trap, wasm could have caught it."""
+
+    def __init__(self, message: str, exception: ExnRef, frames: Sequence[Frame] = ()) -> None:
+        super().__init__(message, frames)
+        self.exception = exception
+
+    @property
+    def payload(self) -> tuple[int, ...]:
+        """The exception's values, encoded (as its tag's signature orders them)."""
+        return self.exception.payload
 
 
 class ExitError(WtError):

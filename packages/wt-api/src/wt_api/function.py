@@ -9,18 +9,23 @@ from typing import TYPE_CHECKING
 
 from wt_ffi import call as _call
 from wt_ffi import extern as _extern
+from wt_ffi import func as _func
 from wt_ffi import types as _t
 from wt_ffi import val as _val
 from wt_ffi.store import wasmtime_context_t
 
-from .errors import ClosedError, WasmArgumentError, failure_to_exception
+from . import refs
+from .errors import ClosedError, Frame, WasmArgumentError, WasmException, failure_to_exception
 from .externtypes import FunctionType
-from .values import RefType, ValueType, externrefs, to_raw_type, type_name
+from .valconv import from_val, to_val
+from .values import RefType, ValueType, to_raw_type, type_name
 
 if TYPE_CHECKING:
     from .store import Store
 
 __all__ = ["Function"]
+
+_CONCRETE_HEAPS = (_t.HEAP_CONCRETE_FUNC, _t.HEAP_CONCRETE_STRUCT, _t.HEAP_CONCRETE_ARRAY, _t.HEAP_CONCRETE_EXN)
 
 
 class Function:
@@ -49,21 +54,72 @@ class Function:
         self.type = ty
         params = [to_raw_type(t) for t in ty.params]
         results = [to_raw_type(t) for t in ty.results]
+        if any(vt.kind == _t.VALTYPE_REF and vt.heap in _CONCRETE_HEAPS for vt in params):
+            # A raw slot carries no type: only wasmtime's checked call can tell whether a
+            # reference fits a concrete type, and a misfit would be memory-unsafe.
+            self.call = self._checked_caller(_identifier(name))
+            return
         ctx = store.context
-        ref_in: dict[int, Callable[[int], int]] = {}
+        ref_in: dict[int, Callable[[object], object]] = {}
+        ref_raw: dict[int, Callable[[object], int]] = {}
         ref_out: dict[int, Callable[[int], int]] = {}
         for i, vt in enumerate(params):
-            ref_in[i] = _ref_in(ctx, vt, ty.params[i], name, i) if vt.kind == _t.VALTYPE_REF else None  # type: ignore[assignment]
-        ref_in = {i: c for i, c in ref_in.items() if c is not None}
+            if vt.kind != _t.VALTYPE_REF:
+                continue
+            where = f"{name}: parameter {i} ({type_name(ty.params[i])})"
+            if vt.heap in (_t.HEAP_FUNC, _t.HEAP_NOFUNC):
+                ref_in[i] = refs.funcref_argument(store, vt, where)
+            else:
+                ref_in[i] = refs.argument_maker(store, vt, where)
+                ref_raw[i] = refs.raw_of  # type: ignore[assignment]
         for i, vt in enumerate(results):
             if vt.kind == _t.VALTYPE_REF:
-                ref_out[i] = _ref_out(ctx, vt)
+                ref_out[i] = refs.result_converter(store, vt)
         self.call = _call.build_caller(
-            ctx, func, params, results, ref_in=ref_in, ref_out=ref_out,
+            ctx, func, params, results, ref_in=ref_in, ref_out=ref_out, ref_raw=ref_raw,  # type: ignore[arg-type]
             on_failure=self._failed, on_bad_value=self._bad_value, on_bad_args=self._bad_args,
             on_bad_arity=self._bad_arity,
             guard=_Guard(store), name=_identifier(name),
         )
+
+    def _checked_caller(self, name: str) -> Callable[..., list[int]]:
+        """A call through ``wasmtime_func_call``: typed values, checked by wasmtime."""
+        store, ty, guard = self._store, self.type, _Guard(self._store)
+        nargs, nres = len(ty.params), len(ty.results)
+        func = self._func
+
+        def call(*args: object) -> list[int]:
+            if len(args) != nargs:
+                self._bad_arity(len(args))
+            guard.acquire()
+            try:
+                vals = (_val.wasmtime_val_t * max(nargs, 1))()
+                held = []
+                for i, (t, value) in enumerate(zip(ty.params, args)):
+                    try:
+                        vals[i], release = to_val(store, t, value)
+                    except WasmArgumentError as exc:
+                        raise WasmArgumentError(f"{self.name}: parameter {i} ({type_name(t)}): {exc}") from None
+                    held.append(release)
+                out = (_val.wasmtime_val_t * max(nres, 1))()
+                trap = c_void_p()
+                err = _func.wasmtime_func_call(store.context, ctypes.byref(func), vals, nargs, out, nres,
+                                               ctypes.byref(trap))
+                for release in held:
+                    release()
+                if err and not trap.value:
+                    failure = _call.take_failure(ctypes.cast(err, c_void_p).value, trap)
+                    if failure.message.startswith("argument type mismatch"):  # wasm was not entered
+                        raise WasmArgumentError(f"{self.name}: {failure.message}")
+                    self._raise(failure)
+                if trap.value:
+                    self._failed(None, trap)
+                return [from_val(store, out[i]) for i in range(nres)]
+            finally:
+                guard.release()
+
+        call.__name__ = call.__qualname__ = name
+        return call
 
     @property
     def param_types(self) -> tuple[ValueType | RefType, ...]:
@@ -80,12 +136,17 @@ class Function:
 
     # -- failure paths (off the hot path) ------------------------------------------
     def _failed(self, error_addr: int | None, trap: c_void_p) -> None:
-        failure = _call.take_failure(error_addr, trap)
+        self._raise(_call.take_failure(error_addr, trap))
+
+    def _raise(self, failure: _call.Failure) -> None:
         from .host import take_host_exception
 
         original = take_host_exception(failure.message)
         if original is not None:
             raise original.with_traceback(original.__traceback__)
+        exception = refs.take_exception(self._store)
+        if exception is not None:
+            raise WasmException(failure.message, exception, [Frame(f) for f in failure.frames])  # type: ignore[arg-type]
         if failure.exit_status == 0 and not self.type.results:
             return
         raise failure_to_exception(failure)
@@ -136,63 +197,3 @@ def _identifier(name: str) -> str:
     if not ident or ident[0].isdigit() or not ident.isidentifier():
         ident = "f_" + ident
     return ident
-
-
-def _ref_in(ctx: ctypes._Pointer[wasmtime_context_t], vt: _t.ValType, t: object, name: str, index: int) -> Callable[[int], int]:
-    if vt.heap in (_t.HEAP_EXTERN, _t.HEAP_NOEXTERN):
-        def externref_in(handle: int) -> int:
-            if handle != 0 and handle not in externrefs:
-                raise WasmArgumentError(f"{name}: parameter {index} is not a live externref handle: {handle!r}")
-            if handle == 0 and not vt.nullable:
-                raise WasmArgumentError(f"{name}: parameter {index} is a non-null reference")
-            return _val.externref_data_to_raw(ctx, handle)
-        return externref_in
-
-    if vt.heap in (_t.HEAP_FUNC, _t.HEAP_NOFUNC, _t.HEAP_CONCRETE_FUNC):
-        def funcref_in(value: object) -> int:
-            if isinstance(value, Function):
-                return _val.func_to_raw(ctx, value._func)
-            if value is None:
-                value = 0
-            if not isinstance(value, int) or not 0 <= value < (1 << 64):
-                raise WasmArgumentError(f"{name}: parameter {index} takes a Function or an encoded funcref")
-            if value == 0 and not vt.nullable:
-                raise WasmArgumentError(f"{name}: parameter {index} is a non-null reference")
-            return value
-        return funcref_in
-
-    def opaque_in(raw: int) -> int:
-        if not isinstance(raw, int) or not 0 <= raw < (1 << 64):
-            raise WasmArgumentError(f"{name}: parameter {index} takes a reference handle (int)")
-        if raw == 0 and not vt.nullable:
-            raise WasmArgumentError(f"{name}: parameter {index} is a non-null reference")
-        return raw
-    return opaque_in
-
-
-def _ref_out(ctx: ctypes._Pointer[wasmtime_context_t], vt: _t.ValType) -> Callable[[int], int]:
-    if vt.heap in (_t.HEAP_EXTERN, _t.HEAP_NOEXTERN):
-        def externref_out(raw: int) -> int:
-            data = _val.externref_raw_to_data(ctx, raw & 0xFFFFFFFF)
-            if data is None:
-                # Made inside wasm (extern.convert_any): no host object behind it.
-                return externrefs.handle(_WasmExternRef(raw & 0xFFFFFFFF))
-            return data
-        return externref_out
-    if vt.heap in (_t.HEAP_ANY, _t.HEAP_EQ, _t.HEAP_I31, _t.HEAP_STRUCT, _t.HEAP_ARRAY, _t.HEAP_NONE,
-                   _t.HEAP_CONCRETE_ARRAY, _t.HEAP_CONCRETE_STRUCT, _t.HEAP_EXN, _t.HEAP_NOEXN,
-                   _t.HEAP_CONCRETE_EXN):
-        return lambda raw: raw & 0xFFFFFFFF
-    return lambda raw: raw
-
-
-class _WasmExternRef:
-    """An externref that wasm made itself (it carries no Python object)."""
-
-    __slots__ = ("raw",)
-
-    def __init__(self, raw: int) -> None:
-        self.raw = raw
-
-    def __repr__(self) -> str:
-        return "<externref made by wasm>"

@@ -23,12 +23,15 @@ from wt_ffi import error as _error
 from wt_ffi import extern as _extern
 from wt_ffi import func as _func
 from wt_ffi import global_ as _global
+from wt_ffi import instance as _instance
 from wt_ffi import memory as _memory
+from wt_ffi import sharedmemory as _shm
 from wt_ffi import table as _table
 from wt_ffi import types as _t
 from wt_ffi import val as _val
 from wt_ffi.engine import wasm_engine_t
 
+from . import refs
 from ._handle import Closeable
 from .errors import ClosedError, ConfigError, WasmRuntimeError
 from .externtypes import ExternType, FunctionType, GlobalType, MemoryType, TableType
@@ -110,7 +113,11 @@ class Caller:
 
     def _item(self, name: str, kind: int) -> tuple[_extern.wasmtime_extern_t, ExternType] | None:
         item = self._export(name)
+        if item is not None and kind == _extern.EXTERN_MEMORY and item.kind == _extern.EXTERN_SHAREDMEMORY:
+            return item, self._type_of(item)  # the Memory made of it owns this handle
         if item is None or item.kind != kind:
+            if item is not None and item.kind == _extern.EXTERN_SHAREDMEMORY:
+                _extern.wasmtime_extern_delete(ctypes.byref(item))
             return None
         return item, self._type_of(item)
 
@@ -175,7 +182,7 @@ class _HostFunction:
             return found
         params = [to_raw_type(t) for t in self.type.params]
         results = [to_raw_type(t) for t in self.type.results]
-        converters = _ref_converters(store, params, results)
+        converters = _ref_converters(store, params, results, self.name)
 
         def bad_result(index: int, value: object) -> None:
             if index < 0:
@@ -208,27 +215,14 @@ def _func_finalizer() -> object:
     return FINALIZER()
 
 
-def _ref_converters(store: Store, params: list[_t.ValType], results: list[_t.ValType]) -> dict[str, Callable[..., object]]:
+def _ref_converters(store: Store, params: list[_t.ValType], results: list[_t.ValType],
+                    name: str) -> dict[str, Callable[..., object]]:
     """Converters for the reference slots of a host function (see ``build_trampoline``)."""
-    ctx = store.context
     out: dict[str, Callable[..., object]] = {}
     for i, vt in enumerate(params):
         if vt.kind != _t.VALTYPE_REF:
             continue
-        if vt.heap in (_t.HEAP_EXTERN, _t.HEAP_NOEXTERN):
-            def pin(raw: int, caller: int) -> int:
-                data = _val.externref_raw_to_data(ctx, raw & 0xFFFFFFFF)
-                if data is None:
-                    from .function import _WasmExternRef
-
-                    return externrefs.handle(_WasmExternRef(raw & 0xFFFFFFFF))
-                return data
-
-            def tin(raw: int, caller: int, pin: Callable[[int, int], int] = pin) -> object:
-                return decode_externref(pin(raw, caller))
-
-            out[f"_pin{i}"], out[f"_tin{i}"] = pin, tin
-        elif vt.heap in (_t.HEAP_FUNC, _t.HEAP_NOFUNC, _t.HEAP_CONCRETE_FUNC):
+        if vt.heap in (_t.HEAP_FUNC, _t.HEAP_NOFUNC, _t.HEAP_CONCRETE_FUNC):
             def fpin(raw: int, caller: int) -> int:
                 return raw or 0
 
@@ -236,47 +230,24 @@ def _ref_converters(store: Store, params: list[_t.ValType], results: list[_t.Val
                 return _function_from_raw(store, raw or 0)
 
             out[f"_pin{i}"], out[f"_tin{i}"] = fpin, ftin
-        else:
-            def rpin(raw: int, caller: int) -> int:
-                return raw & 0xFFFFFFFF
-
-            out[f"_pin{i}"] = out[f"_tin{i}"] = rpin
+            continue
+        encoded = refs.result_converter(store, vt)
+        typed = refs.typed_param(store, vt)
+        out[f"_pin{i}"] = lambda raw, caller, encoded=encoded: encoded(raw)
+        out[f"_tin{i}"] = lambda raw, caller, typed=typed: typed(raw)
     for i, vt in enumerate(results):
         if vt.kind != _t.VALTYPE_REF:
             continue
-        nullable = vt.nullable
-        if vt.heap in (_t.HEAP_EXTERN, _t.HEAP_NOEXTERN):
-            def pout(handle: object, caller: int, nullable: bool = nullable) -> int:
-                if not isinstance(handle, int) or (handle != 0 and handle not in externrefs):
-                    raise TypeError(f"an externref result is a handle from wt.encode_externref, not {handle!r}")
-                if handle == 0 and not nullable:
-                    raise TypeError("a non-null externref result cannot be null")
-                return _val.externref_data_to_raw(ctx, handle)
-
-            def tout(obj: object, caller: int, pout: Callable[[object, int], int] = pout) -> int:
-                return pout(encode_externref(obj), caller)
-
-            out[f"_pout{i}"], out[f"_tout{i}"] = pout, tout
-        elif vt.heap in (_t.HEAP_FUNC, _t.HEAP_NOFUNC, _t.HEAP_CONCRETE_FUNC):
-            def fout(value: object, caller: int) -> int:
-                from .function import Function
-
-                if isinstance(value, Function):
-                    return _val.func_to_raw(ctx, value._func)
-                if value is None:
-                    return 0
-                if not isinstance(value, int):
-                    raise TypeError(f"a funcref result is a Function, None or an encoded int, not {value!r}")
-                return value
-
-            out[f"_pout{i}"] = out[f"_tout{i}"] = fout
-        else:
-            def rout(value: object, caller: int) -> int:
-                if not isinstance(value, int):
-                    raise TypeError(f"a reference result is an encoded int, not {value!r}")
-                return value
-
-            out[f"_pout{i}"] = out[f"_tout{i}"] = rout
+        where = f"host function {name}: result {i}"
+        if vt.heap in (_t.HEAP_FUNC, _t.HEAP_NOFUNC, _t.HEAP_CONCRETE_FUNC):
+            funcref = refs.funcref_argument(store, vt, where)
+            out[f"_pout{i}"] = out[f"_tout{i}"] = lambda value, caller, funcref=funcref: funcref(value)
+            continue
+        make = refs.argument_maker(store, vt, where)
+        to_encoded = refs.typed_result(vt)
+        out[f"_pout{i}"] = lambda value, caller, make=make: make(value)
+        out[f"_tout{i}"] = lambda value, caller, make=make, to_encoded=to_encoded: make(to_encoded(value))
+        out[f"_rraw{i}"] = refs.raw_of
     return out
 
 
@@ -383,14 +354,22 @@ class HostModuleBuilder(Closeable):
 
     def export_memory(self, name: str, minimum: int, maximum: int | None = None, *, is_64: bool = False,
                       shared: bool = False) -> HostModuleBuilder:
-        """Export a linear memory of ``minimum`` (and at most ``maximum``) pages."""
+        """Export a linear memory of ``minimum`` (and at most ``maximum``) pages: 64-bit
+        indexed with ``is_64``; with ``shared`` (threads proposal, needs a ``maximum``), a
+        memory that importers in any store share."""
+        if shared and maximum is None:
+            raise ConfigError(f"shared memory {name!r} needs a maximum size")
         self._add(name, MemoryType(minimum, maximum, is_64, shared))
         return self
 
     def export_table(self, name: str, element: ValueType | RefType, minimum: int, maximum: int | None = None,
-                     init: int = 0) -> HostModuleBuilder:
-        """Export a table of ``minimum`` (at most ``maximum``) elements set to ``init``."""
-        self._add(name, (TableType(_types([element], "table")[0], minimum, maximum), init))
+                     init: int = 0, *, is_64: bool = False) -> HostModuleBuilder:
+        """Export a table of ``minimum`` (at most ``maximum``) elements set to ``init``,
+        64-bit indexed with ``is_64`` (memory64 proposal)."""
+        ttype = TableType(_types([element], "table")[0], minimum, maximum)
+        if is_64 and not to_raw_type(ttype.element).nullable:
+            raise ConfigError(f"64-bit table {name!r} needs a nullable element type")
+        self._add(name, (ttype, init, bool(is_64)))
         return self
 
     def instantiate(self) -> HostModule:
@@ -420,6 +399,7 @@ class HostModule(Closeable):
         self._functions: dict[str, _HostFunction] = {}
         self._store: Store | None = None
         self._externs: dict[str, tuple[_extern.wasmtime_extern_t, ExternType]] = {}
+        self._shared: dict[str, ctypes._Pointer[_extern.wasmtime_sharedmemory_t]] = {}
         self._closed = False
         runtime.register_name(name, self)
         try:
@@ -443,19 +423,20 @@ class HostModule(Closeable):
         return self._store
 
     def _define(self, name: str, item: object) -> None:
+        engine = self._runtime.engine_ptr()
+        if isinstance(item, MemoryType) and item.shared:
+            self._define_shared_memory(name, item, engine)
+            return
         if self._store is None:
             self._store = self._runtime.link_store()
             self._store.users += 1
         store = self._store
-        engine = self._runtime.engine_ptr()
         ctx = store.context
         if isinstance(item, MemoryType):
             mt, err = _t.new_memorytype(_t.MemoryType(item.minimum, item.maximum, item.is_64, item.shared, 16))
             if mt is None:
                 _raise_error(err, f"invalid memory {name!r}")
                 return
-            if item.shared:
-                raise ConfigError("shared host memories are not supported yet")
             mem = _extern.wasmtime_memory_t()
             try:
                 err = _memory.wasmtime_memory_new(ctx, mt, ctypes.byref(mem))
@@ -477,8 +458,10 @@ class HostModule(Closeable):
             if err:
                 _raise_error(err, f"cannot make global {name!r}")
             self._externs[name] = (_extern.extern_of(glob, _extern.EXTERN_GLOBAL), gtype)
+        elif isinstance(item, tuple) and isinstance(item[0], TableType) and item[2]:
+            self._externs[name] = (self._table64(name, item[0], item[1], store), item[0])
         elif isinstance(item, tuple) and isinstance(item[0], TableType):
-            ttype, init = item
+            ttype, init, _ = item
             tt = _t.new_tabletype(engine, _t.TableType(to_raw_type(ttype.element), ttype.minimum, ttype.maximum))
             val, release = to_val(store, ttype.element, init)
             table = _extern.wasmtime_table_t()
@@ -493,6 +476,49 @@ class HostModule(Closeable):
         else:  # pragma: no cover - the builder only adds the kinds above
             raise ConfigError(f"cannot export {item!r}")
 
+    def _define_shared_memory(self, name: str, item: MemoryType, engine: ctypes._Pointer[wasm_engine_t]) -> None:
+        mt, err = _t.new_memorytype(_t.MemoryType(item.minimum, item.maximum, item.is_64, True, 16))
+        if mt is None:
+            _raise_error(err, f"invalid memory {name!r}")
+            return
+        out = _shm.SharedMemoryPtr()
+        try:
+            err = _shm.wasmtime_sharedmemory_new(engine, mt, ctypes.byref(out))
+        finally:
+            _t.wasm_memorytype_delete(mt)
+        if err:
+            _raise_error(err, f"cannot make shared memory {name!r} (is the threads feature on?)")
+        self._shared[name] = out
+        self._externs[name] = (_extern.extern_of(out, _extern.EXTERN_SHAREDMEMORY), item)
+
+    def _table64(self, name: str, ttype: TableType, init: int, store: Store) -> _extern.wasmtime_extern_t:
+        """A 64-bit table, made by a one-table wasm module: wasmtime's C API makes 32-bit
+        tables only (``wasm_tabletype_new``)."""
+        from .table import Table
+
+        compiled = self._runtime.compile_module(_table64_module(ttype))
+        try:
+            instance = _instance.wasmtime_instance_t()
+            trap = ctypes.c_void_p()
+            err = _instance.wasmtime_instance_new(store.context, compiled.ptr, None, 0, ctypes.byref(instance),
+                                                  ctypes.byref(trap))
+            if err or trap.value:
+                from wt_ffi.call import take_failure
+
+                failure = take_failure(ctypes.cast(err, ctypes.c_void_p).value if err else None, trap)
+                raise WasmRuntimeError(f"cannot make table {name!r}: {failure.message}")
+        finally:
+            compiled.close()
+        item = _extern.wasmtime_extern_t()
+        if not _instance.wasmtime_instance_export_get(store.context, ctypes.byref(instance), b"t", 1,
+                                                      ctypes.byref(item)):  # pragma: no cover
+            raise WasmRuntimeError(f"cannot make table {name!r}")
+        if init:
+            table = Table(store, item.of.table, ttype, self)
+            for index in range(ttype.minimum):
+                table.set(index, init)
+        return item
+
     def _check(self) -> None:
         if self._closed:
             raise ClosedError(f"host module {self.name!r} is closed")
@@ -505,8 +531,9 @@ class HostModule(Closeable):
         return out
 
     def store_for(self, name: str) -> Store | None:
-        """The store an importer of ``name`` must live in (None for a function)."""
-        return None if name in self._functions else self._store
+        """The store an importer of ``name`` must live in (None for a function or a
+        shared memory, which fit any store)."""
+        return None if name in self._functions or name in self._shared else self._store
 
     def provide(self, store: Store, name: str) -> _extern.wasmtime_extern_t | None:
         """The export ``name`` as an item of ``store`` (for instantiation), or None."""
@@ -514,6 +541,9 @@ class HostModule(Closeable):
         fn = self._functions.get(name)
         if fn is not None:
             return fn.extern_in(store, self._runtime.engine_ptr())
+        shared = self._shared.get(name)
+        if shared is not None:  # a handle for the importer (deleted once it is instantiated)
+            return _extern.extern_of(_shm.wasmtime_sharedmemory_clone(shared), _extern.EXTERN_SHAREDMEMORY)
         found = self._externs.get(name)
         return found[0] if found is not None else None
 
@@ -523,6 +553,11 @@ class HostModule(Closeable):
 
         self._check()
         found = self._externs.get(name)
+        shared = self._shared.get(name)
+        if shared is not None and found is not None:
+            handle = _shm.wasmtime_sharedmemory_clone(shared)  # owned by the Memory
+            return Memory(self._store or self._runtime.link_store(), _extern.extern_of(
+                handle, _extern.EXTERN_SHAREDMEMORY), found[1], self)  # type: ignore[arg-type]
         if found is None or not isinstance(found[1], MemoryType) or self._store is None:
             return None
         return Memory(self._store, found[0], found[1], self)
@@ -555,11 +590,43 @@ class HostModule(Closeable):
         self._runtime.release_name(self.name, self)
         self._functions.clear()
         self._externs.clear()
+        for shared in self._shared.values():
+            _shm.wasmtime_sharedmemory_delete(shared)
+        self._shared.clear()
         if self._store is not None:
             self._store.release()
 
     def __repr__(self) -> str:
         return f"<HostModule {self.name}{' closed' if self._closed else ''}>"
+
+
+_HEAP_CODES = {"func": 0x70, "extern": 0x6F, "any": 0x6E, "eq": 0x6D, "i31": 0x6C, "struct": 0x6B,
+               "array": 0x6A, "exn": 0x69, "none": 0x71, "noextern": 0x72, "nofunc": 0x73, "noexn": 0x74}
+
+
+def _uleb(n: int) -> bytes:
+    out = bytearray()
+    while True:
+        byte, n = n & 0x7F, n >> 7
+        out.append(byte | (0x80 if n else 0))
+        if not n:
+            return bytes(out)
+
+
+def _table64_module(ttype: TableType) -> bytes:
+    """``(module (table (export "t") i64 min max? (ref null heap)))`` as a binary."""
+    element = ttype.element
+    heap = element.heap if isinstance(element, RefType) else {
+        ValueType.FUNCREF: "func", ValueType.EXTERNREF: "extern", ValueType.ANYREF: "any",
+        ValueType.EXNREF: "exn"}.get(element, "")
+    if heap not in _HEAP_CODES:
+        raise ConfigError(f"a table of {type_name(element)} cannot be made from the host")
+    limits = (bytes([0x05]) + _uleb(ttype.minimum) + _uleb(ttype.maximum) if ttype.maximum is not None
+              else bytes([0x04]) + _uleb(ttype.minimum))
+    table = bytes([1, 0x63, _HEAP_CODES[heap]]) + limits
+    export = bytes([1, 1]) + b"t" + bytes([0x01, 0])
+    return (b"\0asm\1\0\0\0" + bytes([4]) + _uleb(len(table)) + table
+            + bytes([7]) + _uleb(len(export)) + export)
 
 
 def _raise_error(err: ctypes._Pointer[_error.wasmtime_error_t], what: str) -> None:

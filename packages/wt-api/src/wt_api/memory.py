@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import ctypes
+import weakref
 from ctypes import c_ubyte, c_uint64
 from typing import TYPE_CHECKING
 
 from wt_ffi import error as _error
 from wt_ffi import extern as _extern
 from wt_ffi import memory as _memory
+from wt_ffi import sharedmemory as _shm
 
 from .errors import WasmRuntimeError
 from .externtypes import MemoryType
@@ -36,21 +38,43 @@ class Memory:
         self._mem = ctypes.byref(item.of.memory)
         self._owner = owner
         self.type = ty
+        self._shared: ctypes._Pointer[_extern.wasmtime_sharedmemory_t] | None = None
+        if item.kind == _extern.EXTERN_SHAREDMEMORY:
+            # A shared memory is a handle of its own (this object's), not a store item.
+            self._shared = item.of.sharedmemory
+            weakref.finalize(self, _shm.wasmtime_sharedmemory_delete, self._shared)
 
     def _ctx(self) -> ctypes._Pointer[ctypes.Structure]:
         self._store.check()
         return self._store.context  # type: ignore[return-value]
 
+    def _data_size(self) -> int:
+        if self._shared is not None:
+            return _shm.wasmtime_sharedmemory_data_size(self._shared)
+        return _memory.wasmtime_memory_data_size(self._ctx(), self._mem)  # type: ignore[arg-type]
+
+    def _data(self) -> int:
+        if self._shared is not None:
+            return _shm.wasmtime_sharedmemory_data(self._shared) or 0
+        return _memory.wasmtime_memory_data(self._ctx(), self._mem) or 0  # type: ignore[arg-type]
+
+    @property
+    def shared(self) -> bool:
+        """Whether this is a shared memory (threads proposal)."""
+        return self._shared is not None
+
     @property
     def size(self) -> int:
         """The memory's size in bytes."""
         with self._store.lock:
-            return _memory.wasmtime_memory_data_size(self._ctx(), self._mem)  # type: ignore[arg-type]
+            return self._data_size()
 
     @property
     def pages(self) -> int:
         """The memory's size in pages."""
         with self._store.lock:
+            if self._shared is not None:
+                return _shm.wasmtime_sharedmemory_size(self._shared)
             return _memory.wasmtime_memory_size(self._ctx(), self._mem)  # type: ignore[arg-type]
 
     @property
@@ -65,7 +89,10 @@ class Memory:
             raise ValueError(f"grow takes a non-negative number of pages, not {delta!r}")
         previous = c_uint64()
         with self._store.lock:
-            err = _memory.wasmtime_memory_grow(self._ctx(), self._mem, delta, ctypes.byref(previous))  # type: ignore[arg-type]
+            if self._shared is not None:
+                err = _shm.wasmtime_sharedmemory_grow(self._shared, delta, ctypes.byref(previous))
+            else:
+                err = _memory.wasmtime_memory_grow(self._ctx(), self._mem, delta, ctypes.byref(previous))  # type: ignore[arg-type]
         if err:
             try:
                 message = _error.error_message(err)
@@ -77,11 +104,11 @@ class Memory:
     def _base(self, offset: int, length: int) -> int:
         if not isinstance(offset, int) or not isinstance(length, int):
             raise TypeError("offset and length are ints")
-        ctx = self._ctx()
-        size = _memory.wasmtime_memory_data_size(ctx, self._mem)  # type: ignore[arg-type]
+        self._store.check()
+        size = self._data_size()
         if offset < 0 or length < 0 or offset + length > size:
             raise IndexError(f"memory access [{offset}, {offset + length}) is out of bounds (size {size})")
-        return _memory.wasmtime_memory_data(ctx, self._mem) or 0  # type: ignore[arg-type]
+        return self._data()
 
     def read(self, offset: int, length: int) -> bytes:
         """Copy ``length`` bytes from ``offset``."""
@@ -107,13 +134,14 @@ class Memory:
     def view(self, offset: int = 0, length: int | None = None) -> memoryview:
         """A writable zero-copy ``memoryview`` of ``length`` bytes (default: to the end)."""
         with self._store.lock:
-            ctx = self._ctx()
-            size = _memory.wasmtime_memory_data_size(ctx, self._mem)  # type: ignore[arg-type]
+            self._store.check()
+            size = self._data_size()
             if length is None:
                 length = size - offset if 0 <= offset <= size else -1
             base = self._base(offset, length)
             array = (c_ubyte * length).from_address(base + offset)
             array._wt_store = self._store  # type: ignore[attr-defined]
+            array._wt_memory = self  # type: ignore[attr-defined]  # (a shared memory's handle)
             self._store.add_view(array)
             return memoryview(array).cast("B")
 

@@ -19,7 +19,8 @@ from wt_ffi.call import take_failure
 
 from ._handle import Closeable, Owned
 from .config import ModuleConfig
-from .errors import ClosedError, CompileError, InstantiationError, LinkError, failure_to_exception
+from .errors import (ClosedError, CompileError, Frame, InstantiationError, LinkError, WasmException,
+                     failure_to_exception)
 from .externtypes import (ExportType, ExternType, FunctionType, GlobalType, ImportType, MemoryType,
                           TableType, from_raw_externtype)
 from .store import Store
@@ -265,8 +266,7 @@ class Module(Closeable):
             if self._closed:
                 return
             self._closed = True
-        if self._name is not None:
-            self._runtime.release_name(self._name, self)
+        self._runtime.release_name(self._name, self)
         self._cache.clear()
         self._store.release()
 
@@ -285,12 +285,22 @@ def _choose_store(runtime: Runtime, compiled: CompiledModule, name: str | None) 
     module that can be linked to (it has a name) or links to one lives in the runtime's
     link store. Host functions fit any store and do not pin a module there.
     """
-    if name is not None:
-        return runtime.link_store()
+    stores: dict[int, Store] = {}
     for imp in compiled.imports:
         owner = runtime.named_module(imp.module)
-        if owner is not None and owner.store_for(imp.name) is not None:
-            return runtime.link_store()
+        found = owner.store_for(imp.name) if owner is not None else None
+        if found is not None:
+            stores[id(found)] = found
+    if len(stores) > 1:
+        raise LinkError("this module imports from modules that live in different stores: instantiate the "
+                        "modules that link together under names (ModuleConfig().with_name(...)), so that "
+                        "they share the runtime's link store")
+    if stores:
+        # A module registered under a name after an unnamed instantiation keeps its own
+        # store: its importers join that store.
+        return next(iter(stores.values()))
+    if name is not None:
+        return runtime.link_store()
     return Store(runtime.engine_ptr())
 
 
@@ -380,8 +390,13 @@ def instantiate(runtime: Runtime, compiled: CompiledModule, config: ModuleConfig
             imports = (_extern.wasmtime_extern_t * max(len(items), 1))(*items)
             instance = _instance.wasmtime_instance_t()
             trap = c_void_p()
-            err = _instance.wasmtime_instance_new(store.context, module_ptr, imports, len(items),
-                                                  ctypes.byref(instance), ctypes.byref(trap))
+            try:
+                err = _instance.wasmtime_instance_new(store.context, module_ptr, imports, len(items),
+                                                      ctypes.byref(instance), ctypes.byref(trap))
+            finally:
+                for i, item in enumerate(items):
+                    if item.kind == _extern.EXTERN_SHAREDMEMORY:  # a handle made for this call
+                        _extern.wasmtime_extern_delete(ctypes.byref(imports[i]))
             if err or trap.value:
                 addr = ctypes.cast(err, c_void_p).value if err else None
                 failure = take_failure(addr, trap)
@@ -390,6 +405,11 @@ def instantiate(runtime: Runtime, compiled: CompiledModule, config: ModuleConfig
                 original = take_host_exception(failure.message)
                 if original is not None:
                     raise original.with_traceback(original.__traceback__)
+                from .refs import take_exception
+
+                exception = take_exception(store)
+                if exception is not None:
+                    raise WasmException(failure.message, exception, [Frame(f) for f in failure.frames])  # type: ignore[arg-type]
                 raise _instantiation_error(failure.message, failure_to_exception(failure), trap=not addr)
             store.users += 1
     except BaseException:

@@ -168,6 +168,20 @@ class Runtime(Closeable):
         self._children.add(module)
         return module
 
+    def register(self, name: str, module: Module | HostModule) -> None:
+        """Make the exports of an instantiated ``module`` importable under ``name`` too
+        (as the spec's ``register`` command does). Closing the module frees every name it
+        holds. Modules that import from it join its store (see :class:`ModuleConfig`)."""
+        from .errors import ClosedError
+
+        if not isinstance(name, str) or not name:
+            raise ConfigError("a module name must be a non-empty str")
+        if module.closed:
+            raise ClosedError("cannot register a closed module")
+        if getattr(module, "_runtime", None) is not self:
+            raise LinkError("this module belongs to another runtime")
+        self.register_name(name, module)
+
     # -- for the modules of wt-api ------------------------------------------------
     def engine_ptr(self) -> ctypes._Pointer[_engine.wasm_engine_t]:
         """The live engine handle (raises ClosedError once closed)."""
@@ -224,11 +238,11 @@ class Runtime(Closeable):
                                 "close it first or choose another name")
             self._names[name] = module
 
-    def release_name(self, name: str, module: Module | HostModule) -> None:
-        """Free ``name`` if ``module`` holds it."""
+    def release_name(self, name: str | None, module: Module | HostModule) -> None:
+        """Free every name ``module`` holds (``name`` and those it was registered under)."""
         with self._lock:
-            if self._names.get(name) is module:
-                del self._names[name]
+            for held in [n for n, m in self._names.items() if m is module]:
+                del self._names[held]
 
     def named_module(self, name: str) -> Module | HostModule | None:
         """The live module instantiated under ``name``, if any."""

@@ -40,6 +40,7 @@ class Store:
         self.views: list[weakref.ref[object]] = []
         self.keep: list[object] = []  # whatever C may use while the store lives
         self.host_funcs: dict[int, _extern.wasmtime_extern_t] = {}  # host function id -> its item in this store
+        self.ref_handles: set[int] = set()  # handles of the GC references rooted here (released with it)
 
     @property
     def ptr(self) -> ctypes._Pointer[_store.wasmtime_store_t]:
@@ -90,3 +91,9 @@ class Store:
         self._handle.close()
         self.keep.clear()
         self.host_funcs.clear()
+        if self.ref_handles:
+            from .refs import release_ref
+
+            for handle in list(self.ref_handles):
+                release_ref(handle)
+            self.ref_handles.clear()

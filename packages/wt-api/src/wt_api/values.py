@@ -220,6 +220,22 @@ def decode_v128(value: int) -> bytes:
 
 # --- externref ------------------------------------------------------------------------
 
+I31_TAG = 1 << 63
+"""Encoded i31 references are ``I31_TAG | bits``: above every handle, no table entry."""
+
+
+class WasmRef:
+    """Base of the reference objects wt hands out (``AnyRef``, ``ExnRef``): each has an
+    encoded ``handle``."""
+
+    __slots__ = ()
+
+    @property
+    def handle(self) -> int:
+        """The encoded value of this reference."""
+        raise NotImplementedError
+
+
 class _ExternRefs:
     """Objects behind externref handles: a handle is a small int (never 0, never reused)
     that maps back to its object until :func:`release_externref` drops it."""
@@ -268,16 +284,25 @@ def encode_externref(obj: object | None) -> int:
     """Encode a Python object as an externref handle (None is the null reference, 0).
 
     wt keeps the object (so wasm and later ``decode_externref`` calls can reach it) until
-    :func:`release_externref`; encoding the same object again gives the same handle."""
+    :func:`release_externref`; encoding the same object again gives the same handle. A wt
+    reference object (an ``AnyRef``) encodes as its own handle: as an externref, it is
+    what ``extern.convert_any`` makes of it."""
     if obj is None:
         return 0
+    if isinstance(obj, WasmRef):
+        return obj.handle
     return externrefs.handle(obj)
 
 
 def decode_externref(value: int) -> object | None:
-    """The Python object behind an externref handle (0 decodes to None)."""
+    """The Python object behind an externref handle (0 decodes to None). An externref
+    that wasm made from a GC value (``extern.convert_any``) decodes to its ``AnyRef``."""
     if value == 0:
         return None
+    if isinstance(value, int) and value >= I31_TAG:
+        from .refs import i31_ref
+
+        return i31_ref(value)
     return externrefs.get(value)
 
 
