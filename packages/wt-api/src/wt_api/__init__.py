@@ -11,7 +11,7 @@
 
 from __future__ import annotations
 
-from .config import FEATURES, ModuleConfig, RuntimeConfig
+from .config import DEFAULT_FEATURES, FEATURE_DOCS, FEATURES, Feature, ModuleConfig, RuntimeConfig
 from .errors import (ClosedError, CompileError, ConfigError, ExitError, Frame, InstantiationError,
                      LinkError, LoaderError, Trap, TrapCode, WasmArgumentError, WasmException,
                      WasmRuntimeError, WtError)
@@ -41,5 +41,5 @@ __all__ = [
     "encode_externref", "encode_f32", "encode_f64", "encode_i32", "encode_i64", "encode_u32",
     "encode_u64", "encode_v128", "release_externref",
     "AnyRef", "AnyRefKind", "ExnRef", "WasmException", "decode_anyref", "decode_exnref", "encode_i31",
-    "release_ref",
+    "release_ref", "DEFAULT_FEATURES", "FEATURE_DOCS", "Feature",
 ]

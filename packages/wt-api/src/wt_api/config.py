@@ -10,19 +10,51 @@ from typing import Literal
 
 from .errors import ConfigError
 
-__all__ = ["RuntimeConfig", "ModuleConfig", "FEATURES", "OptLevel"]
+__all__ = ["RuntimeConfig", "ModuleConfig", "FEATURES", "FEATURE_DOCS", "DEFAULT_FEATURES", "Feature", "OptLevel"]
 
 OptLevel = Literal["none", "speed", "speed_and_size"]
 
-FEATURES: tuple[str, ...] = (
+Feature = Literal[
     "bulk_memory", "multi_value", "reference_types", "simd", "relaxed_simd", "tail_call",
     "function_references", "gc", "exceptions", "memory64", "multi_memory", "threads",
     "extended_const", "wide_arithmetic", "custom_page_sizes", "stack_switching", "branch_hinting",
-)
-"""WebAssembly features that can be switched; those not named keep wasmtime's default."""
+    "compact_imports",
+]
+"""The name of a WebAssembly feature (a standard version or a proposal) that wasmtime
+50.0.1 implements; see :data:`FEATURE_DOCS`."""
 
-# A feature that needs others: turning it on turns them on, and it cannot be on
-# while one of them is explicitly off.
+FEATURE_DOCS: Mapping[Feature, str] = {
+    "bulk_memory": "memory.copy/fill/init, table.copy/init, passive segments (Wasm 2.0)",
+    "multi_value": "several results per function and block (Wasm 2.0)",
+    "reference_types": "funcref/externref values, several tables, table.get/set/grow (Wasm 2.0)",
+    "simd": "the v128 type and 128-bit SIMD instructions (Wasm 2.0)",
+    "relaxed_simd": "relaxed SIMD: faster, implementation-defined variants (Wasm 3.0); needs simd",
+    "tail_call": "return_call, return_call_indirect, return_call_ref (Wasm 3.0)",
+    "function_references": "typed function references, call_ref, br_on_null (Wasm 3.0); needs reference_types",
+    "gc": "structs, arrays, i31 and the any/eq hierarchy (Wasm 3.0); needs function_references",
+    "exceptions": "tags, throw, throw_ref, try_table and exnref (Wasm 3.0); needs reference_types",
+    "memory64": "64-bit memories and tables (Wasm 3.0)",
+    "multi_memory": "several memories per module (Wasm 3.0)",
+    "threads": "shared memories and atomic instructions (threads proposal)",
+    "extended_const": "add, sub and mul in constant expressions (Wasm 3.0); cannot be switched off",
+    "wide_arithmetic": "128-bit add, sub and multiply instructions (wide-arithmetic proposal)",
+    "custom_page_sizes": "memories with 1-byte pages (custom-page-sizes proposal)",
+    "stack_switching": "continuations (stack-switching proposal; x86-64 Linux and macOS only)",
+    "branch_hinting": "the branch-hinting custom section (branch-hinting proposal)",
+    "compact_imports": "the compact import section encoding (compact-imports proposal)",
+}
+"""What each :data:`Feature` brings, and what it needs."""
+
+FEATURES: tuple[Feature, ...] = tuple(FEATURE_DOCS)
+"""Every :data:`Feature`, in a stable order."""
+
+DEFAULT_FEATURES: frozenset[Feature] = frozenset(
+    f for f in FEATURES if f not in ("custom_page_sizes", "stack_switching", "branch_hinting", "compact_imports"))
+"""The features wasmtime 50.0.1 turns on unless switched off: Wasm 3.0 and wide arithmetic."""
+
+# A feature that needs others: turning it on turns them on, and it cannot be on while one
+# of them is explicitly off; switching one of them off switches it off unless it is
+# explicitly on (wasmtime aborts the process on some of these combinations).
 _REQUIRES: dict[str, tuple[str, ...]] = {
     "function_references": ("reference_types",),
     "gc": ("reference_types", "function_references"),
@@ -47,18 +79,34 @@ class RuntimeConfig:
     wasi: object | None = None
     extras: tuple[tuple[str, object], ...] = field(default=(), repr=False)
 
-    def with_feature(self, name: str, enabled: bool = True) -> RuntimeConfig:
-        """Switch one WebAssembly feature (a name from :data:`FEATURES`) on or off."""
+    def with_feature(self, name: Feature, enabled: bool = True) -> RuntimeConfig:
+        """Switch one WebAssembly feature (a :data:`Feature`, see :data:`FEATURE_DOCS`) on
+        or off. Switching on a feature switches on what it needs; switching one off
+        switches off what needs it, unless that is explicitly on (then it is an error)."""
         return self.with_features({name: enabled})
 
-    def with_features(self, features: Mapping[str, bool]) -> RuntimeConfig:
-        """Switch several WebAssembly features at once."""
+    def with_features(self, features: Mapping[Feature, bool]) -> RuntimeConfig:
+        """Switch several WebAssembly features at once (see :meth:`with_feature`)."""
         merged = dict(self.features)
         for name, enabled in features.items():
             if name not in FEATURES:
                 raise ConfigError(f"unknown WebAssembly feature {name!r}; known: {', '.join(FEATURES)}")
-            merged[name] = bool(enabled)
-        return dataclasses.replace(self, features=tuple(sorted(merged.items())))
+            if not isinstance(enabled, bool):
+                raise ConfigError(f"feature {name!r} is switched with True or False, not {enabled!r}")
+            if name == "extended_const" and not enabled:
+                raise ConfigError("wasmtime 50 cannot switch the WebAssembly feature 'extended_const' off")
+            merged[name] = enabled
+        config = dataclasses.replace(self, features=tuple(sorted(merged.items())))
+        config.resolved_features()  # conflicts are reported now, not when a Runtime is made
+        return config
+
+    def enabled_features(self) -> frozenset[Feature]:
+        """The features a Runtime made with this config has: wasmtime's defaults, as
+        switched by this config."""
+        on = set(DEFAULT_FEATURES)
+        for name, enabled in self.resolved_features().items():
+            (on.add if enabled else on.discard)(name)  # type: ignore[arg-type]
+        return frozenset(on)
 
     def with_debug_info(self, enabled: bool = True) -> RuntimeConfig:
         """Emit DWARF debug information for compiled code."""
@@ -94,11 +142,35 @@ class RuntimeConfig:
         for name, enabled in explicit.items():
             if not enabled:
                 continue
-            for needed in _REQUIRES.get(name, ()):
+            for needed in _all_needs(name):
                 if explicit.get(needed) is False:
                     raise ConfigError(f"the WebAssembly feature {name!r} needs {needed!r}, which is switched off")
                 resolved[needed] = True
+        for name, enabled in explicit.items():
+            if enabled:
+                continue
+            for dependent in FEATURES:
+                if name in _all_needs(dependent) and dependent not in explicit:
+                    resolved[dependent] = False  # e.g. simd off takes (default-on) relaxed_simd with it
+        if resolved.get("stack_switching"):
+            import os
+            import sys
+
+            if sys.platform not in ("linux", "darwin") or os.uname().machine not in ("x86_64", "amd64"):
+                raise ConfigError("wasmtime 50 implements stack switching on x86-64 Linux and macOS only")
         return resolved
+
+
+def _all_needs(feature: str) -> set[str]:
+    """Every feature ``feature`` needs, directly or not."""
+    needs: set[str] = set()
+    todo = list(_REQUIRES.get(feature, ()))
+    while todo:
+        name = todo.pop()
+        if name not in needs:
+            needs.add(name)
+            todo.extend(_REQUIRES.get(name, ()))
+    return needs
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from .errors import (ClosedError, CompileError, Frame, InstantiationError, LinkE
 from .externtypes import (ExportType, ExternType, FunctionType, GlobalType, ImportType, MemoryType,
                           TableType, from_raw_externtype)
 from .store import Store
+from .values import RefType, ValueType
 
 if TYPE_CHECKING:
     from .function import Function
@@ -308,15 +309,20 @@ def _describe(t: object) -> str:
     return str(t)
 
 
+_REF_VALUE_TYPES = (ValueType.FUNCREF, ValueType.EXTERNREF, ValueType.ANYREF, ValueType.EXNREF)
+
+
 def _check_import_type(imp: ImportType, provided: ExternType) -> None:
     wanted = imp.type
     where = f"import {imp.module}.{imp.name}"
     if type(wanted) is not type(provided):
         raise LinkError(f"{where} expects {_describe(wanted)} but {imp.module!r} exports "
                         f"{_describe(provided)}")
-    if isinstance(wanted, FunctionType) and wanted != provided:
-        concrete = any("$" in str(t) for t in (*wanted.params, *wanted.results))
-        if not concrete:
+    if isinstance(wanted, FunctionType) and isinstance(provided, FunctionType) and wanted != provided:
+        # With references, a different signature may still be a subtype (a result of
+        # (ref null $t) fits funcref): wasmtime decides. Numbers and vectors must be equal.
+        signatures = (*wanted.params, *wanted.results, *provided.params, *provided.results)
+        if not any(isinstance(t, RefType) or t in _REF_VALUE_TYPES for t in signatures):
             raise LinkError(f"{where} expects {_describe(wanted)} but {imp.module!r} exports "
                             f"{_describe(provided)}")
     if isinstance(wanted, GlobalType) and isinstance(provided, GlobalType) and wanted.mutable != provided.mutable:

@@ -44,6 +44,7 @@ _FEATURE_SWITCHES: dict[str, str | None] = {
     "custom_page_sizes": "wasmtime_config_wasm_custom_page_sizes_set",
     "stack_switching": "wasmtime_config_wasm_stack_switching_set",
     "branch_hinting": "wasmtime_config_wasm_branch_hinting_set",
+    "compact_imports": "wasmtime_config_wasm_compact_imports_set",
 }
 
 
@@ -67,7 +68,9 @@ def _new_engine(config: RuntimeConfig) -> ctypes._Pointer[_engine.wasm_engine_t]
             _config.wasmtime_config_wasm_component_model_async_set(cfg, False)
             _config.wasmtime_config_wasm_component_model_more_async_builtins_set(cfg, False)
             _config.wasmtime_config_wasm_component_model_async_stackful_set(cfg, False)
-        if features.get("threads"):
+        if features.get("threads", True):
+            # threads is on by default, but a module defining a shared memory fails to
+            # instantiate unless the engine may also make shared memories.
             _config.wasmtime_config_shared_memory_set(cfg, True)
         for name, enabled in features.items():
             switch = _FEATURE_SWITCHES[name]
