@@ -232,3 +232,98 @@ def wasmtime_config_wasm_component_model_more_async_builtins_set(config: ctypes.
 @cfunc(None, ConfigPtr, c_bool)
 def wasmtime_config_wasm_component_model_async_stackful_set(config: ctypes._Pointer[wasm_config_t], on: bool) -> None:
     """Stackful async of the component model."""
+
+
+class wasmtime_pooling_allocation_config_t(ctypes.Structure):
+    """Opaque ``wasmtime_pooling_allocation_config_t``: the pooling allocator's sizes, copied by
+    ``wasmtime_pooling_allocation_strategy_set`` (the caller still deletes it)."""
+
+
+PoolingPtr = POINTER(wasmtime_pooling_allocation_config_t)
+
+
+@cfunc(PoolingPtr)
+def wasmtime_pooling_allocation_config_new() -> ctypes._Pointer[wasmtime_pooling_allocation_config_t]:
+    """A pooling configuration with wasmtime's defaults."""
+    ...
+
+
+@cfunc(None, PoolingPtr)
+def wasmtime_pooling_allocation_config_delete(pooling: ctypes._Pointer[wasmtime_pooling_allocation_config_t]) -> None:
+    """Free a pooling configuration."""
+
+
+@cfunc(None, ConfigPtr, PoolingPtr)
+def wasmtime_pooling_allocation_strategy_set(config: ctypes._Pointer[wasm_config_t],
+                                             pooling: ctypes._Pointer[wasmtime_pooling_allocation_config_t]) -> None:
+    """Allocate instances from pre-reserved pools sized by ``pooling`` (copied)."""
+
+
+@cfunc(None, PoolingPtr, ctypes.c_uint32)
+def wasmtime_pooling_allocation_config_total_core_instances_set(pooling: ctypes._Pointer[wasmtime_pooling_allocation_config_t], n: int) -> None:
+    """How many core instances may be alive at once."""
+
+
+@cfunc(None, PoolingPtr, ctypes.c_uint32)
+def wasmtime_pooling_allocation_config_total_memories_set(pooling: ctypes._Pointer[wasmtime_pooling_allocation_config_t], n: int) -> None:
+    """How many linear memories may be alive at once."""
+
+
+@cfunc(None, PoolingPtr, ctypes.c_uint32)
+def wasmtime_pooling_allocation_config_total_tables_set(pooling: ctypes._Pointer[wasmtime_pooling_allocation_config_t], n: int) -> None:
+    """How many tables may be alive at once."""
+
+
+@cfunc(None, PoolingPtr, ctypes.c_uint32)
+def wasmtime_pooling_allocation_config_total_stacks_set(pooling: ctypes._Pointer[wasmtime_pooling_allocation_config_t], n: int) -> None:
+    """How many async stacks may be alive at once."""
+
+
+@cfunc(None, PoolingPtr, ctypes.c_uint32)
+def wasmtime_pooling_allocation_config_total_gc_heaps_set(pooling: ctypes._Pointer[wasmtime_pooling_allocation_config_t], n: int) -> None:
+    """How many GC heaps may be alive at once."""
+
+
+@cfunc(None, PoolingPtr, ctypes.c_size_t)
+def wasmtime_pooling_allocation_config_max_memory_size_set(pooling: ctypes._Pointer[wasmtime_pooling_allocation_config_t], size: int) -> None:
+    """The largest size, in bytes, of one linear memory."""
+
+
+@cfunc(None, PoolingPtr, ctypes.c_size_t)
+def wasmtime_pooling_allocation_config_max_core_instance_size_set(pooling: ctypes._Pointer[wasmtime_pooling_allocation_config_t], size: int) -> None:
+    """The largest size, in bytes, of one instance's runtime state."""
+
+
+@cfunc(None, PoolingPtr, ctypes.c_uint32)
+def wasmtime_pooling_allocation_config_max_memories_per_module_set(pooling: ctypes._Pointer[wasmtime_pooling_allocation_config_t], n: int) -> None:
+    """How many linear memories one module may define."""
+
+
+@cfunc(None, PoolingPtr, ctypes.c_uint32)
+def wasmtime_pooling_allocation_config_max_tables_per_module_set(pooling: ctypes._Pointer[wasmtime_pooling_allocation_config_t], n: int) -> None:
+    """How many tables one module may define."""
+
+
+@cfunc(None, PoolingPtr, ctypes.c_size_t)
+def wasmtime_pooling_allocation_config_table_elements_set(pooling: ctypes._Pointer[wasmtime_pooling_allocation_config_t], n: int) -> None:
+    """The largest number of elements of one table."""
+
+
+@cfunc(None, PoolingPtr, ctypes.c_uint32)
+def wasmtime_pooling_allocation_config_max_unused_warm_slots_set(pooling: ctypes._Pointer[wasmtime_pooling_allocation_config_t], n: int) -> None:
+    """How many freed slots are kept warm (not decommitted) for reuse."""
+
+
+@cfunc(None, PoolingPtr, ctypes.c_size_t)
+def wasmtime_pooling_allocation_config_linear_memory_keep_resident_set(pooling: ctypes._Pointer[wasmtime_pooling_allocation_config_t], size: int) -> None:
+    """Bytes of a freed linear memory kept resident (zeroed in place) for reuse."""
+
+
+@cfunc(None, PoolingPtr, ctypes.c_size_t)
+def wasmtime_pooling_allocation_config_table_keep_resident_set(pooling: ctypes._Pointer[wasmtime_pooling_allocation_config_t], size: int) -> None:
+    """Bytes of a freed table kept resident for reuse."""
+
+
+@cfunc(None, ConfigPtr, ctypes.c_size_t)
+def wasmtime_config_async_stack_size_set(config: ctypes._Pointer[wasm_config_t], size: int) -> None:
+    """The size of async stacks; wasmtime refuses (panics) when ``max_wasm_stack`` exceeds it."""

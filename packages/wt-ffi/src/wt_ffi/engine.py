@@ -38,3 +38,9 @@ def wasmtime_engine_increment_epoch(engine: ctypes._Pointer[wasm_engine_t]) -> N
 def wasmtime_engine_is_pulley(engine: ctypes._Pointer[wasm_engine_t]) -> bool:
     """Whether the engine runs the Pulley interpreter rather than native code."""
     ...
+
+
+@cfunc(EnginePtr, EnginePtr)
+def wasmtime_engine_clone(engine: ctypes._Pointer[wasm_engine_t]) -> ctypes._Pointer[wasm_engine_t]:
+    """A new reference to the same engine (freed with ``wasm_engine_delete``)."""
+    ...

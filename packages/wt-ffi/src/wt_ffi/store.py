@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import ctypes
-from ctypes import CFUNCTYPE, POINTER, c_int64, c_uint64, c_void_p
+from ctypes import CFUNCTYPE, POINTER, c_int64, c_uint8, c_uint64, c_void_p
 
 from ._library import cfunc
 from .engine import EnginePtr, wasm_engine_t
 from .error import ErrorPtr, wasmtime_error_t
 from .wasi import WasiConfigPtr, wasi_config_t
 
-__all__ = ["wasmtime_store_t", "wasmtime_context_t", "StorePtr", "ContextPtr", "FINALIZER"]
+__all__ = ["wasmtime_store_t", "wasmtime_context_t", "StorePtr", "ContextPtr", "FINALIZER",
+           "EPOCH_DEADLINE_CALLBACK"]
 
 
 class wasmtime_store_t(ctypes.Structure):
@@ -77,3 +78,19 @@ def wasmtime_context_set_wasi(context: ctypes._Pointer[wasmtime_context_t], wasi
 @cfunc(None, ContextPtr, c_uint64)
 def wasmtime_context_set_epoch_deadline(context: ctypes._Pointer[wasmtime_context_t], ticks: int) -> None:
     """Trap once the engine's epoch passes the current one plus ``ticks``."""
+
+
+# wasmtime_update_deadline_kind_t: what happens after the epoch deadline callback returns.
+UPDATE_DEADLINE_CONTINUE, UPDATE_DEADLINE_YIELD = 0, 1
+
+EPOCH_DEADLINE_CALLBACK = CFUNCTYPE(c_void_p, ContextPtr, c_void_p, POINTER(c_uint64), POINTER(c_uint8))
+"""``wasmtime_error_t *(*)(wasmtime_context_t *, void *env, uint64_t *epoch_deadline_delta,
+wasmtime_update_deadline_kind_t *kind)``: NULL (with ``*delta`` and ``*kind`` set) to go on
+running, an owned ``wasmtime_error_t *`` to stop the wasm with that error."""
+
+
+@cfunc(None, StorePtr, EPOCH_DEADLINE_CALLBACK, c_void_p, FINALIZER)
+def wasmtime_store_epoch_deadline_callback(store: ctypes._Pointer[wasmtime_store_t], func: object,
+                                           env: int | None, finalizer: object) -> None:
+    """Call ``func(context, env, &delta, &kind)`` when the store's epoch deadline passes,
+    instead of trapping with ``INTERRUPT``."""
