@@ -11,15 +11,17 @@
 
 from __future__ import annotations
 
+from .cache import CacheStats, CompilationCache
 from .config import DEFAULT_FEATURES, FEATURE_DOCS, FEATURES, Feature, ModuleConfig, RuntimeConfig
 from .errors import (ClosedError, CompileError, ConfigError, ExitError, Frame, InstantiationError,
                      LinkError, LoaderError, Trap, TrapCode, WasmArgumentError, WasmException,
-                     WasmRuntimeError, WtError)
+                     WasmRuntimeError, WasmTimeoutError, WtError)
 from .externtypes import (ExportType, ExternType, FunctionType, GlobalType, ImportType, MemoryType,
                           TableType, TagType)
 from .function import Function
 from .global_ import Global
 from .host import Caller, HostFunctionBuilder, HostModule, HostModuleBuilder
+from .limits import WASM_PAGE, PoolingAllocator, ResourceLimits
 from .memory import Memory
 from .module import CompiledModule, Module
 from .refs import AnyRef, AnyRefKind, ExnRef, decode_anyref, decode_exnref, encode_i31, release_ref
@@ -42,4 +44,5 @@ __all__ = [
     "encode_u64", "encode_v128", "release_externref",
     "AnyRef", "AnyRefKind", "ExnRef", "WasmException", "decode_anyref", "decode_exnref", "encode_i31",
     "release_ref", "DEFAULT_FEATURES", "FEATURE_DOCS", "Feature",
+    "CacheStats", "CompilationCache", "PoolingAllocator", "ResourceLimits", "WASM_PAGE", "WasmTimeoutError",
 ]

@@ -6,9 +6,13 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from .errors import ConfigError
+from .limits import PoolingAllocator, ResourceLimits
+
+if TYPE_CHECKING:
+    from .cache import CompilationCache
 
 __all__ = ["RuntimeConfig", "ModuleConfig", "FEATURES", "FEATURE_DOCS", "DEFAULT_FEATURES", "Feature", "OptLevel"]
 
@@ -77,6 +81,10 @@ class RuntimeConfig:
     max_wasm_stack: int | None = None
     parallel_compilation: bool = True
     wasi: object | None = None
+    epoch_interruption: bool = True
+    fuel_metering: bool = False
+    pooling: PoolingAllocator | None = None
+    compilation_cache: CompilationCache | None = None
     extras: tuple[tuple[str, object], ...] = field(default=(), repr=False)
 
     def with_feature(self, name: Feature, enabled: bool = True) -> RuntimeConfig:
@@ -127,6 +135,34 @@ class RuntimeConfig:
     def with_parallel_compilation(self, enabled: bool = True) -> RuntimeConfig:
         """Compile a module's functions on several threads."""
         return dataclasses.replace(self, parallel_compilation=bool(enabled))
+
+    def with_epoch_interruption(self, enabled: bool = True) -> RuntimeConfig:
+        """Let running wasm be stopped: per-call timeouts and deadlines, and Ctrl-C on the
+        main thread. On by default; compiled code then checks the engine's epoch at each
+        function entry and loop (under 1 % slower, see RATIONALE.md)."""
+        return dataclasses.replace(self, epoch_interruption=bool(enabled))
+
+    def with_fuel_metering(self, enabled: bool = True) -> RuntimeConfig:
+        """Count the fuel wasm uses, so that ``ModuleConfig.with_fuel`` can budget an
+        instance (running out traps with ``TrapCode.OUT_OF_FUEL``). Off by default: it slows
+        call-heavy code by up to 2x."""
+        return dataclasses.replace(self, fuel_metering=bool(enabled))
+
+    def with_pooling_allocator(self, pooling: PoolingAllocator | None = PoolingAllocator()) -> RuntimeConfig:
+        """Allocate instances from pools reserved when the runtime starts (cheaper for many
+        short-lived instances, bounded in number); ``None`` switches it off."""
+        if pooling is not None and not isinstance(pooling, PoolingAllocator):
+            raise ConfigError(f"with_pooling_allocator takes a PoolingAllocator or None, not {type(pooling).__name__}")
+        return dataclasses.replace(self, pooling=pooling)
+
+    def with_compilation_cache(self, cache: CompilationCache | None) -> RuntimeConfig:
+        """Reuse compiled modules through ``cache`` (a :class:`~wt_api.CompilationCache`, in
+        memory or on disk) instead of compiling the same bytes again; ``None``: no cache."""
+        from .cache import CompilationCache
+
+        if cache is not None and not isinstance(cache, CompilationCache):
+            raise ConfigError(f"with_compilation_cache takes a CompilationCache or None, not {type(cache).__name__}")
+        return dataclasses.replace(self, compilation_cache=cache)
 
     def with_wasi(self, wasi: object) -> RuntimeConfig:
         """The WASI configuration that :meth:`~wt_api.Runtime.instantiate_with_wasi` uses
@@ -186,6 +222,44 @@ class ModuleConfig:
     stdout: object | None = None
     stderr: object | None = None
     preopens: tuple[tuple[str, str, bool], ...] = ()
+    fuel: int | None = None
+    limits: ResourceLimits = ResourceLimits()
+    timeout: float | None = None
+
+    def with_fuel(self, fuel: int) -> ModuleConfig:
+        """Give the instance a budget of ``fuel`` (roughly one unit per wasm instruction):
+        running out traps with ``TrapCode.OUT_OF_FUEL``; ``Module.fuel`` reads what is left
+        and ``Module.set_fuel`` refills it. Needs ``RuntimeConfig.with_fuel_metering()``."""
+        if isinstance(fuel, bool) or not isinstance(fuel, int) or not 0 <= fuel < 1 << 64:
+            raise ConfigError(f"fuel must be an int in [0, 2**64), not {fuel!r}")
+        return dataclasses.replace(self, fuel=fuel)
+
+    def with_limits(self, limits: ResourceLimits | None = None, *, memory_size: int | None = None,
+                    table_elements: int | None = None, instances: int | None = None,
+                    tables: int | None = None, memories: int | None = None) -> ModuleConfig:
+        """Limit what the instance may allocate: a :class:`~wt_api.ResourceLimits`, or its
+        fields as keywords (replacing earlier limits). Growth past a limit fails inside
+        wasm as the spec says (``memory.grow`` and ``table.grow`` return -1)."""
+        if limits is None:
+            limits = ResourceLimits(memory_size, table_elements, instances, tables, memories)
+        elif not isinstance(limits, ResourceLimits):
+            raise ConfigError(f"with_limits takes a ResourceLimits, not {type(limits).__name__}")
+        elif any(v is not None for v in (memory_size, table_elements, instances, tables, memories)):
+            raise ConfigError("with_limits takes a ResourceLimits or keywords, not both")
+        return dataclasses.replace(self, limits=limits)
+
+    def with_memory_limit(self, size: int) -> ModuleConfig:
+        """Limit each linear memory of the instance to ``size`` bytes (other limits kept)."""
+        return dataclasses.replace(self, limits=dataclasses.replace(self.limits, memory_size=size))
+
+    def with_timeout(self, seconds: float | None) -> ModuleConfig:
+        """Stop every call of the instance's exported functions that runs longer than
+        ``seconds`` with :class:`~wt_api.WasmTimeoutError` (``None``: no timeout). Needs
+        epoch interruption (on by default)."""
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+                                    or not 0 < seconds < float("inf")):
+            raise ConfigError(f"a timeout must be a positive number of seconds, not {seconds!r}")
+        return dataclasses.replace(self, timeout=None if seconds is None else float(seconds))
 
     def with_name(self, name: str) -> ModuleConfig:
         """Instantiate under ``name``: later modules can import its exports from it."""

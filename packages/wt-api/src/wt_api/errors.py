@@ -12,11 +12,13 @@ The tree::
     ├── InstantiationError           instantiation failed for another reason (limits, ...)
     ├── WasmRuntimeError             a call failed inside wasmtime without a trap
     │   ├── Trap                     a wasm trap: ``.code`` (:class:`TrapCode`), ``.frames``
+    │   │   └── WasmTimeoutError     (also TimeoutError) a call ran past its timeout or deadline
     │   └── WasmException            an uncaught wasm exception: ``.exception`` (an ExnRef), ``.payload``
     └── ExitError                    WASI ``proc_exit(n)`` with n != 0; ``.exit_code``
 
 A Python exception raised inside a host function is re-raised as itself by the call
-that entered wasm, with its traceback; it is not wrapped.
+that entered wasm, with its traceback; it is not wrapped. Ctrl-C during a wasm call on
+the main thread raises ``KeyboardInterrupt``, as anywhere else in Python.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
 __all__ = [
     "WtError", "LoaderError", "ClosedError", "WasmArgumentError", "ConfigError", "CompileError",
     "LinkError", "InstantiationError", "WasmRuntimeError", "Trap", "TrapCode", "ExitError", "Frame",
-    "WasmException",
+    "WasmException", "WasmTimeoutError",
 ]
 
 
@@ -78,7 +80,9 @@ class WasmRuntimeError(WtError):
 
 
 class TrapCode(enum.IntEnum):
-    """wasmtime's trap codes (``wasmtime_trap_code_t``)."""
+    """wasmtime's trap codes (``wasmtime_trap_code_t``).
+
+    Thread-safety: an immutable value; share it freely."""
 
     STACK_OVERFLOW = 0
     MEMORY_OUT_OF_BOUNDS = 1
@@ -115,7 +119,9 @@ class TrapCode(enum.IntEnum):
 
 
 class Frame:
-    """One frame of a wasm backtrace."""
+    """One frame of a wasm backtrace.
+
+    Thread-safety: an immutable value; share it freely."""
 
     __slots__ = ("func_index", "func_name", "module_name", "func_offset", "module_offset")
 
@@ -179,11 +185,43 @@ def _trap_code(code: int | None) -> TrapCode | None:
         return None
 
 
+class WasmTimeoutError(Trap, TimeoutError):
+    """A call ran past its timeout or deadline and was stopped (``code`` is
+    ``TrapCode.INTERRUPT``); ``timeout`` is the timeout in seconds, or None for a deadline.
+    The instance stays usable."""
+
+    def __init__(self, message: str, timeout: float | None = None, frames: Sequence[Frame] = ()) -> None:
+        super().__init__(message, TrapCode.INTERRUPT, frames)
+        self.timeout = timeout
+
+
+def _interruption(failure: Failure, frames: Sequence[Frame]) -> WtError | None:
+    from .interrupt import interrupt_reason
+
+    reason = interrupt_reason(failure.message)
+    if reason is None:
+        return None
+    kind, timeout = reason
+    if kind == "timeout":
+        what = "its deadline" if timeout is None else f"its timeout of {timeout:g} s"
+        return WasmTimeoutError(f"the wasm call ran past {what} and was stopped", timeout, frames)
+    # Ctrl-C, deferred by wt's SIGINT handler while wasm called back into Python.
+    from .interrupt import raise_deferred_sigint
+
+    raise_deferred_sigint()
+    return Trap("the wasm call was interrupted (SIGINT)", TrapCode.INTERRUPT, frames)
+
+
 def failure_to_exception(failure: Failure) -> WtError:
-    """The wt exception for a failed call, instantiation or host-trap."""
+    """The wt exception for a failed call, instantiation or host-trap. A call that Ctrl-C
+    stopped raises ``KeyboardInterrupt`` here instead."""
     frames = [Frame(f) for f in failure.frames]  # type: ignore[arg-type]
     if failure.exit_status is not None:
         return ExitError(failure.exit_status)
+    if "wt-interrupt:" in failure.message:
+        stopped = _interruption(failure, frames)
+        if stopped is not None:
+            return stopped
     if failure.is_trap or failure.trap_code is not None:
         return Trap(failure.message, _trap_code(failure.trap_code), frames)
     return WasmRuntimeError(failure.message, frames)

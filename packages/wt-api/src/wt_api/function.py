@@ -5,6 +5,7 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Callable
 from ctypes import c_void_p
+from time import monotonic as _monotonic
 from typing import TYPE_CHECKING
 
 from wt_ffi import call as _call
@@ -130,6 +131,23 @@ class Function:
     def result_types(self) -> tuple[ValueType | RefType, ...]:
         """The result types."""
         return self.type.results
+
+    def call_with_timeout(self, timeout: float, *params: object) -> list[int]:
+        """``call(*params)``, stopped with :class:`~wt_api.WasmTimeoutError` if it runs longer
+        than ``timeout`` seconds (measured from now; an instance timeout set with
+        ``ModuleConfig.with_timeout`` still applies, whichever ends first). Wasm that is
+        inside a host function stops when that function returns."""
+        from .interrupt import call_before, check_seconds
+
+        timeout = check_seconds("a timeout", timeout)
+        return call_before(self._store, _monotonic() + timeout, timeout, self.call, params)
+
+    def call_with_deadline(self, deadline: float, *params: object) -> list[int]:
+        """``call(*params)``, stopped with :class:`~wt_api.WasmTimeoutError` once
+        ``time.monotonic()`` passes ``deadline``."""
+        from .interrupt import call_before, check_seconds
+
+        return call_before(self._store, check_seconds("a deadline", deadline), None, self.call, params)
 
     def __repr__(self) -> str:
         return f"<Function {self.name} {self.type}>"

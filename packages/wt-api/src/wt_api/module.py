@@ -19,10 +19,12 @@ from wt_ffi.call import take_failure
 
 from ._handle import Closeable, Owned
 from .config import ModuleConfig
-from .errors import (ClosedError, CompileError, Frame, InstantiationError, LinkError, WasmException,
+from .errors import (ClosedError, CompileError, ConfigError, Frame, InstantiationError, LinkError, WasmException,
                      failure_to_exception)
 from .externtypes import (ExportType, ExternType, FunctionType, GlobalType, ImportType, MemoryType,
                           TableType, from_raw_externtype)
+from .interrupt import timed_caller
+from .limits import configure_instance_store, set_store_fuel, store_fuel
 from .store import Store
 from .values import RefType, ValueType
 
@@ -144,6 +146,9 @@ class Module(Closeable):
     Thread-safety: calls into one module are serialised by its store's lock; separate
     modules (separate stores) run in parallel."""
 
+    call_timeout: float | None = None
+    """The timeout applied to each call of an exported function (``ModuleConfig.with_timeout``)."""
+
     def __init__(self, runtime: Runtime, store: Store, instance: _instance.wasmtime_instance_t,
                  name: str | None, compiled: CompiledModule) -> None:
         self._runtime = runtime
@@ -226,6 +231,8 @@ class Module(Closeable):
         obj: object
         if isinstance(ty, FunctionType) and kind is Function:
             obj = Function(self._store, item.of.func, ty, name, self)
+            if self.call_timeout is not None:
+                obj.call = timed_caller(self._store, obj.call, self.call_timeout)
         elif isinstance(ty, MemoryType) and kind is Memory:
             obj = Memory(self._store, item, ty, self)
         elif isinstance(ty, GlobalType) and kind is Global:
@@ -260,6 +267,25 @@ class Module(Closeable):
         from .table import Table
 
         return self._export(name, Table)  # type: ignore[return-value]
+
+    @property
+    def fuel(self) -> int:
+        """The fuel left to the instance (shared with the modules of its store); needs
+        ``RuntimeConfig.with_fuel_metering()``."""
+        self._check()
+        with self._store.lock:
+            self._store.check()
+            return store_fuel(self._store)
+
+    def set_fuel(self, fuel: int) -> None:
+        """Set the fuel left to the instance, for example to refill it after
+        ``TrapCode.OUT_OF_FUEL``."""
+        if isinstance(fuel, bool) or not isinstance(fuel, int) or not 0 <= fuel < 1 << 64:
+            raise ConfigError(f"fuel must be an int in [0, 2**64), not {fuel!r}")
+        self._check()
+        with self._store.lock:
+            self._store.check()
+            set_store_fuel(self._store, fuel)
 
     def close(self) -> None:
         """Close the module; its store is freed when no other module uses it. Idempotent."""
@@ -302,7 +328,7 @@ def _choose_store(runtime: Runtime, compiled: CompiledModule, name: str | None) 
         return next(iter(stores.values()))
     if name is not None:
         return runtime.link_store()
-    return Store(runtime.engine_ptr())
+    return runtime.new_store()
 
 
 def _describe(t: object) -> str:
@@ -386,6 +412,7 @@ def instantiate(runtime: Runtime, compiled: CompiledModule, config: ModuleConfig
     try:
         with store.lock:
             store.check()
+            configure_instance_store(store, config, new_store)  # fuel and limits, before wasm runs
             if wasi is not None:
                 from .wasi_bridge import configure_wasi
 
@@ -423,6 +450,7 @@ def instantiate(runtime: Runtime, compiled: CompiledModule, config: ModuleConfig
             store.close()
         raise
     module = Module(runtime, store, instance, name, compiled)
+    module.call_timeout = config.timeout
     if name is not None:
         try:
             runtime.register_name(name, module)

@@ -15,6 +15,8 @@ from wt_ffi import load as _load
 from ._handle import Closeable, Owned
 from .config import ModuleConfig, RuntimeConfig
 from .errors import ConfigError, LinkError
+from .interrupt import attach_runtime, detach_runtime, watch_store
+from .limits import PoolingAllocator, set_store_fuel
 
 if TYPE_CHECKING:
     from .host import HostModule, HostModuleBuilder
@@ -48,11 +50,38 @@ _FEATURE_SWITCHES: dict[str, str | None] = {
 }
 
 
+def _check_stack(size: int) -> None:
+    """wasm runs on the calling thread's stack: a wasm stack bound beyond that stack would
+    overflow it (SIGSEGV) before wasmtime's own check could trap."""
+    try:
+        import resource
+    except ImportError:  # pragma: no cover - not POSIX
+        return
+    soft = resource.getrlimit(resource.RLIMIT_STACK)[0]
+    room = [r for r in (soft, threading.stack_size()) if r and r != resource.RLIM_INFINITY]
+    if room and size > min(room) - (1 << 20):
+        raise ConfigError(f"max_wasm_stack={size} does not fit the threads' stacks ({min(room)} bytes, "
+                          "less 1 MiB for the host): wasm runs on the calling thread's stack; raise "
+                          "`ulimit -s` or threading.stack_size(), or choose a smaller max_wasm_stack")
+
+
+def _set_pooling(cfg: ctypes._Pointer[_config.wasm_config_t], pooling: PoolingAllocator) -> None:
+    pool = _config.wasmtime_pooling_allocation_config_new()
+    try:
+        for name, value in pooling.settings().items():
+            getattr(_config, f"wasmtime_pooling_allocation_config_{name}_set")(pool, value)
+        _config.wasmtime_pooling_allocation_strategy_set(cfg, pool)
+    finally:
+        _config.wasmtime_pooling_allocation_config_delete(pool)
+
+
 def _new_engine(config: RuntimeConfig) -> ctypes._Pointer[_engine.wasm_engine_t]:
     features = config.resolved_features()
     for name, enabled in features.items():
         if _FEATURE_SWITCHES[name] is None and not enabled:
             raise ConfigError(f"wasmtime 50 cannot switch the WebAssembly feature {name!r} off")
+    if config.max_wasm_stack is not None:
+        _check_stack(config.max_wasm_stack)
     cfg = _config.wasm_config_new()
     try:
         _config.wasmtime_config_debug_info_set(cfg, config.debug_info)
@@ -62,6 +91,13 @@ def _new_engine(config: RuntimeConfig) -> ctypes._Pointer[_engine.wasm_engine_t]
         _config.wasmtime_config_memory_may_move_set(cfg, False)
         if config.max_wasm_stack is not None:
             _config.wasmtime_config_max_wasm_stack_set(cfg, config.max_wasm_stack)
+            # wasmtime panics (aborting the process) when the wasm stack may exceed the
+            # async stack size (2 MiB by default): grow that with it.
+            _config.wasmtime_config_async_stack_size_set(cfg, max(config.max_wasm_stack + (1 << 20), 2 << 20))
+        _config.wasmtime_config_epoch_interruption_set(cfg, config.epoch_interruption)
+        _config.wasmtime_config_consume_fuel_set(cfg, config.fuel_metering)
+        if config.pooling is not None:
+            _set_pooling(cfg, config.pooling)
         if features.get("reference_types") is False or features.get("gc") is False:
             # wasmtime panics (aborting the process) when reference types go off while
             # the component model's async features are on: switch those off first.
@@ -105,6 +141,7 @@ class Runtime(Closeable):
         _load()
         self.config = config or RuntimeConfig()
         self._engine = Owned(_new_engine(self.config), _engine.wasm_engine_delete, "runtime")
+        self._clock = attach_runtime(self, self._engine.get())
         self._linker = Owned(_linker.wasmtime_linker_new(self._engine.get()), _linker.wasmtime_linker_delete, "runtime")
         _linker.wasmtime_linker_allow_shadowing(self._linker.get(), True)
         self._lock = threading.RLock()
@@ -136,6 +173,7 @@ class Runtime(Closeable):
         if self._link_store is not None:
             self._link_store.close()
         self._linker.close()
+        detach_runtime(self._clock)
         self._engine.close()
 
     def __repr__(self) -> str:
@@ -149,7 +187,8 @@ class Runtime(Closeable):
         malformed module."""
         from .module import compile_module
 
-        module = compile_module(self, source)
+        cache = self.config.compilation_cache
+        module = compile_module(self, source) if cache is None else cache.fetch_or_compile(self, source)
         self._children.add(module)
         return module
 
@@ -225,9 +264,21 @@ class Runtime(Closeable):
             if self._link_store is None:
                 from .store import Store
 
-                self._link_store = Store(self.engine_ptr())
+                self._link_store = self.new_store()
                 self._link_store.users += 1  # the runtime's own hold
             return self._link_store
+
+    def new_store(self) -> Store:
+        """A new store in the runtime's engine, ready to run wasm: with the deadline callback
+        (epoch interruption) and unlimited fuel (fuel metering) when the config asks."""
+        from .store import Store
+
+        store = Store(self.engine_ptr())
+        if self._clock is not None:
+            watch_store(store, self._clock)
+        if self.config.fuel_metering:
+            set_store_fuel(store, (1 << 64) - 1)
+        return store
 
     def adopt(self, child: Module | HostModule) -> None:
         """Close ``child`` with this runtime."""

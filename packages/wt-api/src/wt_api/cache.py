@@ -1,0 +1,455 @@
+"""Compilation caches: reuse wasmtime's compiled code instead of compiling a module again.
+
+``CompilationCache()`` keeps compiled artifacts in memory, for every runtime of this
+process that uses it; ``CompilationCache.with_dir(path)`` keeps them in files, for other
+processes too. ``RuntimeConfig().with_compilation_cache(cache)`` makes a Runtime's
+``compile_module`` look there first.
+
+The key of an entry is a SHA-256 over the module's bytes, the engine settings that shape
+the generated code (features, optimisation level, debug info, fuel, epochs, stack size,
+pooling, ...), the wasmtime version and the platform (OS, machine, CPU flags), so a
+change in any of them never reuses a stale artifact.
+
+wasmtime loads an artifact without checking its code: loading bytes wt did not write
+could run anything. So each file holds a header (magic, the key, the artifact's length
+and SHA-256) before the artifact, and is verified in full before wasmtime sees it; a
+corrupt, truncated or foreign file, or one wasmtime refuses, is ignored, counted in
+``stats().rejected`` and rewritten. A directory that other users can write to is
+refused. Files are written to a temporary name and renamed into place, so writers in
+several processes at once leave one complete entry. With ``max_size`` the least
+recently used entries are removed past that many bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import struct
+import sys
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ._handle import Closeable
+from .errors import ClosedError, ConfigError
+
+if TYPE_CHECKING:
+    from .config import RuntimeConfig
+    from .module import CompiledModule
+    from .runtime import Runtime
+
+__all__ = ["CompilationCache", "CacheStats", "cache_key"]
+
+_MAGIC = b"WTCACHE1"
+_HEADER = struct.Struct("<8s32s32sQ")  # magic, key, SHA-256 of the artifact, artifact length
+_SUFFIX = ".wtc"
+_STALE_TEMP = 3600.0  # seconds after which a leftover temporary file is removed
+# RuntimeConfig fields that do not change the generated code.
+_NOT_CODEGEN = frozenset({"wasi", "compilation_cache", "parallel_compilation"})
+
+
+@dataclass(frozen=True)
+class CacheStats:
+    """What a cache did since it was made: ``hits`` (modules loaded instead of compiled),
+    ``misses`` (compiled), ``writes`` (entries stored), ``rejected`` (entries found corrupt,
+    foreign or incompatible, ignored and rewritten), ``errors`` (entries that could not be
+    stored, e.g. a full or read-only disk) and ``evictions``.
+
+    Thread-safety: a value."""
+
+    hits: int = 0
+    misses: int = 0
+    writes: int = 0
+    rejected: int = 0
+    errors: int = 0
+    evictions: int = 0
+
+
+# -- keys ---------------------------------------------------------------------------
+@lru_cache(maxsize=1)
+def _platform() -> str:
+    import wt_loader
+
+    machine = os.uname().machine if hasattr(os, "uname") else os.environ.get("PROCESSOR_ARCHITECTURE", "")
+    flags = ""
+    if sys.platform.startswith("linux"):
+        try:
+            with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+                for line in f:
+                    if line.startswith(("flags", "Features")):
+                        flags = " ".join(sorted(line.split(":", 1)[1].split()))
+                        break
+        except OSError:
+            pass
+    return f"wasmtime {wt_loader.WASMTIME_VERSION}; {sys.platform}; {machine}; {flags}"
+
+
+def _engine_fingerprint(config: RuntimeConfig) -> str:
+    parts: list[str] = []
+    for f in dataclasses.fields(config):
+        if f.name in _NOT_CODEGEN:
+            continue
+        value: object = getattr(config, f.name)
+        if f.name == "features":
+            value = sorted(config.resolved_features().items())
+        elif f.name == "extras":
+            value = [name for name, _ in config.extras]
+        parts.append(f"{f.name}={value!r}")
+    return "; ".join(parts)
+
+
+def cache_key(wasm: bytes, config: RuntimeConfig) -> bytes:
+    """The 32-byte key of ``wasm`` compiled under ``config`` on this platform."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for part in (b"wt-cache 1", hashlib.sha256(wasm).digest(), _engine_fingerprint(config).encode(),
+                 _platform().encode()):
+        h.update(len(part).to_bytes(8, "little"))
+        h.update(part)
+    return h.digest()
+
+
+def _log_warning(message: str) -> None:
+    import logging
+
+    logging.getLogger("wt.cache").warning(message)
+
+
+# -- the cache ----------------------------------------------------------------------
+class CompilationCache(Closeable):
+    """Compiled modules to reuse, in memory (``CompilationCache()``) or in a directory
+    (``CompilationCache.with_dir(path)``). ``max_size`` bounds the bytes kept: past it the
+    least recently used entries go. Use it through
+    ``RuntimeConfig().with_compilation_cache(cache)``; ``close()`` it when done (a Runtime
+    using a closed cache raises :class:`~wt_api.ClosedError` when compiling).
+
+    Thread-safety: share one cache freely across threads and runtimes; a directory may be
+    shared by several processes at once.
+    """
+
+    def __init__(self, *, max_size: int | None = None) -> None:
+        if max_size is not None and (isinstance(max_size, bool) or not isinstance(max_size, int) or max_size <= 0):
+            raise ConfigError(f"max_size must be a positive int of bytes or None, not {max_size!r}")
+        self._max_size = max_size
+        self._directory: Path | None = None
+        self._lock = threading.Lock()
+        self._memory: OrderedDict[bytes, bytes] = OrderedDict()
+        self._memory_bytes = 0
+        self._stats = CacheStats()
+        self._closed = False
+        self._warned = False
+
+    @classmethod
+    def with_dir(cls, path: str | os.PathLike[str], *, max_size: int | None = None) -> CompilationCache:
+        """A cache kept in the directory ``path`` (``~`` expanded; created if missing).
+
+        Raises :class:`~wt_api.ConfigError` if the directory cannot be created or written,
+        or if other users may write to it."""
+        cache = cls(max_size=max_size)
+        directory = Path(os.fspath(path)).expanduser()
+        try:
+            directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ConfigError(f"cannot create the compilation cache directory {directory}: {exc}") from exc
+        if not directory.is_dir():
+            raise ConfigError(f"the compilation cache path {directory} is not a directory")
+        if not os.access(directory, os.W_OK | os.X_OK):
+            raise ConfigError(f"the compilation cache directory {directory} is not writable")
+        if hasattr(os, "getuid"):
+            st = directory.stat()
+            if st.st_uid != os.getuid() or st.st_mode & 0o002:
+                raise ConfigError(f"the compilation cache directory {directory} can be written by other users; "
+                                  "wt only loads compiled code from a directory of your own")
+        cache._directory = directory
+        return cache
+
+    @property
+    def directory(self) -> Path | None:
+        """The cache's directory, or None for an in-memory cache."""
+        return self._directory
+
+    @property
+    def max_size(self) -> int | None:
+        """The bound on the bytes kept, or None."""
+        return self._max_size
+
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._closed
+
+    def stats(self) -> CacheStats:
+        """Counters of what this cache object did (not other processes)."""
+        with self._lock:
+            return self._stats
+
+    def _count(self, **deltas: int) -> None:
+        with self._lock:
+            self._stats = dataclasses.replace(
+                self._stats, **{k: getattr(self._stats, k) + v for k, v in deltas.items()})
+
+    def clear(self) -> None:
+        """Remove every entry (the directory's ``*.wtc`` files for a disk cache)."""
+        with self._lock:
+            self._memory.clear()
+            self._memory_bytes = 0
+        if self._directory is not None:
+            for entry in self._entries():
+                _unlink(entry.path)
+
+    def close(self) -> None:
+        """Stop using the cache (files stay on disk; memory entries are dropped). Idempotent."""
+        self._closed = True
+        with self._lock:
+            self._memory.clear()
+            self._memory_bytes = 0
+
+    def __repr__(self) -> str:
+        where = f"dir={str(self._directory)!r}" if self._directory is not None else "memory"
+        return f"<CompilationCache {where}{' closed' if self._closed else ''}>"
+
+    # -- used by Runtime.compile_module ----------------------------------------------
+    def fetch_or_compile(self, runtime: Runtime, source: str | bytes | bytearray | memoryview) -> CompiledModule:
+        """The module compiled from ``source`` in ``runtime``, loaded from the cache when an
+        entry fits, else compiled and stored."""
+        from .module import _to_wasm, compile_module
+
+        if self._closed:
+            raise ClosedError("this runtime's compilation cache is closed")
+        wasm = _to_wasm(source)
+        key = cache_key(wasm, runtime.config)
+        module = self._load(runtime, key)
+        if module is not None:
+            self._count(hits=1)
+            return module
+        compiled = compile_module(runtime, wasm)
+        self._count(misses=1)
+        try:
+            artifact = compiled.serialize()
+        except Exception as exc:  # pragma: no cover - wasmtime serialises what it compiled
+            self._count(errors=1)
+            _log_warning(f"wt: could not serialise a compiled module for the cache: {exc}")
+            return compiled
+        self._store(key, artifact)
+        return compiled
+
+    def _load(self, runtime: Runtime, key: bytes) -> CompiledModule | None:
+        if self._directory is None:
+            with self._lock:
+                artifact = self._memory.get(key)
+                if artifact is not None:
+                    self._memory.move_to_end(key)
+            if artifact is None:
+                return None
+            module = _deserialize(runtime, artifact, 0, len(artifact))
+            if module is None:  # pragma: no cover - an artifact this engine wrote itself
+                self._count(rejected=1)
+                with self._lock:
+                    self._drop_memory(key)
+            return module
+        return self._load_file(runtime, key)
+
+    def _store(self, key: bytes, artifact: bytes) -> None:
+        if self._max_size is not None and len(artifact) + _HEADER.size > self._max_size:
+            return  # bigger than the whole cache
+        if self._directory is None:
+            with self._lock:
+                self._drop_memory(key)
+                self._memory[key] = artifact
+                self._memory_bytes += len(artifact)
+                evicted = 0
+                while self._max_size is not None and self._memory_bytes > self._max_size and len(self._memory) > 1:
+                    self._drop_memory(next(iter(self._memory)))
+                    evicted += 1
+            self._count(writes=1, evictions=evicted)
+            return
+        self._store_file(key, artifact)
+
+    def _drop_memory(self, key: bytes) -> None:
+        old = self._memory.pop(key, None)
+        if old is not None:
+            self._memory_bytes -= len(old)
+
+    # -- files ----------------------------------------------------------------------
+    def _path(self, key: bytes) -> Path:
+        assert self._directory is not None
+        return self._directory / (key.hex() + _SUFFIX)
+
+    def _load_file(self, runtime: Runtime, key: bytes) -> CompiledModule | None:
+        import hashlib
+        import mmap
+
+        path = self._path(key)
+        try:
+            f = open(path, "rb")
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            self._reject(path, f"cannot read it: {exc}")
+            return None
+        with f:
+            try:
+                size = os.fstat(f.fileno()).st_size
+                if size < _HEADER.size:
+                    self._reject(path, "truncated header")
+                    return None
+                # A private mapping: verified and handed to wasmtime without a copy in Python.
+                mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)
+            except (OSError, ValueError) as exc:
+                self._reject(path, f"cannot map it: {exc}")
+                return None
+        try:
+            magic, stored_key, digest, length = _HEADER.unpack_from(mapped, 0)
+            if magic != _MAGIC:
+                self._reject(path, "not a wt cache entry")
+                return None
+            if stored_key != key:
+                self._reject(path, "written for another key")
+                return None
+            if length != size - _HEADER.size:
+                self._reject(path, f"truncated ({size - _HEADER.size} of {length} bytes)")
+                return None
+            view = memoryview(mapped)
+            try:
+                actual = hashlib.sha256(view[_HEADER.size:]).digest()
+            finally:
+                view.release()
+            if actual != digest:
+                self._reject(path, "its SHA-256 does not match (corrupt)")
+                return None
+            module = _deserialize(runtime, mapped, _HEADER.size, length)
+            if module is None:
+                self._reject(path, "wasmtime refused it (another engine or version)")
+                return None
+        finally:
+            mapped.close()
+        try:
+            os.utime(path)  # most recently used
+        except OSError:
+            pass
+        return module
+
+    def _reject(self, path: Path, why: str) -> None:
+        import logging
+
+        self._count(rejected=1)
+        logging.getLogger("wt.cache").info("wt: ignoring compilation cache entry %s: %s", path, why)
+        _unlink(path)
+
+    def _store_file(self, key: bytes, artifact: bytes) -> None:
+        import hashlib
+
+        path = self._path(key)
+        header = _HEADER.pack(_MAGIC, key, hashlib.sha256(artifact).digest(), len(artifact))
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.{os.urandom(4).hex()}.tmp")
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
+            try:
+                with os.fdopen(fd, "wb") as f:
+                    f.write(header)
+                    f.write(artifact)
+            except BaseException:
+                _unlink(tmp)
+                raise
+            os.replace(tmp, path)
+        except OSError as exc:
+            _unlink(tmp)
+            self._count(errors=1)
+            if not self._warned:
+                self._warned = True
+                _log_warning(f"wt: cannot write to the compilation cache {self._directory} ({exc}); "
+                             "modules are compiled without caching")
+            return
+        self._count(writes=1)
+        if self._max_size is not None:
+            self._evict(keep=path)
+
+    def _entries(self) -> list[_Entry]:
+        assert self._directory is not None
+        entries: list[_Entry] = []
+        try:
+            scan = os.scandir(self._directory)
+        except OSError:
+            return entries
+        with scan:
+            for item in scan:
+                try:
+                    if item.name.endswith(_SUFFIX):
+                        st = item.stat()
+                        entries.append(_Entry(Path(item.path), st.st_size, st.st_mtime))
+                    elif item.name.endswith(".tmp") and item.name.startswith("."):
+                        st = item.stat()
+                        entries.append(_Entry(Path(item.path), st.st_size, st.st_mtime, temporary=True))
+                except OSError:
+                    continue
+        return entries
+
+    def _evict(self, keep: Path) -> None:
+        import time
+
+        assert self._max_size is not None
+        now = time.time()
+        entries = []
+        for entry in self._entries():
+            if entry.temporary:
+                if now - entry.mtime > _STALE_TEMP:
+                    _unlink(entry.path)
+                continue
+            entries.append(entry)
+        total = sum(e.size for e in entries)
+        evicted = 0
+        for entry in sorted(entries, key=lambda e: e.mtime):
+            if total <= self._max_size:
+                break
+            if entry.path == keep:
+                continue
+            if _unlink(entry.path):
+                evicted += 1
+            total -= entry.size
+        if evicted:
+            self._count(evictions=evicted)
+
+
+@dataclass(frozen=True)
+class _Entry:
+    path: Path
+    size: int
+    mtime: float
+    temporary: bool = False
+
+
+def _unlink(path: Path) -> bool:
+    try:
+        os.unlink(path)
+        return True
+    except OSError:
+        return False
+
+
+def _deserialize(runtime: Runtime, buffer: object, offset: int, length: int) -> CompiledModule | None:
+    """Load an artifact verified to be wt's own; None if wasmtime refuses it."""
+    import ctypes
+
+    from wt_ffi import error as _error
+    from wt_ffi import module as _module
+
+    from .module import CompiledModule
+
+    data: object
+    if isinstance(buffer, bytes):
+        data = buffer[offset:offset + length] if offset or length != len(buffer) else buffer
+    else:
+        data = (ctypes.c_char * length).from_buffer(buffer, offset)  # type: ignore[arg-type]
+    out = _module.ModulePtr()
+    try:
+        err = _module.wasmtime_module_deserialize(runtime.engine_ptr(), data, length, ctypes.byref(out))
+    finally:
+        del data  # release the buffer export before the mapping closes
+    if err:
+        _error.wasmtime_error_delete(err)
+        return None
+    return CompiledModule(runtime, out)

@@ -1,0 +1,291 @@
+"""Compilation caches: in memory across runtimes, on disk across processes; entries are
+verified before wasmtime loads them."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import wt_api as wt
+
+WAT = '(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))'
+SUB = '(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.sub))'
+
+
+def add(r: wt.Runtime, source: str = WAT) -> int:
+    mod = r.instantiate(r.compile_module(source))
+    f = mod.exported_function("add")
+    assert f is not None
+    return wt.decode_i32(f.call(2, 3)[0])
+
+
+def entries(directory: Path) -> list[Path]:
+    return sorted(directory.glob("*.wtc"))
+
+
+def test_memory_cache_reuses_a_module_across_runtimes() -> None:
+    with wt.CompilationCache() as cache:
+        config = wt.RuntimeConfig().with_compilation_cache(cache)
+        for _ in range(3):
+            with wt.Runtime(config) as r:
+                assert add(r) == 5
+        assert cache.stats() == wt.CacheStats(hits=2, misses=1, writes=1)
+        assert cache.directory is None
+
+
+def test_a_change_of_engine_settings_is_a_different_entry() -> None:
+    cache = wt.CompilationCache()
+    base = wt.RuntimeConfig().with_compilation_cache(cache)
+    variants = [base, base.with_opt_level("none"), base.with_debug_info(), base.with_fuel_metering(),
+                base.with_epoch_interruption(False), base.with_feature("simd", False)]
+    for config in variants:
+        with wt.Runtime(config) as r:
+            assert add(r) == 5
+    assert cache.stats().misses == len(variants) and cache.stats().hits == 0
+    # Settings that do not touch code generation share entries.
+    with wt.Runtime(base.with_parallel_compilation(False)) as r:
+        assert add(r) == 5
+    assert cache.stats().hits == 1
+    # WAT text and its binary are the same module.
+    with wt.Runtime(base) as r:
+        r.compile_module(wt_binary(WAT))
+    assert cache.stats().hits == 2
+    cache.close()
+
+
+def wt_binary(wat: str) -> bytes:
+    from wt_api.module import _to_wasm
+
+    return _to_wasm(wat)
+
+
+def test_disk_cache_is_created_and_reused(tmp_path: Path) -> None:
+    directory = tmp_path / "deep" / "cache"
+    cache = wt.CompilationCache.with_dir(directory)
+    assert cache.directory == directory and directory.is_dir()
+    config = wt.RuntimeConfig().with_compilation_cache(cache)
+    with wt.Runtime(config) as r:
+        assert add(r) == 5
+        assert add(r, SUB) == -1
+    assert len(entries(directory)) == 2
+    with wt.Runtime(config) as r:
+        assert add(r) == 5
+    assert cache.stats() == wt.CacheStats(hits=1, misses=2, writes=2)
+    cache.clear()
+    assert entries(directory) == []
+
+
+def test_the_seed_example_with_a_home_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    cache = wt.CompilationCache.with_dir("~/.cache/wasm")
+    config = wt.RuntimeConfig().with_compilation_cache(cache)
+    r = wt.Runtime(config)
+    assert add(r) == 5
+    r.close()
+    cache.close()
+    assert entries(tmp_path / ".cache" / "wasm")
+
+
+CHILD = textwrap.dedent('''
+    import sys, time
+    import wt_api as wt
+    cache = wt.CompilationCache.with_dir(sys.argv[1])
+    with wt.Runtime(wt.RuntimeConfig().with_compilation_cache(cache)) as r:
+        mod = r.instantiate(r.compile_module(sys.argv[2]))
+        assert wt.decode_i32(mod.exported_function("add").call(2, 3)[0]) in (5, -1)
+    s = cache.stats()
+    print(s.hits, s.misses, s.writes, s.rejected)
+''')
+
+
+def run_child(tmp_path: Path, directory: Path, source: str = WAT) -> tuple[int, int, int, int]:
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    proc = subprocess.run([sys.executable, str(script), str(directory), source], capture_output=True, text=True,
+                          timeout=120, env=env)
+    assert proc.returncode == 0, proc.stderr
+    hits, misses, writes, rejected = map(int, proc.stdout.split())
+    return hits, misses, writes, rejected
+
+
+def test_a_second_process_loads_without_compiling(tmp_path: Path) -> None:
+    directory = tmp_path / "cache"
+    assert run_child(tmp_path, directory) == (0, 1, 1, 0)
+    assert run_child(tmp_path, directory) == (1, 0, 0, 0)
+
+
+def corrupt(path: Path, how: str) -> None:
+    data = bytearray(path.read_bytes())
+    if how == "flip":
+        data[len(data) // 2] ^= 0xFF
+    elif how == "truncate":
+        del data[len(data) // 2:]
+    elif how == "header":
+        data[:8] = b"NOTWTCA!"
+    elif how == "empty":
+        data = bytearray()
+    elif how == "foreign":
+        data = bytearray(os.urandom(4096))
+    path.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("how", ["flip", "truncate", "header", "empty", "foreign"])
+def test_a_corrupt_entry_is_ignored_and_rewritten(tmp_path: Path, how: str) -> None:
+    directory = tmp_path / "cache"
+    assert run_child(tmp_path, directory) == (0, 1, 1, 0)
+    [entry] = entries(directory)
+    good = entry.read_bytes()
+    corrupt(entry, how)
+    assert run_child(tmp_path, directory) == (0, 1, 1, 1)
+    assert entry.read_bytes() == good  # rewritten
+    assert run_child(tmp_path, directory) == (1, 0, 0, 0)
+
+
+def test_an_entry_under_another_key_is_refused(tmp_path: Path) -> None:
+    directory = tmp_path / "cache"
+    run_child(tmp_path, directory)
+    run_child(tmp_path, directory, SUB)
+    first, second = entries(directory)
+    first.write_bytes(second.read_bytes())  # a valid entry, but for the other module
+    cache = wt.CompilationCache.with_dir(directory)
+    with wt.Runtime(wt.RuntimeConfig().with_compilation_cache(cache)) as r:
+        results = {add(r), add(r, SUB)}
+    assert results == {5, -1}
+    assert cache.stats().rejected == 1
+
+
+def test_an_artifact_wasmtime_refuses_is_rewritten(tmp_path: Path) -> None:
+    """A well-formed entry whose artifact comes from another engine configuration."""
+    import hashlib
+    import struct
+
+    from wt_api.cache import cache_key
+
+    directory = tmp_path / "cache"
+    cache = wt.CompilationCache.with_dir(directory)
+    config = wt.RuntimeConfig().with_compilation_cache(cache)
+    with wt.Runtime(wt.RuntimeConfig().with_fuel_metering()) as other:
+        artifact = other.compile_module(WAT).serialize()
+    key = cache_key(wt_binary(WAT), config)
+    header = struct.pack("<8s32s32sQ", b"WTCACHE1", key, hashlib.sha256(artifact).digest(), len(artifact))
+    (directory / (key.hex() + ".wtc")).write_bytes(header + artifact)
+    with wt.Runtime(config) as r:
+        assert add(r) == 5
+    assert cache.stats() == wt.CacheStats(misses=1, writes=1, rejected=1)
+    with wt.Runtime(config) as r:
+        assert add(r) == 5
+    assert cache.stats().hits == 1
+
+
+def test_concurrent_writers_leave_one_valid_entry(tmp_path: Path) -> None:
+    directory = tmp_path / "cache"
+    script = tmp_path / "child.py"
+    script.write_text(CHILD)
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    procs = [subprocess.Popen([sys.executable, str(script), str(directory), WAT], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, env=env) for _ in range(6)]
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+    assert len(entries(directory)) == 1
+    assert not list(directory.glob(".*.tmp"))
+    assert run_child(tmp_path, directory) == (1, 0, 0, 0)
+
+
+def test_the_size_bound_evicts_the_least_recently_used(tmp_path: Path) -> None:
+    directory = tmp_path / "cache"
+    sources = [f'(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add'
+               f' i32.const {i} drop))' for i in range(4)]
+    probe = wt.CompilationCache.with_dir(tmp_path / "probe")
+    with wt.Runtime(wt.RuntimeConfig().with_compilation_cache(probe)) as r:
+        r.compile_module(sources[0])
+    size = entries(tmp_path / "probe")[0].stat().st_size
+    cache = wt.CompilationCache.with_dir(directory, max_size=3 * size + size // 2)
+    config = wt.RuntimeConfig().with_compilation_cache(cache)
+    with wt.Runtime(config) as r:
+        for source in sources[:3]:
+            r.compile_module(source)
+        times = {e: e.stat().st_mtime for e in entries(directory)}
+        for e in entries(directory):  # make the order unambiguous, oldest first
+            os.utime(e, (times[e] - 100, times[e] - 100))
+        r.compile_module(sources[0])  # a hit: now the most recently used
+        r.compile_module(sources[3])  # over the bound: evicts sources[1]
+        assert len(entries(directory)) == 3 and cache.stats().evictions == 1
+        before = cache.stats()
+        r.compile_module(sources[0])
+        r.compile_module(sources[1])
+        assert cache.stats().hits == before.hits + 1 and cache.stats().misses == before.misses + 1
+
+
+def test_memory_cache_size_bound() -> None:
+    cache = wt.CompilationCache(max_size=1)
+    with wt.Runtime(wt.RuntimeConfig().with_compilation_cache(cache)) as r:
+        add(r)
+        add(r)
+    assert cache.stats() == wt.CacheStats(misses=2)  # nothing fits: nothing kept
+
+
+def test_a_directory_that_cannot_be_made_is_a_clear_error(tmp_path: Path) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    with pytest.raises(wt.ConfigError, match="cannot create|not a directory"):
+        wt.CompilationCache.with_dir(blocker / "cache")
+    with pytest.raises(wt.ConfigError, match="cannot create|not a directory"):
+        wt.CompilationCache.with_dir(blocker)
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX ownership")
+def test_a_directory_others_may_write_is_refused(tmp_path: Path) -> None:
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    shared.chmod(0o777)
+    with pytest.raises(wt.ConfigError, match="other users"):
+        wt.CompilationCache.with_dir(shared)
+
+
+@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() == 0, reason="root writes anywhere")
+def test_a_read_only_directory_is_a_clear_error(tmp_path: Path) -> None:
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        with pytest.raises(wt.ConfigError, match="not writable"):
+            wt.CompilationCache.with_dir(locked)
+    finally:
+        locked.chmod(0o700)
+
+
+def test_a_failing_write_is_logged_and_compiling_goes_on(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    directory = tmp_path / "cache"
+    cache = wt.CompilationCache.with_dir(directory)
+    directory.rmdir()
+    (tmp_path / "cache").write_text("the directory vanished")  # every write now fails
+    with wt.Runtime(wt.RuntimeConfig().with_compilation_cache(cache)) as r, caplog.at_level("WARNING", "wt.cache"):
+        assert add(r) == 5
+        assert add(r) == 5
+    assert cache.stats().errors == 2 and cache.stats().writes == 0
+    assert len([rec for rec in caplog.records if "cannot write" in rec.getMessage()]) == 1
+
+
+def test_a_closed_cache(tmp_path: Path) -> None:
+    cache = wt.CompilationCache()
+    r = wt.Runtime(wt.RuntimeConfig().with_compilation_cache(cache))
+    add(r)
+    cache.close()
+    assert cache.closed
+    with pytest.raises(wt.ClosedError):
+        r.compile_module(WAT)
+    r.close()
+
+
+def test_bad_arguments() -> None:
+    with pytest.raises(wt.ConfigError):
+        wt.CompilationCache(max_size=0)
+    with pytest.raises(wt.ConfigError):
+        wt.RuntimeConfig().with_compilation_cache("~/.cache")  # type: ignore[arg-type]

@@ -1,0 +1,153 @@
+"""Ctrl-C (SIGINT) stops wasm running on the main thread with KeyboardInterrupt, and the
+runtime then runs the next call normally. Each case runs in a child process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="POSIX signals")
+
+SCRIPT = textwrap.dedent('''
+    import os, signal, sys, threading, time
+    import wt_api as wt
+
+    case = sys.argv[1]
+    if case == "tty":  # a session leader (start_new_session) takes its terminal
+        import fcntl, termios
+        fcntl.ioctl(0, termios.TIOCSCTTY, 0)
+    config = wt.RuntimeConfig()
+    r = wt.Runtime(config)
+    host = r.new_host_module_builder("env")
+    host.new_function_builder("tick", [wt.ValueType.I32], [wt.ValueType.I32]).with_typed_func(lambda x: x).export()
+    host.instantiate()
+    mod = r.instantiate(r.compile_module("""(module
+      (import "env" "tick" (func $t (param i32) (result i32)))
+      (func (export "loop") (loop $l br $l))
+      (func (export "hostloop") (loop $l (drop (call $t (i32.const 1))) br $l))
+      (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))"""))
+    run = mod.exported_function("hostloop" if case == "host" else "loop")
+    if case != "tty":
+        threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    print("ready", flush=True)
+    start = time.monotonic()
+    try:
+        if case == "timed":
+            run.call_with_timeout(60)
+        else:
+            run.call()
+        print("not interrupted", flush=True)
+    except KeyboardInterrupt:
+        print(f"KeyboardInterrupt after {time.monotonic() - start:.2f}", flush=True)
+    print("next call", mod.exported_function("add").call(2, 3), flush=True)
+    r.close()
+    print("default handler back", signal.getsignal(signal.SIGINT) is signal.default_int_handler, flush=True)
+''')
+
+
+def child_env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    return env
+
+
+@pytest.fixture
+def script(tmp_path: Path) -> Path:
+    path = tmp_path / "ctrl_c.py"
+    path.write_text(SCRIPT)
+    return path
+
+
+def check(output: str) -> None:
+    lines = output.splitlines()
+    assert "ready" in lines, output
+    stopped = [line for line in lines if line.startswith("KeyboardInterrupt after")]
+    assert stopped, output
+    assert float(stopped[0].split()[-1]) < 30
+    assert "next call [5]" in lines, output
+    assert "default handler back True" in lines, output
+
+
+@pytest.mark.parametrize("case", ["loop", "host", "timed"])
+def test_sigint_interrupts_a_wasm_call_on_the_main_thread(script: Path, case: str) -> None:
+    proc = subprocess.run([sys.executable, str(script), case], capture_output=True, text=True, timeout=60,
+                          env=child_env())
+    assert proc.returncode == 0, proc.stderr
+    check(proc.stdout)
+    assert "Exception ignored" not in proc.stderr, proc.stderr
+
+
+def test_ctrl_c_typed_at_a_terminal(script: Path) -> None:
+    """The terminal's own ^C: the line discipline sends SIGINT to the foreground group."""
+    import pty
+
+    master, slave = pty.openpty()
+    try:
+        proc = subprocess.Popen([sys.executable, str(script), "tty"], stdin=slave, stdout=slave, stderr=slave,
+                                start_new_session=True, env=child_env())
+        os.close(slave)
+        slave = -1
+        output = b""
+        deadline = time.monotonic() + 60
+        sent = False
+        while time.monotonic() < deadline:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the child closed the terminal
+                break
+            if not chunk:
+                break
+            output += chunk
+            if not sent and b"ready" in output:
+                time.sleep(0.3)  # let the call enter wasm
+                os.write(master, b"\x03")
+                sent = True
+        proc.wait(timeout=60)
+    finally:
+        os.close(master)
+        if slave != -1:
+            os.close(slave)
+    text = output.decode(errors="replace").replace("\r\n", "\n").replace("^C", "")
+    assert proc.returncode == 0, text
+    check(text)
+
+
+def test_a_handler_of_the_users_own_is_left_alone(tmp_path: Path) -> None:
+    path = tmp_path / "own.py"
+    path.write_text(textwrap.dedent('''
+        import signal
+        import wt_api as wt
+        def mine(signum, frame):
+            pass
+        signal.signal(signal.SIGINT, mine)
+        with wt.Runtime() as r:
+            assert signal.getsignal(signal.SIGINT) is mine
+        assert signal.getsignal(signal.SIGINT) is mine
+        print("ok")
+    '''))
+    proc = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=60, env=child_env())
+    assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr
+
+
+def test_sigint_outside_wasm_is_an_ordinary_keyboard_interrupt(tmp_path: Path) -> None:
+    path = tmp_path / "plain.py"
+    path.write_text(textwrap.dedent('''
+        import os, signal, time
+        import wt_api as wt
+        with wt.Runtime() as r:
+            assert signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(5)
+                print("not interrupted")
+            except KeyboardInterrupt:
+                print("KeyboardInterrupt")
+    '''))
+    proc = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=60, env=child_env())
+    assert proc.returncode == 0 and proc.stdout.strip() == "KeyboardInterrupt", proc.stderr
