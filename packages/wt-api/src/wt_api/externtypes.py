@@ -17,7 +17,9 @@ Type = Union[ValueType, RefType]
 
 @dataclass(frozen=True)
 class FunctionType:
-    """A function signature."""
+    """A function signature.
+
+    Thread-safety: an immutable value; share it freely."""
 
     params: tuple[Type, ...]
     results: tuple[Type, ...]
@@ -30,7 +32,9 @@ class FunctionType:
 
 @dataclass(frozen=True)
 class GlobalType:
-    """A global's value type and mutability."""
+    """A global's value type and mutability.
+
+    Thread-safety: an immutable value; share it freely."""
 
     content: Type
     mutable: bool
@@ -42,7 +46,9 @@ class GlobalType:
 
 @dataclass(frozen=True)
 class TableType:
-    """A table's element type and limits, in elements."""
+    """A table's element type and limits, in elements.
+
+    Thread-safety: an immutable value; share it freely."""
 
     element: Type
     minimum: int
@@ -55,7 +61,9 @@ class TableType:
 
 @dataclass(frozen=True)
 class MemoryType:
-    """A linear memory's limits, in pages, and its flags."""
+    """A linear memory's limits, in pages, and its flags.
+
+    Thread-safety: an immutable value; share it freely."""
 
     minimum: int
     maximum: int | None
@@ -71,7 +79,9 @@ class MemoryType:
 
 @dataclass(frozen=True)
 class TagType:
-    """An exception tag's payload signature."""
+    """An exception tag's payload signature.
+
+    Thread-safety: an immutable value; share it freely."""
 
     signature: FunctionType
 
@@ -84,7 +94,9 @@ ExternType = Union[FunctionType, GlobalType, TableType, MemoryType, TagType]
 
 @dataclass(frozen=True)
 class ImportType:
-    """One import of a module: where it comes from and what it must be."""
+    """One import of a module: where it comes from and what it must be.
+
+    Thread-safety: an immutable value; share it freely."""
 
     module: str
     name: str
@@ -93,7 +105,9 @@ class ImportType:
 
 @dataclass(frozen=True)
 class ExportType:
-    """One export of a module: its name and type."""
+    """One export of a module: its name and type.
+
+    Thread-safety: an immutable value; share it freely."""
 
     name: str
     type: ExternType

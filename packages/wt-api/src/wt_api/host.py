@@ -268,7 +268,10 @@ def _function_from_raw(store: Store, raw: int) -> Function | None:
 
 class HostFunctionBuilder:
     """Builds one host function of a :class:`HostModuleBuilder` (the seed's
-    ``NewFunctionBuilder``): give it a Python callable, then :meth:`export` it."""
+    ``NewFunctionBuilder``): give it a Python callable, then :meth:`export` it.
+
+    Thread-safety: build it on one thread; the function it exports may be called by wasm
+    on any thread, so the callable must be safe for that."""
 
     def __init__(self, module: HostModuleBuilder, name: str, params: Sequence[ValueType | RefType],
                  results: Sequence[ValueType | RefType]) -> None:

@@ -25,7 +25,9 @@ __all__ = [
 
 class ValueType(enum.Enum):
     """The WebAssembly value types wt names; typed references beyond these are
-    described by :class:`RefType`."""
+    described by :class:`RefType`.
+
+    Thread-safety: an immutable value; share it freely."""
 
     I32 = "i32"
     I64 = "i64"
@@ -61,7 +63,9 @@ _TOP = {
 class RefType:
     """A reference type in full: nullability and heap type (``"extern"``, ``"func"``,
     ``"any"``, ``"eq"``, ``"i31"``, ``"struct"``, ``"array"``, ``"exn"``, the bottom
-    types, or ``"$func"``/``"$struct"``/``"$array"``/``"$exn"`` for concrete types)."""
+    types, or ``"$func"``/``"$struct"``/``"$array"``/``"$exn"`` for concrete types).
+
+    Thread-safety: an immutable value; share it freely."""
 
     nullable: bool
     heap: str
