@@ -110,6 +110,11 @@ def test_reference_arguments_are_checked_against_their_types(runtime: wt.Runtime
         call(gcmod, "field", array)  # a concrete type: checked by wasmtime, not trusted
     with pytest.raises(wt.WasmArgumentError, match="not a live reference handle"):
         call(gcmod, "id", 123456789)
+    with pytest.raises(wt.WasmArgumentError, match="not a live reference handle"):
+        call(gcmod, "id", wt.encode_i31(1) | (1 << 40))  # not an i31 handle
+    assert wt.decode_anyref(call(gcmod, "id", struct)[0]).kind == "struct"  # type: ignore[union-attr]
+    ref = wt.decode_anyref(struct)
+    assert call(gcmod, "is-struct", ref) == [0]  # an AnyRef object goes in as itself
     other = runtime.instantiate(runtime.compile_module(GC_WAT))
     with pytest.raises(wt.WasmArgumentError, match="another store"):
         call(other, "id", struct)

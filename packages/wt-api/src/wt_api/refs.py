@@ -39,7 +39,7 @@ from wt_ffi import exnref as _exn
 from wt_ffi import types as _t
 from wt_ffi import val as _val
 
-from .errors import ClosedError, WasmArgumentError
+from .errors import WasmArgumentError
 from .values import I31_TAG, WasmRef, decode_externref, externrefs
 
 if TYPE_CHECKING:
@@ -48,6 +48,8 @@ if TYPE_CHECKING:
 
 __all__ = ["AnyRef", "ExnRef", "AnyRefKind", "decode_anyref", "decode_exnref", "encode_i31", "release_ref"]
 
+_I31_HIGH = I31_TAG >> 31  # an i31 handle is exactly I31_TAG | 31 bits
+
 AnyRefKind = Literal["i31", "struct", "array", "extern"]
 """What an :class:`AnyRef` is: an unboxed 31-bit int, a GC struct, a GC array, or a
 host reference converted with ``any.convert_extern``."""
@@ -55,7 +57,6 @@ host reference converted with ``any.convert_extern``."""
 _EXTERN_HEAPS = (_t.HEAP_EXTERN, _t.HEAP_NOEXTERN)
 _FUNC_HEAPS = (_t.HEAP_FUNC, _t.HEAP_NOFUNC, _t.HEAP_CONCRETE_FUNC)
 _EXN_HEAPS = (_t.HEAP_EXN, _t.HEAP_NOEXN, _t.HEAP_CONCRETE_EXN)
-_BOTTOM_HEAPS = (_t.HEAP_NONE, _t.HEAP_NOEXTERN, _t.HEAP_NOFUNC, _t.HEAP_NOEXN)
 # The AnyRef kinds each abstract heap type of the any hierarchy admits (concrete
 # struct and array types are checked by wasmtime: see Function).
 _ANY_KINDS: dict[int, tuple[str, ...]] = {
@@ -249,7 +250,7 @@ def decode_anyref(value: int) -> AnyRef | None:
         return None
     if not isinstance(value, int):
         raise TypeError(f"decode_anyref takes an encoded int, not {type(value).__name__}")
-    if value >= I31_TAG:
+    if value >> 31 == _I31_HIGH:
         return i31_ref(value)
     obj = externrefs.get(value)
     if not isinstance(obj, AnyRef):
@@ -271,7 +272,7 @@ def release_ref(value: int) -> None:
     """Let wt forget the reference behind a handle (an :class:`AnyRef`, an
     :class:`ExnRef` or an externref's object): later uses of the handle raise. An i31
     handle holds nothing and needs no release."""
-    if not value or value >= I31_TAG:
+    if not value or value >> 31 == _I31_HIGH:
         return
     try:
         obj = externrefs.get(value)
@@ -427,9 +428,11 @@ def argument_maker(store: Store, vt: _t.ValType, where: str) -> Callable[[object
                 return None
             if heap == _t.HEAP_NOEXTERN:
                 raise WasmArgumentError(f"{where}: only null is a (ref null noextern)")
+            if isinstance(value, AnyRef):
+                return value._raw_in(store, where)
             if not isinstance(value, int):
                 raise WasmArgumentError(f"{where}: an externref is an encoded handle, not {type(value).__name__}")
-            if value >= I31_TAG:
+            if value >> 31 == _I31_HIGH:
                 return i31_ref(value)._raw_in(store, where)
             obj = _lookup(value, where)
             if isinstance(obj, AnyRef):
@@ -445,7 +448,9 @@ def argument_maker(store: Store, vt: _t.ValType, where: str) -> Callable[[object
             if value is None or value == 0:
                 null()
                 return None
-            obj = _lookup(value, where) if isinstance(value, int) and heap != _t.HEAP_NOEXN else None
+            if heap == _t.HEAP_NOEXN:
+                raise WasmArgumentError(f"{where}: only null is a (ref null noexn)")
+            obj = value if isinstance(value, ExnRef) else _lookup(value, where) if isinstance(value, int) else None
             if not isinstance(obj, ExnRef):
                 raise WasmArgumentError(f"{where}: {value!r} is not an exception reference handle")
             return obj._raw_in(store, where)
@@ -461,7 +466,7 @@ def argument_maker(store: Store, vt: _t.ValType, where: str) -> Callable[[object
             obj: object = value
         elif not isinstance(value, int):
             raise WasmArgumentError(f"{where}: an anyref is an encoded handle, not {type(value).__name__}")
-        elif value >= I31_TAG:
+        elif value >> 31 == _I31_HIGH:
             obj = i31_ref(value)
         else:
             obj = _lookup(value, where)
@@ -545,17 +550,6 @@ def _heap_name(vt: _t.ValType) -> str:
     from .values import from_raw_type, type_name
 
     return type_name(from_raw_type(vt))
-
-
-def check_store(store: Store) -> None:
-    """Raise ClosedError if ``store`` is closed."""
-    if not store.alive[0]:
-        raise ClosedError("this reference's store is closed")
-
-
-def is_bottom(vt: _t.ValType) -> bool:
-    """Whether only null has type ``vt``."""
-    return vt.heap in _BOTTOM_HEAPS
 
 
 def typed_param(store: Store, vt: _t.ValType) -> Callable[[int], object]:

@@ -303,7 +303,7 @@ def decode_externref(value: int) -> object | None:
     that wasm made from a GC value (``extern.convert_any``) decodes to its ``AnyRef``."""
     if value == 0:
         return None
-    if isinstance(value, int) and value >= I31_TAG:
+    if isinstance(value, int) and value >> 31 == I31_TAG >> 31:
         from .refs import i31_ref
 
         return i31_ref(value)
