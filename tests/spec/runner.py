@@ -26,6 +26,12 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
+
+import wt_api as wt
+
+Json = dict[str, Any]
+"""One command, argument or expected value of a wast2json script."""
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent.parent
@@ -59,10 +65,10 @@ def find_scripts(root: Path, patterns: list[str] | None = None) -> list[str]:
 # Every script runs with the features of WebAssembly 3.0 switched on explicitly, plus the
 # proposal its directory names; the threads scripts assume a Wasm 2.0 world (they expect
 # several memories and several tables to be invalid).
-WASM3 = {"bulk_memory": True, "multi_value": True, "reference_types": True, "simd": True,
+WASM3: dict[wt.Feature, bool] = {"bulk_memory": True, "multi_value": True, "reference_types": True, "simd": True,
          "relaxed_simd": True, "tail_call": True, "function_references": True, "gc": True,
          "exceptions": True, "memory64": True, "multi_memory": True, "extended_const": True}
-PROPOSALS: dict[str, dict[str, bool]] = {
+PROPOSALS: dict[str, dict[wt.Feature, bool]] = {
     "threads": {"threads": True, "reference_types": False, "multi_memory": False},
     "custom-page-sizes": {**WASM3, "custom_page_sizes": True},
     "wide-arithmetic": {**WASM3, "wide_arithmetic": True},
@@ -70,7 +76,7 @@ PROPOSALS: dict[str, dict[str, bool]] = {
 }
 
 
-def script_features(name: str) -> dict[str, bool]:
+def script_features(name: str) -> dict[wt.Feature, bool]:
     """The WebAssembly features a script needs."""
     parts = name.split("/")
     return PROPOSALS.get(parts[1], WASM3) if parts[0] == "proposals" else WASM3
@@ -99,56 +105,57 @@ def _lanes(value: int, lane_type: str) -> list[int]:
 class Values:
     """Spec values in wt's encoding, and expectations checked against results."""
 
-    def __init__(self, wt: object) -> None:
-        self.wt = wt
+    def __init__(self) -> None:
         self.hosts: dict[int, int] = {}
 
     def host(self, n: int) -> int:
         """The externref handle of ``ref.host n`` (one object per n)."""
         if n not in self.hosts:
-            self.hosts[n] = self.wt.encode_externref(HostRef(n))  # type: ignore[attr-defined]
+            self.hosts[n] = wt.encode_externref(HostRef(n))
         return self.hosts[n]
 
-    def arg(self, v: dict[str, object]) -> int:
+    def arg(self, v: Json) -> int:
         """A command argument, encoded."""
-        t, value = v["type"], v.get("value")
+        t: str = v["type"]
+        value: Any = v.get("value")
         if t in ("i32", "i64", "f32", "f64"):
-            return int(value) & ((1 << (32 if t in ("i32", "f32") else 64)) - 1)  # type: ignore[arg-type]
+            return int(value) & ((1 << (32 if t in ("i32", "f32") else 64)) - 1)
         if t == "v128":
-            bits, _ = _LANES[v["lane_type"]]  # type: ignore[index]
+            bits, _ = _LANES[v["lane_type"]]
             out = 0
-            for i, lane in enumerate(value):  # type: ignore[arg-type]
+            for i, lane in enumerate(value):
                 out |= (int(lane) & ((1 << bits) - 1)) << (bits * i)
             return out
         if value is None or value == "null":
             return 0
         if t in ("externref", "anyref"):
-            return self.host(int(value))  # type: ignore[arg-type]  # as anyref: any.convert_extern of it
+            return self.host(int(value))  # as an anyref: what any.convert_extern makes of it
         raise ValueError(f"cannot make an argument of type {t} = {value!r}")
 
-    def check(self, expected: dict[str, object], got: int) -> str | None:
+    def check(self, expected: Json, got: int) -> str | None:
         """None if ``got`` is what ``expected`` says, else why not."""
-        t, value = expected["type"], expected.get("value")
+        t: str = expected["type"]
+        value: Any = expected.get("value")
         if t == "either":
-            reasons = [self.check(alt, got) for alt in expected["values"]]  # type: ignore[attr-defined]
+            reasons = [self.check(alt, got) for alt in expected["values"]]
             return None if None in reasons else f"none of {len(reasons)} alternatives: {reasons}"
         if t in ("i32", "i64"):
-            want = int(value) & ((1 << (32 if t == "i32" else 64)) - 1)  # type: ignore[arg-type]
+            want = int(value) & ((1 << (32 if t == "i32" else 64)) - 1)
             return None if got == want else f"{t} {got:#x}, expected {want:#x}"
         if t in ("f32", "f64"):
-            return self._float(t, value, got)  # type: ignore[arg-type]
+            return self._float(t, str(value), got)
         if t == "v128":
             lane_type = expected["lane_type"]
-            got_lanes = _lanes(got, lane_type)  # type: ignore[arg-type]
-            for i, (g, w) in enumerate(zip(got_lanes, value)):  # type: ignore[call-overload]
+            bits = _LANES[lane_type][0]
+            for i, (g, w) in enumerate(zip(_lanes(got, lane_type), value)):
                 if lane_type in ("f32", "f64"):
-                    why = self._float(lane_type, w, g)  # type: ignore[arg-type]
+                    why = self._float(lane_type, w, g)
                 else:
-                    why = None if g == int(w) & ((1 << _LANES[lane_type][0]) - 1) else f"{g:#x} != {w}"  # type: ignore[index]
+                    why = None if g == int(w) & ((1 << bits) - 1) else f"{g:#x} != {w}"
                 if why:
                     return f"v128 lane {i}: {why}"
             return None
-        return self._ref(t, value, got)  # type: ignore[arg-type]
+        return self._ref(t, value, got)
 
     def _float(self, t: str, value: str, got: int) -> str | None:
         exp, quiet = (_F32_EXP, _F32_QUIET) if t == "f32" else (_F64_EXP, _F64_QUIET)
@@ -162,7 +169,6 @@ class Values:
         return None if ok else f"{t} bits {got:#x}, expected {value}"
 
     def _ref(self, t: str, value: str | None, got: int) -> str | None:
-        wt = self.wt
         if t.startswith("null") or t == "refnull" or value == "null":
             return None if got == 0 else f"{t} {got:#x}, expected null"
         if got == 0:
@@ -170,17 +176,17 @@ class Values:
         if t in ("funcref", "exnref") and value is None:
             return None
         if t == "externref":
-            obj = wt.decode_externref(got)  # type: ignore[attr-defined]
+            obj = wt.decode_externref(got)
             if value is None:
                 return None
             return None if obj == HostRef(int(value)) else f"externref {obj!r}, expected ref.host {value}"
-        ref = wt.decode_anyref(got)  # type: ignore[attr-defined]
         kinds = {"anyref": ("i31", "struct", "array", "extern"), "eqref": ("i31", "struct", "array"),
                  "i31ref": ("i31",), "structref": ("struct",), "arrayref": ("array",)}.get(t)
         if kinds is None:
             return f"unknown expected reference type {t}"
-        if ref.kind not in kinds:
-            return f"a {ref.kind} reference, expected {t}"
+        ref = wt.decode_anyref(got)
+        if ref is None or ref.kind not in kinds:
+            return f"{ref!r}, expected {t}"
         if value is not None and (ref.kind != "extern" or ref.host != HostRef(int(value))):
             return f"{ref!r}, expected ref.host {value} as {t}"
         return None
@@ -188,9 +194,9 @@ class Values:
 
 # --- traps ----------------------------------------------------------------------------------
 
-def trap_codes(wt: object) -> dict[str, tuple[object, ...]]:
+def trap_codes() -> dict[str, tuple[wt.TrapCode, ...]]:
     """The wasmtime trap codes that each trap message of the testsuite may come as."""
-    c = wt.TrapCode  # type: ignore[attr-defined]
+    c = wt.TrapCode
     return {
         "unreachable": (c.UNREACHABLE_CODE_REACHED,),
         "integer divide by zero": (c.INTEGER_DIVISION_BY_ZERO,),
@@ -228,38 +234,39 @@ class Outcome:
 class Script:
     """One script's state while it runs: its runtime, modules and names."""
 
-    wt: object
     path: Path
-    features: dict[str, bool]
-    runtime: object = None
-    values: Values = field(init=False)
-    modules: dict[str, object] = field(default_factory=dict)
-    definitions: dict[str, object] = field(default_factory=dict)
-    current: object = None
+    features: dict[wt.Feature, bool]
+    runtime: wt.Runtime | None = None
+    values: Values = field(default_factory=Values)
+    modules: dict[str, wt.Module] = field(default_factory=dict)
+    definitions: dict[str, wt.CompiledModule] = field(default_factory=dict)
+    current: wt.Module | None = None
     counter: int = 0
 
-    def __post_init__(self) -> None:
-        self.values = Values(self.wt)
+    @property
+    def rt(self) -> wt.Runtime:
+        """The script's runtime (made by :meth:`start`)."""
+        assert self.runtime is not None
+        return self.runtime
 
     def start(self) -> None:
         """Make the runtime and the spectest host module."""
-        wt = self.wt
-        config = wt.RuntimeConfig().with_features(self.features)  # type: ignore[attr-defined]
-        self.runtime = wt.Runtime(config)  # type: ignore[attr-defined]
+        config = wt.RuntimeConfig().with_features(self.features)
+        self.runtime = wt.Runtime(config)
         self.spectest()
 
     def spectest(self) -> None:
         """The ``spectest`` module every script may import from."""
-        wt, v = self.wt, self.wt.ValueType  # type: ignore[attr-defined]
-        b = self.runtime.new_host_module_builder("spectest")  # type: ignore[attr-defined]
+        v = wt.ValueType
+        b = self.rt.new_host_module_builder("spectest")
         for name, params in [("print", []), ("print_i32", [v.I32]), ("print_i64", [v.I64]),
                              ("print_f32", [v.F32]), ("print_f64", [v.F64]), ("print_i32_f32", [v.I32, v.F32]),
                              ("print_f64_f64", [v.F64, v.F64])]:
             b.export_function(name, params, [], lambda stack: None, typed=False)
         b.export_global("global_i32", v.I32, 666)
         b.export_global("global_i64", v.I64, 666)
-        b.export_global("global_f32", v.F32, wt.encode_f32(666.6))  # type: ignore[attr-defined]
-        b.export_global("global_f64", v.F64, wt.encode_f64(666.6))  # type: ignore[attr-defined]
+        b.export_global("global_f32", v.F32, wt.encode_f32(666.6))
+        b.export_global("global_f64", v.F64, wt.encode_f64(666.6))
         b.export_table("table", v.FUNCREF, 10, 20)
         b.export_table("table64", v.FUNCREF, 10, 20, is_64=True)
         b.export_memory("memory", 1, 2)
@@ -267,102 +274,97 @@ class Script:
             b.export_memory("shared_memory", 1, 2, shared=True)
         b.instantiate()
 
-    def file(self, command: dict[str, object]) -> bytes:
-        return (self.path.parent / str(command["filename"])).read_bytes()
+    def compile(self, command: Json) -> wt.CompiledModule:
+        return self.rt.compile_module((self.path.parent / command["filename"]).read_bytes())
 
-    def compile(self, command: dict[str, object]) -> object:
-        return self.runtime.compile_module(self.file(command))  # type: ignore[attr-defined]
-
-    def instantiate(self, compiled: object, name: str | None) -> object:
+    def instantiate(self, compiled: wt.CompiledModule, name: str | None) -> wt.Module:
         # Every module gets a name of its own, so all live in the runtime's link store
         # and any of them may be registered (and imported from) later.
         self.counter += 1
-        config = self.wt.ModuleConfig().with_name(f"{self.path.stem}#{self.counter}")  # type: ignore[attr-defined]
-        module = self.runtime.instantiate(compiled, config)  # type: ignore[attr-defined]
+        config = wt.ModuleConfig().with_name(f"{self.path.stem}#{self.counter}")
+        module = self.rt.instantiate(compiled, config)
         if name:
             self.modules[name] = module
         self.current = module
         return module
 
-    def module(self, name: object) -> object:
+    def module(self, name: str | None) -> wt.Module:
         if name is None:
             if self.current is None:
                 raise LookupError("no module instantiated yet")
             return self.current
-        return self.modules[str(name)]
+        return self.modules[name]
 
-    def action(self, action: dict[str, object]) -> list[int]:
+    def action(self, action: Json) -> list[int]:
         module = self.module(action.get("module"))
-        field_name = str(action["field"])
+        field_name = action["field"]
         if action["type"] == "get":
-            glob = module.exported_global(field_name)  # type: ignore[attr-defined]
+            glob = module.exported_global(field_name)
             if glob is None:
                 raise LookupError(f"no global export {field_name!r}")
             return [glob.get()]
-        fn = module.exported_function(field_name)  # type: ignore[attr-defined]
+        fn = module.exported_function(field_name)
         if fn is None:
             raise LookupError(f"no function export {field_name!r}")
-        return fn.call(*[self.values.arg(a) for a in action["args"]])  # type: ignore[attr-defined, no-any-return]
+        return fn.call(*[self.values.arg(a) for a in action["args"]])
 
     # -- commands ----------------------------------------------------------------------------
-    def run(self, command: dict[str, object]) -> str | None:
+    def run(self, command: Json) -> str | None:
         """None if the command passed, else why it failed."""
-        wt = self.wt
         kind = command["type"]
         if kind == "module":
-            self.instantiate(self.compile(command), command.get("name"))  # type: ignore[arg-type]
+            self.instantiate(self.compile(command), command.get("name"))
         elif kind == "module_definition":
-            self.definitions[str(command.get("name"))] = self.compile(command)
+            self.definitions[command.get("name") or ""] = self.compile(command)
         elif kind == "module_instance":
-            self.instantiate(self.definitions[str(command["module"])], command.get("instance"))  # type: ignore[arg-type]
+            self.instantiate(self.definitions[command["module"]], command.get("instance"))
         elif kind == "register":
-            self.runtime.register(command["as"], self.module(command.get("name")))  # type: ignore[attr-defined]
+            self.rt.register(command["as"], self.module(command.get("name")))
         elif kind == "action":
-            self.action(command["action"])  # type: ignore[arg-type]
+            self.action(command["action"])
         elif kind == "assert_return":
-            results = self.action(command["action"])  # type: ignore[arg-type]
+            results = self.action(command["action"])
             expected = command["expected"]
-            if len(results) != len(expected):  # type: ignore[arg-type]
-                return f"{len(results)} results, expected {len(expected)}"  # type: ignore[arg-type]
-            for i, (want, got) in enumerate(zip(expected, results)):  # type: ignore[call-overload]
+            if len(results) != len(expected):
+                return f"{len(results)} results, expected {len(expected)}"
+            for i, (want, got) in enumerate(zip(expected, results)):
                 why = self.values.check(want, got)
                 if why:
                     return f"result {i}: {why}"
         elif kind in ("assert_trap", "assert_exhaustion"):
-            return self.expect_trap(lambda: self.action(command["action"]), str(command["text"]))  # type: ignore[arg-type]
+            return self.expect_trap(lambda: self.action(command["action"]), command["text"])
         elif kind == "assert_exception":
             try:
-                self.action(command["action"])  # type: ignore[arg-type]
-            except wt.WasmException:  # type: ignore[attr-defined]
+                self.action(command["action"])
+            except wt.WasmException:
                 return None
             return "returned, expected an uncaught exception"
         elif kind in ("assert_invalid", "assert_malformed"):
             try:
                 self.compile(command)
-            except wt.CompileError:  # type: ignore[attr-defined]
+            except wt.CompileError:
                 return None
             return f"compiled, expected {kind[7:]}: {command['text']}"
         elif kind == "assert_unlinkable":
             compiled = self.compile(command)
             try:
                 self.instantiate(compiled, None)
-            except wt.LinkError:  # type: ignore[attr-defined]
+            except wt.LinkError:
                 return None
             return f"instantiated, expected a link error: {command['text']}"
         elif kind == "assert_uninstantiable":
             compiled = self.compile(command)
-            return self.expect_trap(lambda: self.instantiate(compiled, None), str(command["text"]))
+            return self.expect_trap(lambda: self.instantiate(compiled, None), command["text"])
         else:
             return f"unknown command {kind}"
         return None
 
     def expect_trap(self, thunk: Callable[[], object], text: str) -> str | None:
-        wt = self.wt
-        codes = trap_codes(wt)
+        codes = trap_codes()
         wanted = next((v for k, v in codes.items() if text == k or text.startswith(k + " ")), None)
         try:
             thunk()
-        except wt.Trap as trap:  # type: ignore[attr-defined]
+        except wt.Trap as trap:
             if wanted is None:
                 return f"no trap code known for {text!r} (trapped with {trap.code!r}: {trap.message})"
             if trap.code in wanted:
@@ -379,10 +381,8 @@ def command_key(line: int, seen: dict[int, int]) -> str:
 
 def run_script(path: Path, name: str) -> Iterator[Outcome]:
     """Run one script in this process, yielding each command's outcome."""
-    import wt_api as wt
-
     commands = json.loads(path.read_text())["commands"]
-    script = Script(wt, path, script_features(name))
+    script = Script(path, script_features(name))
     seen: dict[int, int] = {}
     try:
         script.start()
@@ -398,7 +398,7 @@ def run_script(path: Path, name: str) -> Iterator[Outcome]:
             text = f"{type(exc).__name__}: {exc}".splitlines()
             failure = " | ".join(line.strip() for line in text if line.strip())[:300]
         yield Outcome(key, command["type"], failure)
-    script.runtime.close()  # type: ignore[attr-defined]
+    script.rt.close()
 
 
 # --- the parent: children, expectations, the report ----------------------------------
@@ -425,7 +425,7 @@ class ScriptResult:
             for key in keys:
                 if key not in reported:
                     out[key] = f"not run: {self.crash}"
-        return out  # type: ignore[return-value]
+        return out
 
 
 def run_child(root: Path, name: str) -> ScriptResult:

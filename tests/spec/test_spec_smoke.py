@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import subprocess
 import sys
@@ -46,7 +47,7 @@ def test_without_a_testsuite_the_runner_fails_and_says_how_to_get_one(tmp_path: 
 
 
 def test_results_are_checked_bit_exactly() -> None:
-    values = runner.Values(wt)
+    values = runner.Values()
     assert values.check({"type": "f32", "value": "nan:canonical"}, 0xFFC00000) is None
     assert values.check({"type": "f32", "value": "nan:canonical"}, 0x7FC00001) is not None
     assert values.check({"type": "f32", "value": "nan:arithmetic"}, 0x7FC00001) is None
@@ -71,3 +72,14 @@ def test_the_expectations_file_names_a_reason_for_every_entry() -> None:
     for script, entries in expectations.items():
         assert script.startswith("proposals/custom-descriptors/"), script
         assert all("wasmtime 50.0.1" in reason for reason in entries.values())
+
+
+def test_a_crashed_script_fails_every_command_it_did_not_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    script = tmp_path / "core" / "boom"
+    script.mkdir(parents=True)
+    commands = [{"type": "module", "line": 1}, {"type": "assert_return", "line": 2},
+                {"type": "assert_return", "line": 2}, {"type": "assert_trap", "line": 3}]
+    (script / "boom.json").write_text(json.dumps({"commands": commands}))
+    monkeypatch.setenv("WT_SPECTEST_DIR", str(tmp_path))
+    result = runner.ScriptResult("core/boom", 4, [runner.Outcome("1", "module", None)], "killed by SIGSEGV")
+    assert result.failures() == {k: "not run: killed by SIGSEGV" for k in ("2", "2#2", "3")}
