@@ -11,7 +11,8 @@
 
 from __future__ import annotations
 
-from .cache import CacheStats, CompilationCache
+from typing import TYPE_CHECKING
+
 from .config import DEFAULT_FEATURES, FEATURE_DOCS, FEATURES, Feature, ModuleConfig, RuntimeConfig
 from .errors import (ClosedError, CompileError, ConfigError, ExitError, Frame, InstantiationError,
                      LinkError, LoaderError, Trap, TrapCode, WasmArgumentError, WasmException,
@@ -32,6 +33,18 @@ from .values import (RefType, ValueType, decode_externref, decode_f32, decode_f6
                      encode_i32, encode_i64, encode_u32, encode_u64, encode_v128, release_externref)
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from .cache import CacheStats, CompilationCache
+
+
+def __getattr__(name: str) -> object:
+    # The compilation cache is imported on first use: most programs never make one.
+    if name in ("CacheStats", "CompilationCache"):
+        from . import cache
+
+        return getattr(cache, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [
     "FEATURES", "Caller", "HostFunctionBuilder", "HostModule", "HostModuleBuilder", "ClosedError", "CompileError", "CompiledModule", "ConfigError", "ExitError",

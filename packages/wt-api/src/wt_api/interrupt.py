@@ -34,7 +34,6 @@ import ctypes
 import itertools
 import math
 import os
-import signal
 import threading
 import time
 import weakref
@@ -353,6 +352,8 @@ class _Sigint:
 
     def ensure_installed(self) -> None:
         """Install the handler (main thread only) unless someone else's is in place."""
+        import signal
+
         if self._installed:
             if signal.getsignal(signal.SIGINT) is _handler:
                 return
@@ -365,6 +366,7 @@ class _Sigint:
         self._open_watcher()
 
     def _open_watcher(self) -> None:
+        import signal
         import socket
 
         reader, writer = socket.socketpair()
@@ -386,6 +388,8 @@ class _Sigint:
         threading.Thread(target=self._watch, args=(reader,), name="wt-sigint-watcher", daemon=True).start()
 
     def _close_watcher(self) -> None:
+        import signal
+
         sockets, self._sockets = self._sockets, None
         if sockets is None:
             return
@@ -405,6 +409,8 @@ class _Sigint:
 
     @staticmethod
     def _watch(reader: socket.socket) -> None:
+        import signal
+
         while True:
             try:
                 data = reader.recv(256)
@@ -420,6 +426,8 @@ class _Sigint:
 
     def uninstall(self) -> None:
         """Put Python's default handler back (main thread, if ours is still in place)."""
+        import signal
+
         if not self._installed:
             return
         self._installed = False
@@ -438,6 +446,8 @@ def _handler(signum: int, frame: FrameType | None) -> None:
         _sigint.defer()
         return
     _sigint.consume()
+    import signal
+
     signal.default_int_handler(signum, frame)
 
 
