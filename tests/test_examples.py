@@ -11,6 +11,10 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = {
     "simple.py": "5 + 7 = 12\n",
+    "runaway.py": ("compiled 1x, loaded from the cache 2x\n"
+                   "timeout: the wasm call ran past its timeout of 0.1 s and was stopped\n"
+                   "memory.grow: [1, -1]\n"
+                   "fuel: OUT_OF_FUEL - left: 0\n"),
 }
 
 
