@@ -151,3 +151,37 @@ def test_sigint_outside_wasm_is_an_ordinary_keyboard_interrupt(tmp_path: Path) -
     '''))
     proc = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=60, env=child_env())
     assert proc.returncode == 0 and proc.stdout.strip() == "KeyboardInterrupt", proc.stderr
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # 3.12+: fork with threads alive
+def test_a_forked_child_gets_its_own_timer_and_watcher(tmp_path: Path) -> None:
+    path = tmp_path / "fork.py"
+    path.write_text(textwrap.dedent('''
+        import os, signal, sys, threading, time, warnings
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import wt_api as wt
+        r = wt.Runtime()
+        mod = r.instantiate(r.compile_module('(module (func (export "loop") (loop $l br $l)))'))
+        loop = mod.exported_function("loop")
+        try:
+            loop.call_with_timeout(0.05)  # the parent's timer thread runs
+        except wt.WasmTimeoutError:
+            pass
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                loop.call_with_timeout(0.05)
+            except wt.WasmTimeoutError:
+                threading.Timer(0.2, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+                try:
+                    loop.call()
+                except KeyboardInterrupt:
+                    code = 0
+            os._exit(code)
+        _, status = os.waitpid(pid, 0)
+        print("child", os.waitstatus_to_exitcode(status))
+        r.close()
+    '''))
+    proc = subprocess.run([sys.executable, str(path)], capture_output=True, text=True, timeout=60, env=child_env())
+    assert proc.returncode == 0 and proc.stdout.strip() == "child 0", (proc.stdout, proc.stderr)

@@ -315,6 +315,7 @@ class _Sigint:
         self._runtimes = 0
         self._installed = False
         self._sockets: tuple[socket.socket, socket.socket] | None = None  # (reader, writer)
+        self._watcher: threading.Thread | None = None
 
     def defer(self) -> None:
         """Keep a SIGINT that arrived inside a callback: the wasm on the main thread stops at
@@ -354,12 +355,13 @@ class _Sigint:
         """Install the handler (main thread only) unless someone else's is in place."""
         import signal
 
-        if self._installed:
-            if signal.getsignal(signal.SIGINT) is _handler:
-                return
+        current = signal.getsignal(signal.SIGINT)
+        if self._installed and current is _handler:
+            return
+        if self._installed:  # someone replaced ours: leave theirs alone
             self._installed = False
             self._close_watcher()
-        if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        if current is not signal.default_int_handler and current is not _handler:
             return
         signal.signal(signal.SIGINT, _handler)
         self._installed = True
@@ -385,7 +387,8 @@ class _Sigint:
             writer.close()
             return
         self._sockets = (reader, writer)
-        threading.Thread(target=self._watch, args=(reader,), name="wt-sigint-watcher", daemon=True).start()
+        self._watcher = threading.Thread(target=self._watch, args=(reader,), name="wt-sigint-watcher", daemon=True)
+        self._watcher.start()
 
     def _close_watcher(self) -> None:
         import signal
@@ -405,7 +408,33 @@ class _Sigint:
             reader.shutdown(2)  # SHUT_RDWR: wakes the watcher
         except OSError:
             pass
+        watcher, self._watcher = self._watcher, None
+        if watcher is not None and watcher is not threading.current_thread():
+            watcher.join(1.0)  # gone before the caller goes on (and perhaps forks)
         reader.close()
+
+    def after_fork_in_child(self) -> None:
+        """Forget the parent's watcher (its thread did not survive the fork) and start one
+        of the child's own if runtimes live on."""
+        import signal
+
+        self._pending_lock = threading.Lock()
+        self._lock = threading.Lock()
+        self.pending = False
+        sockets, self._sockets, self._watcher = self._sockets, None, None
+        if sockets is not None:
+            try:
+                if threading.get_ident() == _MAIN:
+                    previous = signal.set_wakeup_fd(-1)  # the parent's socket: let go of it
+                    if previous not in (-1, sockets[1].fileno()):  # pragma: no cover - not ours
+                        signal.set_wakeup_fd(previous)
+            except (ValueError, OSError):  # pragma: no cover
+                pass
+            for sock in sockets:
+                sock.close()
+        if self._installed and self._runtimes > 0 and threading.get_ident() == _MAIN:
+            self._installed = False
+            self.ensure_installed()
 
     @staticmethod
     def _watch(reader: socket.socket) -> None:
@@ -437,6 +466,23 @@ class _Sigint:
 
 
 _sigint = _Sigint()
+
+
+def _after_fork_in_child() -> None:
+    """Threads do not survive ``fork``: give the child fresh locks, timer and watcher."""
+    global _MAIN, _registry_lock, _timer
+    _MAIN = threading.main_thread().ident
+    _registry_lock = threading.Lock()
+    _timer = _Timer()
+    for clock in list(_engines):
+        clock._lock = threading.Lock()
+    for state in _clocks.values():
+        state.fire_at = math.inf
+    _sigint.after_fork_in_child()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _handler(signum: int, frame: FrameType | None) -> None:
