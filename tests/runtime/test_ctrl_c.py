@@ -88,6 +88,7 @@ def test_ctrl_c_typed_at_a_terminal(script: Path) -> None:
     import pty
 
     master, slave = pty.openpty()
+    proc: subprocess.Popen[bytes] | None = None
     try:
         proc = subprocess.Popen([sys.executable, str(script), "tty"], stdin=slave, stdout=slave, stderr=slave,
                                 start_new_session=True, env=child_env())
@@ -110,6 +111,9 @@ def test_ctrl_c_typed_at_a_terminal(script: Path) -> None:
                 sent = True
         proc.wait(timeout=60)
     finally:
+        if proc is not None and proc.poll() is None:
+            proc.kill()  # never leave a spinning child behind
+            proc.wait()
         os.close(master)
         if slave != -1:
             os.close(slave)
@@ -169,6 +173,7 @@ def test_a_forked_child_gets_its_own_timer_and_watcher(tmp_path: Path) -> None:
             pass
         pid = os.fork()
         if pid == 0:
+            signal.alarm(30)  # a hung child must not outlive the test
             code = 1
             try:
                 loop.call_with_timeout(0.05)
