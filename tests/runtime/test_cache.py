@@ -249,16 +249,56 @@ def test_a_directory_others_may_write_is_refused(tmp_path: Path) -> None:
         wt.CompilationCache.with_dir(shared)
 
 
-@pytest.mark.skipif(not hasattr(os, "getuid") or os.getuid() == 0, reason="root writes anywhere")
+@pytest.mark.skipif(not hasattr(os, "getuid"), reason="POSIX permissions")
 def test_a_read_only_directory_is_a_clear_error(tmp_path: Path) -> None:
-    locked = tmp_path / "locked"
-    locked.mkdir()
-    locked.chmod(0o500)
+    if os.getuid() != 0:
+        locked = tmp_path / "locked"
+        locked.mkdir()
+        locked.chmod(0o500)
+        try:
+            with pytest.raises(wt.ConfigError, match="not writable"):
+                wt.CompilationCache.with_dir(locked)
+        finally:
+            locked.chmod(0o700)
+        return
+    # Root writes anywhere: check as an unprivileged user, in a forked child.
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="wt-ro-", dir="/tmp"))
     try:
-        with pytest.raises(wt.ConfigError, match="not writable"):
-            wt.CompilationCache.with_dir(locked)
+        base.chmod(0o755)
+        locked = base / "locked"
+        locked.mkdir()
+        locked.chmod(0o555)
+        read, write = os.pipe()
+        import warnings
+
+        with warnings.catch_warnings():  # 3.12+ warns about fork in a threaded process
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:  # the child: drop to nobody, try, report, exit without cleanup
+            os.close(read)
+            try:
+                os.setgid(65534)
+                os.setuid(65534)
+                try:
+                    wt.CompilationCache.with_dir(locked)
+                    message = "no error"
+                except wt.ConfigError as exc:
+                    message = str(exc)
+            except BaseException as exc:  # noqa: BLE001
+                message = f"child failed: {exc!r}"
+            os.write(write, message.encode())
+            os._exit(0)
+        os.close(write)
+        with os.fdopen(read) as pipe:
+            message = pipe.read()
+        os.waitpid(pid, 0)
+        assert "not writable" in message, message
     finally:
-        locked.chmod(0o700)
+        import shutil
+
+        shutil.rmtree(base, ignore_errors=True)
 
 
 def test_a_failing_write_is_logged_and_compiling_goes_on(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
