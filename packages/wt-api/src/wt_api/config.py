@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
@@ -266,3 +267,67 @@ class ModuleConfig:
         if not isinstance(name, str) or not name:
             raise ConfigError("a module name must be a non-empty str")
         return dataclasses.replace(self, name=name)
+
+    # -- WASI, applied on top of the runtime's WASI config by instantiate_with_wasi --
+    def with_args(self, *args: str) -> ModuleConfig:
+        """The guest's argv (replacing the runtime's WASI args); ``args[0]`` is the program name."""
+        return dataclasses.replace(self, args=_strs(args, "args"))
+
+    def with_env(self, key: str, value: str) -> ModuleConfig:
+        """Add (or replace) one environment variable of the guest."""
+        _strs((key, value), "env")
+        if not key or "=" in key:
+            raise ConfigError(f"an environment variable name is non-empty and has no '=': {key!r}")
+        return dataclasses.replace(self, env=tuple((k, v) for k, v in self.env if k != key) + ((key, value),))
+
+    def with_envs(self, env: Mapping[str, str]) -> ModuleConfig:
+        """Add (or replace) several environment variables of the guest."""
+        config = self
+        for key, value in env.items():
+            config = config.with_env(key, value)
+        return config
+
+    def with_stdin(self, source: object) -> ModuleConfig:
+        """The guest's stdin: bytes, a binary file object (read when instantiating) or a path."""
+        if not isinstance(source, (bytes, bytearray, memoryview, str, os.PathLike)) and not hasattr(source, "read"):
+            raise ConfigError(f"stdin takes bytes, a binary file object or a path, not {type(source).__name__}")
+        return dataclasses.replace(self, stdin=bytes(source) if isinstance(source, (bytearray, memoryview)) else source)
+
+    def with_stdout(self, writer: object) -> ModuleConfig:
+        """Where the guest's stdout goes: a binary writer (``write(bytes)``: a file opened
+        'wb', ``io.BytesIO``, ``sys.stdout``) or a callable taking bytes. It receives the
+        guest's bytes exactly, in order, with no temporary file."""
+        _check_writer(writer, "stdout")
+        return dataclasses.replace(self, stdout=writer)
+
+    def with_stderr(self, writer: object) -> ModuleConfig:
+        """Where the guest's stderr goes (as :meth:`with_stdout`)."""
+        _check_writer(writer, "stderr")
+        return dataclasses.replace(self, stderr=writer)
+
+    def with_dir_preopen(self, host: str | os.PathLike[str], guest: str, *, read_only: bool = False) -> ModuleConfig:
+        """Let the guest reach the host directory ``host`` as ``guest`` (and nothing outside
+        it, ``..`` included); ``read_only`` makes every guest write fail."""
+        return dataclasses.replace(self, preopens=self.preopens + (_preopen(host, guest, read_only),))
+
+
+def _strs(values: tuple[object, ...], what: str) -> tuple[str, ...]:
+    for v in values:
+        if not isinstance(v, str) or "\0" in v:
+            raise ConfigError(f"WASI {what} are strs without NUL characters, not {v!r}")
+    return values  # type: ignore[return-value]
+
+
+def _check_writer(writer: object, what: str) -> None:
+    if not hasattr(writer, "write") and not callable(writer):
+        raise ConfigError(f"{what} takes a binary writer (with write(bytes)) or a callable, not {type(writer).__name__}")
+
+
+def _preopen(host: str | os.PathLike[str], guest: str, read_only: bool) -> tuple[str, str, bool]:
+    """A checked (host, guest, read_only) preopen."""
+    if not isinstance(guest, str) or not guest:
+        raise ConfigError(f"a preopen's guest path is a non-empty str, not {guest!r}")
+    path = os.fspath(host)
+    if not os.path.isdir(path):
+        raise ConfigError(f"the host directory {path!r} to preopen as {guest!r} does not exist")
+    return os.path.abspath(path), guest, bool(read_only)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Callable
 from ctypes import CFUNCTYPE, POINTER, c_bool, c_char_p, c_size_t, c_ssize_t, c_ubyte, c_void_p
 
 from ._library import cfunc
@@ -107,3 +108,26 @@ def wasi_config_set_stderr_custom(config: ctypes._Pointer[wasi_config_t], callba
 def wasi_config_preopen_dir(config: ctypes._Pointer[wasi_config_t], host_path: bytes, guest_path: bytes, mutable: bool) -> bool:
     """Preopen a host directory under ``guest_path`` (50.x: one mutability flag)."""
     ...
+
+
+def new_output_callback(write: Callable[[bytes], object], on_error: Callable[[BaseException], object]) -> object:
+    """A ``WASI_OUTPUT_CALLBACK`` handing each guest write, exactly, to ``write``; an
+    exception is passed to ``on_error`` and the guest's write fails (never escapes into C).
+    Keep the returned object alive while the store may write."""
+
+    def on_write(data: int | None, buf: ctypes._Pointer[c_ubyte], length: int) -> int:
+        try:
+            write(ctypes.string_at(buf, length))
+            return length
+        except BaseException as exc:  # noqa: BLE001
+            try:
+                on_error(exc)
+            except BaseException:  # noqa: BLE001
+                pass
+            return -1
+
+    return WASI_OUTPUT_CALLBACK(on_write)
+
+
+NO_FINALIZER = _FINALIZER()
+"""A NULL finalizer: wt keeps callback data alive in Python instead."""

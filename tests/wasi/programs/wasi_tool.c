@@ -1,0 +1,101 @@
+/* A WASI test program for wt: one mode per first argument. */
+#include <ctype.h>
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static int args_mode(int argc, char **argv) {
+    for (int i = 0; i < argc; i++) printf("argv[%d]=%s\n", i, argv[i]);
+    const char *key = getenv("KEY");
+    printf("KEY=%s\n", key ? key : "(unset)");
+    fprintf(stderr, "to stderr\n");
+    return 0;
+}
+
+static int echo_mode(void) {
+    int c;
+    while ((c = getchar()) != EOF) putchar(toupper(c));
+    fprintf(stderr, "echoed\n");
+    return 0;
+}
+
+/* Read /data/input.txt, write its upper-cased content to /data/output.txt, exercise
+   create/rename/unlink/readdir, and return 42. */
+static int files_mode(void) {
+    FILE *in = fopen("/data/input.txt", "r");
+    if (!in) { perror("open input"); return 1; }
+    FILE *out = fopen("/data/tmp.txt", "w");
+    if (!out) { perror("open tmp"); return 1; }
+    int c;
+    while ((c = fgetc(in)) != EOF) fputc(toupper(c), out);
+    fclose(in);
+    fclose(out);
+    if (rename("/data/tmp.txt", "/data/output.txt") != 0) { perror("rename"); return 1; }
+    FILE *junk = fopen("/data/junk.txt", "w");
+    fputs("junk", junk);
+    fclose(junk);
+    if (unlink("/data/junk.txt") != 0) { perror("unlink"); return 1; }
+    DIR *dir = opendir("/data");
+    if (!dir) { perror("opendir"); return 1; }
+    struct dirent *entry;
+    int count = 0;
+    while ((entry = readdir(dir)) != NULL) {
+        if (entry->d_name[0] != '.') { printf("entry %s\n", entry->d_name); count++; }
+    }
+    closedir(dir);
+    printf("entries %d\n", count);
+    return 42;
+}
+
+static int readonly_mode(void) {
+    FILE *f = fopen("/ro/new.txt", "w");
+    if (f) { fputs("should not be here", f); fclose(f); printf("write allowed\n"); return 0; }
+    printf("write refused errno=%d\n", errno);
+    FILE *g = fopen("/ro/input.txt", "r");
+    if (!g) { printf("read failed\n"); return 1; }
+    char buf[64] = {0};
+    fgets(buf, sizeof buf, g);
+    fclose(g);
+    printf("read %s\n", buf);
+    return 0;
+}
+
+static int escape_mode(void) {
+    const char *paths[] = {"/data/../secret.txt", "../secret.txt", "/secret.txt", "/data/../../etc/passwd"};
+    for (int i = 0; i < 4; i++) {
+        FILE *f = fopen(paths[i], "r");
+        printf("%s %s\n", paths[i], f ? "OPENED" : "blocked");
+        if (f) fclose(f);
+    }
+    return 0;
+}
+
+static int clock_mode(void) {
+    struct timespec a, b;
+    clock_gettime(CLOCK_MONOTONIC, &a);
+    clock_gettime(CLOCK_REALTIME, &b);
+    unsigned char r1[16], r2[16];
+    getentropy(r1, sizeof r1);
+    getentropy(r2, sizeof r2);
+    printf("realtime %s\n", b.tv_sec > 1600000000 ? "ok" : "bad");
+    printf("random %s\n", memcmp(r1, r2, sizeof r1) ? "ok" : "bad");
+    return 0;
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) { fprintf(stderr, "usage: wasi_tool MODE\n"); return 2; }
+    const char *mode = argv[1];
+    if (!strcmp(mode, "args")) return args_mode(argc, argv);
+    if (!strcmp(mode, "echo")) return echo_mode();
+    if (!strcmp(mode, "files")) return files_mode();
+    if (!strcmp(mode, "readonly")) return readonly_mode();
+    if (!strcmp(mode, "escape")) return escape_mode();
+    if (!strcmp(mode, "clock")) return clock_mode();
+    if (!strcmp(mode, "exit")) return argc > 2 ? atoi(argv[2]) : 0;
+    fprintf(stderr, "unknown mode %s\n", mode);
+    return 2;
+}
