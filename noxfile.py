@@ -56,10 +56,19 @@ def _env(session: nox.Session) -> dict[str, str]:
     return {"WT_CACHE_DIR": str(cache)}
 
 
+def _wasi_toolchain(session: nox.Session) -> None:
+    """Make sure clang can build C test programs for wasm32-wasi (installs Debian's
+    packages when run as root on a machine without them)."""
+    script = ROOT / "scripts" / "setup-wasi-toolchain.sh"
+    if shutil.which("bash") and os.name == "posix":
+        session.run("bash", str(script), external=True, success_codes=[0, 1])
+
+
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Run the test suite against the real libwasmtime."""
     session.install(*[f"-e{p}" for p in PACKAGES], *TEST_DEPS)
+    _wasi_toolchain(session)
     session.run("python", "-m", "pytest", *session.posargs, env=_env(session))
 
 

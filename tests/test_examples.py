@@ -11,6 +11,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = {
     "simple.py": "5 + 7 = 12\n",
+    "wasi.py": "hello from wasm: arg1\nhello from wasm: KEY=value\n",
     "runaway.py": ("compiled 1x, loaded from the cache 2x\n"
                    "timeout: the wasm call ran past its timeout of 0.1 s and was stopped\n"
                    "memory.grow: [1, -1]\n"
@@ -27,9 +28,10 @@ def test_example_runs(name: str) -> None:
     assert result.stdout == EXPECTED[name]
 
 
-def test_readme_quick_start_is_the_example() -> None:
+@pytest.mark.parametrize("name", ["simple.py", "wasi.py"])
+def test_readme_snippets_are_the_examples(name: str) -> None:
     readme = (ROOT / "README.md").read_text()
     blocks = re.findall(r"```python\n(.*?)```", readme, re.S)
-    example = (ROOT / "examples" / "simple.py").read_text()
+    example = (ROOT / "examples" / name).read_text()
     body = example.split('"""', 2)[2].lstrip("\n")
     assert body in blocks

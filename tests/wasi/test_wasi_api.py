@@ -1,0 +1,129 @@
+import io
+import threading
+from pathlib import Path
+
+import pytest
+
+import wt_api as wt
+from wt_wasi import WASIConfig
+
+HELLO = """
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "hello, wasi\\n")
+  (data (i32.const 32) "oops\\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 12))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+    (i32.store (i32.const 0) (i32.const 32)) (i32.store (i32.const 4) (i32.const 5))
+    (drop (call $fd_write (i32.const 2) (i32.const 0) (i32.const 1) (i32.const 8)))))
+"""
+
+EXIT = """
+(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func $exit (param i32)))
+  (memory (export "memory") 1)
+  (func (export "_start") (param) (call $exit (i32.const 0)))
+  (func (export "fail") (call $exit (i32.const 3))))
+"""
+
+
+def test_hello_into_python_writers() -> None:
+    out, err = io.BytesIO(), []
+    config = wt.RuntimeConfig().with_wasi(WASIConfig().with_stdout(out).with_stderr(err.append))
+    with wt.Runtime(config) as r:
+        with r.instantiate_with_wasi(r.compile_module(HELLO)) as mod:
+            start = mod.exported_function("_start")
+            assert start is not None and start.call() == []
+    assert out.getvalue() == b"hello, wasi\n"
+    assert err == [b"oops\n"]
+
+
+def test_module_config_overrides_runtime_stdio(tmp_path: Path) -> None:
+    runtime_out, mine = io.BytesIO(), io.BytesIO()
+    with wt.Runtime(wt.RuntimeConfig().with_wasi(WASIConfig().with_stdout(runtime_out))) as r:
+        compiled = r.compile_module(HELLO)
+        with r.instantiate_with_wasi(compiled, wt.ModuleConfig().with_stdout(mine)) as mod:
+            mod.exported_function("_start").call()  # type: ignore[union-attr]
+        with open(tmp_path / "out.bin", "wb") as f:
+            with r.instantiate_with_wasi(compiled, wt.ModuleConfig().with_stdout(f)) as mod:
+                mod.exported_function("_start").call()  # type: ignore[union-attr]
+    assert mine.getvalue() == b"hello, wasi\n" and runtime_out.getvalue() == b""
+    assert (tmp_path / "out.bin").read_bytes() == b"hello, wasi\n"
+
+
+def test_exit_codes() -> None:
+    with wt.Runtime() as r:
+        with r.instantiate_with_wasi(r.compile_module(EXIT)) as mod:
+            assert mod.exported_function("_start").call() == []  # type: ignore[union-attr]
+            with pytest.raises(wt.ExitError) as info:
+                mod.exported_function("fail").call()  # type: ignore[union-attr]
+            assert info.value.exit_code == 3
+
+
+def test_wasi_import_without_wasi_says_how_to_fix() -> None:
+    with wt.Runtime() as r:
+        with pytest.raises(wt.LinkError, match="instantiate_with_wasi"):
+            r.instantiate(r.compile_module(HELLO))
+
+
+def test_unknown_wasi_import() -> None:
+    with wt.Runtime() as r:
+        compiled = r.compile_module('(module (import "wasi_snapshot_preview1" "no_such_call" (func)))')
+        with pytest.raises(wt.LinkError, match="unknown WASI import"):
+            r.instantiate_with_wasi(compiled)
+
+
+def test_missing_host_directory(tmp_path: Path) -> None:
+    with pytest.raises(wt.ConfigError, match="does not exist"):
+        WASIConfig().with_preopen_dir(tmp_path / "nope", "/data")
+    with pytest.raises(wt.ConfigError, match="does not exist"):
+        wt.ModuleConfig().with_dir_preopen(tmp_path / "nope", "/data")
+
+
+def test_builders_never_mutate() -> None:
+    base = WASIConfig().with_env("A", "1")
+    derived = base.with_env("B", "2").with_args("p", "x").with_inherit_stdio()
+    assert base.env == (("A", "1"),) and base.args == () and not base.inherit_stdout
+    assert derived.env == (("A", "1"), ("B", "2"))
+    assert base.with_env("A", "9").env == (("A", "9"),)
+    with pytest.raises(wt.ConfigError):
+        wt.RuntimeConfig().with_wasi("not a config")
+    with pytest.raises(wt.ConfigError):
+        WASIConfig().with_stdout(42)
+    with pytest.raises(wt.ConfigError):
+        WASIConfig().with_env("A=B", "x")
+
+
+def test_a_raising_writer_fails_the_guest_write_and_is_logged(caplog: pytest.LogCaptureFixture) -> None:
+    def broken(data: bytes) -> None:
+        raise RuntimeError("disk full")
+
+    with wt.Runtime(wt.RuntimeConfig().with_wasi(WASIConfig().with_stdout(broken))) as r:
+        with r.instantiate_with_wasi(r.compile_module(HELLO)) as mod, caplog.at_level("ERROR", "wt_api.wasi"):
+            mod.exported_function("_start").call()  # type: ignore[union-attr]
+    assert any("disk full" in str(rec.exc_info[1]) for rec in caplog.records if rec.exc_info)
+
+
+def test_instances_do_not_share_stdio_in_parallel_threads() -> None:
+    with wt.Runtime(wt.RuntimeConfig().with_wasi(WASIConfig())) as r:
+        compiled = r.compile_module(HELLO)
+        outputs = [io.BytesIO() for _ in range(4)]
+        errors: list[BaseException] = []
+
+        def run(out: io.BytesIO) -> None:
+            try:
+                for _ in range(50):
+                    with r.instantiate_with_wasi(compiled, wt.ModuleConfig().with_stdout(out)) as mod:
+                        mod.exported_function("_start").call()  # type: ignore[union-attr]
+            except BaseException as exc:  # noqa: BLE001
+                errors.append(exc)
+
+        threads = [threading.Thread(target=run, args=(o,)) for o in outputs]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert not errors
+    assert all(o.getvalue() == b"hello, wasi\n" * 50 for o in outputs)
