@@ -56,7 +56,8 @@ class ResourceLimits:
     @property
     def unlimited(self) -> bool:
         """Whether no limit is set."""
-        return all(getattr(self, f.name) is None for f in dataclasses.fields(self))
+        return (self.memory_size is None and self.table_elements is None and self.instances is None
+                and self.tables is None and self.memories is None)
 
     def as_limiter_args(self) -> tuple[int, int, int, int, int]:
         """The five arguments of ``wasmtime_store_limiter`` (-1: no limit)."""
@@ -150,17 +151,17 @@ def configure_instance_store(store: Store, config: object, new_store: bool) -> N
     They belong to one store: a module that joins another's store (a named module in the
     runtime's link store, or an importer of one) cannot bring its own."""
     fuel: int | None = getattr(config, "fuel", None)
-    limits: ResourceLimits = getattr(config, "limits", ResourceLimits())
+    limits: ResourceLimits | None = getattr(config, "limits", None)
     if getattr(config, "timeout", None) is not None:
         from .interrupt import clock_of
 
         clock_of(store)  # raises ConfigError without epoch interruption
-    if fuel is None and limits.unlimited:
+    if fuel is None and (limits is None or limits.unlimited):
         return
     if not new_store:
         raise ConfigError("fuel budgets and resource limits apply to an instance with a store of its own; "
                           "this module joins a shared store (it has a name, or imports from a named module)")
-    if not limits.unlimited:
+    if limits is not None and not limits.unlimited:
         apply_limits(store, limits)
     if fuel is not None:
         set_store_fuel(store, fuel)

@@ -75,6 +75,7 @@ class CompiledModule(Closeable):
         self._handle = Owned(ptr, _module.wasmtime_module_delete, "compiled module")
         self._imports: tuple[ImportType, ...] | None = None
         self._exports: tuple[ExportType, ...] | None = None
+        self._export_map: dict[str, ExternType] | None = None
 
     @property
     def ptr(self) -> ctypes._Pointer[_module.wasmtime_module_t]:
@@ -91,6 +92,13 @@ class CompiledModule(Closeable):
             _module.wasmtime_module_imports(self.ptr, ctypes.byref(vec))
             self._imports = tuple(ImportType(m, n, from_raw_externtype(t)) for m, n, t in _t.read_imports(vec))
         return self._imports
+
+    @property
+    def export_map(self) -> dict[str, ExternType]:
+        """Each export's type by name (shared by every instance: do not change it)."""
+        if self._export_map is None:
+            self._export_map = {e.name: e.type for e in self.exports}
+        return self._export_map
 
     @property
     def exports(self) -> tuple[ExportType, ...]:
@@ -155,7 +163,7 @@ class Module(Closeable):
         self._store = store
         self._instance = instance
         self._name = name
-        self._export_types = {e.name: e.type for e in compiled.exports}
+        self._export_types = compiled.export_map
         self._cache: dict[str, object] = {}
         self._closed = False
         self._lock = threading.Lock()
@@ -419,8 +427,8 @@ def instantiate(runtime: Runtime, compiled: CompiledModule, config: ModuleConfig
                 if new_store:
                     configure_wasi(store, wasi, config)
                 # A module joining another's store shares that store's WASI context.
-            items = _resolve_imports(runtime, compiled, store, wasi)
-            imports = (_extern.wasmtime_extern_t * max(len(items), 1))(*items)
+            items = _resolve_imports(runtime, compiled, store, wasi) if compiled.imports else []
+            imports = (_extern.wasmtime_extern_t * len(items))(*items) if items else None
             instance = _instance.wasmtime_instance_t()
             trap = c_void_p()
             try:
@@ -428,7 +436,7 @@ def instantiate(runtime: Runtime, compiled: CompiledModule, config: ModuleConfig
                                                       ctypes.byref(instance), ctypes.byref(trap))
             finally:
                 for i, item in enumerate(items):
-                    if item.kind == _extern.EXTERN_SHAREDMEMORY:  # a handle made for this call
+                    if item.kind == _extern.EXTERN_SHAREDMEMORY and imports is not None:  # made for this call
                         _extern.wasmtime_extern_delete(ctypes.byref(imports[i]))
             if err or trap.value:
                 addr = ctypes.cast(err, c_void_p).value if err else None

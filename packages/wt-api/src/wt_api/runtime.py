@@ -17,11 +17,11 @@ from .config import ModuleConfig, RuntimeConfig
 from .errors import ConfigError, LinkError
 from .interrupt import attach_runtime, detach_runtime, watch_store
 from .limits import PoolingAllocator, set_store_fuel
+from .store import Store
 
 if TYPE_CHECKING:
     from .host import HostModule, HostModuleBuilder
     from .module import CompiledModule, Module
-    from .store import Store
 
 __all__ = ["Runtime"]
 
@@ -123,6 +123,9 @@ def _new_engine(config: RuntimeConfig) -> ctypes._Pointer[_engine.wasm_engine_t]
     return engine
 
 
+_DEFAULT_MODULE_CONFIG = ModuleConfig()
+
+
 class Runtime(Closeable):
     """Compiles and instantiates WebAssembly modules.
 
@@ -197,7 +200,7 @@ class Runtime(Closeable):
         the store of the named modules it imports from."""
         from .module import instantiate
 
-        module = instantiate(self, compiled, config or ModuleConfig(), wasi=None)
+        module = instantiate(self, compiled, config or _DEFAULT_MODULE_CONFIG, wasi=None)
         self._children.add(module)
         return module
 
@@ -206,7 +209,7 @@ class Runtime(Closeable):
         overlaid by ``config``'s args, env, stdio and preopens."""
         from .module import instantiate
 
-        module = instantiate(self, compiled, config or ModuleConfig(), wasi=self.config.wasi or True)
+        module = instantiate(self, compiled, config or _DEFAULT_MODULE_CONFIG, wasi=self.config.wasi or True)
         self._children.add(module)
         return module
 
@@ -262,8 +265,6 @@ class Runtime(Closeable):
 
                 raise ClosedError("this runtime is closed")
             if self._link_store is None:
-                from .store import Store
-
                 self._link_store = self.new_store()
                 self._link_store.users += 1  # the runtime's own hold
             return self._link_store
@@ -271,8 +272,6 @@ class Runtime(Closeable):
     def new_store(self) -> Store:
         """A new store in the runtime's engine, ready to run wasm: with the deadline callback
         (epoch interruption) and unlimited fuel (fuel metering) when the config asks."""
-        from .store import Store
-
         store = Store(self.engine_ptr())
         if self._clock is not None:
             watch_store(store, self._clock)
@@ -294,6 +293,8 @@ class Runtime(Closeable):
 
     def release_name(self, name: str | None, module: Module | HostModule) -> None:
         """Free every name ``module`` holds (``name`` and those it was registered under)."""
+        if not self._names:
+            return
         with self._lock:
             for held in [n for n, m in self._names.items() if m is module]:
                 del self._names[held]

@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Store"]
 
+_NO_FINALIZER = _store.FINALIZER()
+
 
 class Store:
     """One ``wasmtime_store_t`` and its context.
@@ -31,7 +33,7 @@ class Store:
     """
 
     def __init__(self, engine: ctypes._Pointer[_engine.wasm_engine_t]) -> None:
-        ptr = _store.wasmtime_store_new(engine, None, _store.FINALIZER())
+        ptr = _store.wasmtime_store_new(engine, None, _NO_FINALIZER)
         self._handle = Owned(ptr, _store.wasmtime_store_delete, "store")
         self.context = _store.wasmtime_store_context(ptr)
         self.lock = threading.RLock()
