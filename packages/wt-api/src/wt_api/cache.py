@@ -101,12 +101,15 @@ def _engine_fingerprint(config: RuntimeConfig) -> str:
     return "; ".join(parts)
 
 
-def cache_key(wasm: bytes, config: RuntimeConfig) -> bytes:
-    """The 32-byte key of ``wasm`` compiled under ``config`` on this platform."""
+def cache_key(wasm: bytes, config: RuntimeConfig, *, text: bool = False) -> bytes:
+    """The 32-byte key of ``wasm`` (a binary; with ``text``, WAT text) compiled under
+    ``config`` on this platform."""
     import hashlib
 
+    content = hashlib.sha256(b"wat\0" if text else b"")
+    content.update(wasm)
     h = hashlib.sha256()
-    for part in (b"wt-cache 1", hashlib.sha256(wasm).digest(), _engine_fingerprint(config).encode(),
+    for part in (b"wt-cache 1", content.digest(), _engine_fingerprint(config).encode(),
                  _platform().encode()):
         h.update(len(part).to_bytes(8, "little"))
         h.update(part)
@@ -138,6 +141,7 @@ class CompilationCache(Closeable):
         self._directory: Path | None = None
         self._lock = threading.Lock()
         self._memory: OrderedDict[bytes, bytes] = OrderedDict()
+        self._aliases: dict[bytes, bytes] = {}  # the key of WAT text -> the key of its binary
         self._memory_bytes = 0
         self._stats = CacheStats()
         self._closed = False
@@ -193,13 +197,16 @@ class CompilationCache(Closeable):
                 self._stats, **{k: getattr(self._stats, k) + v for k, v in deltas.items()})
 
     def clear(self) -> None:
-        """Remove every entry (the directory's ``*.wtc`` files for a disk cache)."""
+        """Remove every entry (the directory's ``*.wtc`` and ``*.alias`` files for a disk cache)."""
         with self._lock:
             self._memory.clear()
+            self._aliases.clear()
             self._memory_bytes = 0
         if self._directory is not None:
             for entry in self._entries():
                 _unlink(entry.path)
+            for alias in self._directory.glob("*.alias"):
+                _unlink(alias)
 
     def close(self) -> None:
         """Stop using the cache (files stay on disk; memory entries are dropped). Idempotent."""
@@ -220,22 +227,62 @@ class CompilationCache(Closeable):
 
         if self._closed:
             raise ClosedError("this runtime's compilation cache is closed")
+        # An entry is keyed by the wasm binary. WAT text also gets a small alias (its text's
+        # key -> the binary's key), so that a hit skips the translation, which for a large
+        # module costs as much as tens of hits.
+        text_key: bytes | None = None
+        if isinstance(source, str) or bytes(source[:4]) != b"\0asm":
+            text = source.encode("utf-8") if isinstance(source, str) else bytes(source)
+            text_key = cache_key(text, runtime.config, text=True)
+            aliased = self._read_alias(text_key)
+            if aliased is not None:
+                module = self._load(runtime, aliased)
+                if module is not None:
+                    self._count(hits=1)
+                    return module
         wasm = _to_wasm(source)
         key = cache_key(wasm, runtime.config)
         module = self._load(runtime, key)
         if module is not None:
             self._count(hits=1)
-            return module
-        compiled = compile_module(runtime, wasm)
-        self._count(misses=1)
+        else:
+            module = compile_module(runtime, wasm)
+            self._count(misses=1)
+            try:
+                artifact = module.serialize()
+            except Exception as exc:  # pragma: no cover - wasmtime serialises what it compiled
+                self._count(errors=1)
+                _log_warning(f"wt: could not serialise a compiled module for the cache: {exc}")
+                return module
+            self._store(key, artifact)
+        if text_key is not None:
+            self._write_alias(text_key, key)
+        return module
+
+    def _read_alias(self, text_key: bytes) -> bytes | None:
+        if self._directory is None:
+            with self._lock:
+                return self._aliases.get(text_key)
         try:
-            artifact = compiled.serialize()
-        except Exception as exc:  # pragma: no cover - wasmtime serialises what it compiled
-            self._count(errors=1)
-            _log_warning(f"wt: could not serialise a compiled module for the cache: {exc}")
-            return compiled
-        self._store(key, artifact)
-        return compiled
+            data = (self._directory / (text_key.hex() + ".alias")).read_bytes()
+        except OSError:
+            return None
+        return data if len(data) == 32 else None
+
+    def _write_alias(self, text_key: bytes, key: bytes) -> None:
+        if self._directory is None:
+            with self._lock:
+                self._aliases[text_key] = key
+            return
+        path = self._directory / (text_key.hex() + ".alias")
+        try:
+            if path.exists() and path.read_bytes() == key:
+                return
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
+            tmp.write_bytes(key)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # an alias only saves a translation
 
     def _load(self, runtime: Runtime, key: bytes) -> CompiledModule | None:
         if self._directory is None:

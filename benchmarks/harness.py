@@ -1,0 +1,63 @@
+"""Timing: many iterations per sample, several samples, median / min / max per operation."""
+
+from __future__ import annotations
+
+import gc
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+__all__ = ["Stats", "per_op", "whole", "process"]
+
+
+@dataclass(frozen=True)
+class Stats:
+    """Seconds per operation: the median, min and max over the samples."""
+
+    median: float
+    low: float
+    high: float
+
+    @staticmethod
+    def of(samples: Sequence[float]) -> Stats:
+        return Stats(statistics.median(samples), min(samples), max(samples))
+
+
+def per_op(fn: Callable[[], object], inner: int, samples: int = 7) -> Stats:
+    """Time ``fn`` called ``inner`` times per sample (after a warm-up sample)."""
+    results = []
+    fn()
+    gc.disable()
+    try:
+        for i in range(samples + 1):
+            start = time.perf_counter_ns()
+            for _ in range(inner):
+                fn()
+            elapsed = (time.perf_counter_ns() - start) / 1e9 / inner
+            if i:
+                results.append(elapsed)
+    finally:
+        gc.enable()
+    return Stats.of(results)
+
+
+def whole(fn: Callable[[], object], samples: int = 7) -> Stats:
+    """Time one call of ``fn`` per sample (after a warm-up)."""
+    return per_op(fn, 1, samples)
+
+
+def process(argv: list[str], samples: int = 11, env: dict[str, str] | None = None) -> Stats:
+    """Wall time of a whole process (after a warm-up run)."""
+    results = []
+    for i in range(samples + 1):
+        start = time.perf_counter_ns()
+        done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+        elapsed = (time.perf_counter_ns() - start) / 1e9
+        if done.returncode != 0:
+            sys.exit(f"{argv} failed: {done.stderr.decode()[-500:]}")
+        if i:
+            results.append(elapsed)
+    return Stats.of(results)

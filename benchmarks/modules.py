@@ -1,0 +1,59 @@
+"""The wasm both bindings run: the same text, compiled by each."""
+
+from __future__ import annotations
+
+ADD = """
+(module
+  (memory (export "memory") 17)
+  (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add)
+  (func (export "mixed") (param i32 i64 f32 f64) (result f64)
+    local.get 0 f64.convert_i32_s local.get 1 f64.convert_i64_s f64.add
+    local.get 2 f64.promote_f32 f64.add local.get 3 f64.add)
+  (func $fib (export "fib") (param i32) (result i32)
+    local.get 0 i32.const 2 i32.lt_u
+    if (result i32) local.get 0
+    else local.get 0 i32.const 1 i32.sub call $fib local.get 0 i32.const 2 i32.sub call $fib i32.add end)
+  (func (export "spin") (param i32) (result i32) (local i32 i32)
+    (loop
+      local.get 2 local.get 1 i32.const 3 i32.mul i32.xor i32.const 7 i32.add local.set 2
+      local.get 1 i32.const 1 i32.add local.tee 1 local.get 0 i32.lt_u br_if 0)
+    local.get 2))
+"""
+
+CALLBACK = """
+(module
+  (import "env" "nop" (func $nop (param i32)))
+  (func (export "loop") (param i32) (local i32)
+    (loop local.get 1 call $nop
+      local.get 1 i32.const 1 i32.add local.tee 1 local.get 0 i32.lt_u br_if 0)))
+"""
+
+SMALL = """
+(module
+  (memory (export "memory") 1)
+  (global $g (mut i32) (i32.const 0))
+  (func (export "a") (result i32) global.get $g)
+  (func (export "b") (param i32) local.get 0 global.set $g)
+  (func (export "c") (param i32 i32) (result i32) local.get 0 local.get 1 i32.mul))
+"""
+
+WASI_HELLO = """
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "hello, world\\n")
+  (func (export "_start")
+    (i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 13))
+    (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))))
+"""
+
+
+def large(functions: int = 3000) -> str:
+    """A large module: ``functions`` arithmetic-heavy functions calling each other."""
+    body = []
+    for i in range(functions):
+        ops = " ".join(f"(local.set $x (i32.add (i32.mul (local.get $x) (i32.const {k * 7 + i}))"
+                       f" (i32.xor (local.get $x) (i32.const {k}))))" for k in range(12))
+        call = f"(local.set $x (call $f{i - 1} (local.get $x)))" if i else ""
+        body.append(f'(func $f{i} (export "f{i}") (param $x i32) (result i32) {ops} {call} local.get $x)')
+    return "(module " + "\n".join(body) + ")"

@@ -1,0 +1,105 @@
+"""Run the benchmark suite: wt against wasmtime-py 50.0.1, same library, same wasm.
+
+    python benchmarks/run.py [GROUP ...] [--out DIR]
+
+Writes DIR/results.md (median, min-max, ratio wt / wasmtime-py, the raw ctypes floor
+where it applies) and DIR/results.png, and prints the table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from groups import GROUPS, Row  # noqa: E402
+
+SCALE = {"µs": 1e6, "ms": 1e3}
+
+
+def fmt(row: Row, seconds: float) -> float:
+    if row.unit == "GB/s":
+        return row.per / seconds / 1e9
+    return seconds / row.per * SCALE[row.unit]
+
+
+def cell(row: Row, stats: object) -> str:
+    if stats is None:
+        return "—"
+    med, lo, hi = (fmt(row, getattr(stats, k)) for k in ("median", "low", "high"))
+    if row.unit == "GB/s":
+        lo, hi = hi, lo
+    return f"{med:.3g} ({lo:.3g}–{hi:.3g})"
+
+
+def table(rows: list[Row]) -> str:
+    lines = [
+        f"Python {platform.python_version()} on {platform.machine()}; medians (min–max). "
+        "Ratio: wt / wasmtime-py for times (lower is better), wt / wasmtime-py for GB/s (higher is better).",
+        "",
+        "| benchmark | unit | wt | wasmtime-py | ratio | raw ctypes floor | wt / floor | target |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for row in rows:
+        ratio = floor_ratio = "—"
+        if row.wasmtime_py is not None:
+            ratio = f"{fmt(row, row.wt.median) / fmt(row, row.wasmtime_py.median):.3g}"
+        if row.floor is not None:
+            floor_ratio = f"{fmt(row, row.wt.median) / fmt(row, row.floor.median):.3g}"
+        lines.append(f"| {row.name} | {row.unit} | {cell(row, row.wt)} | {cell(row, row.wasmtime_py)} | {ratio} | "
+                     f"{cell(row, row.floor)} | {floor_ratio} | {row.target} |")
+    return "\n".join(lines) + "\n"
+
+
+def chart(rows: list[Row], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    timed = [r for r in rows if r.wasmtime_py is not None and r.unit != "GB/s"]
+    fig, ax = plt.subplots(figsize=(10, 0.6 * len(timed) + 1.5))
+    names = [r.name for r in timed]
+    speedup = [r.wasmtime_py.median / r.wt.median for r in timed]  # type: ignore[union-attr]
+    ax.barh(names, speedup, color=["#2a7" if s >= 1 else "#c44" for s in speedup])
+    ax.axvline(1.0, color="black", linewidth=0.8)
+    ax.set_xscale("log")
+    ax.set_xlabel("wasmtime-py time / wt time (higher: wt faster), log scale")
+    ax.invert_yaxis()
+    for y, s in enumerate(speedup):
+        ax.text(s, y, f" {s:.2g}x", va="center")
+    ax.set_title("wt vs wasmtime-py 50.0.1 (same libwasmtime, same wasm)")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("groups", nargs="*", choices=[*GROUPS, []], default=[])
+    parser.add_argument("--out", default="bench-results")
+    args = parser.parse_args()
+    rows: list[Row] = []
+    for name in args.groups or list(GROUPS):
+        print(f"running {name} ...", file=sys.stderr, flush=True)
+        rows.extend(GROUPS[name]())
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    text = table(rows)
+    (out / "results.md").write_text(text)
+    (out / "results.json").write_text(json.dumps(
+        [{"group": r.group, "name": r.name, "unit": r.unit, "per": r.per, "target": r.target,
+          **{k: (None if getattr(r, k) is None else vars(getattr(r, k))) for k in ("wt", "wasmtime_py", "floor")}}
+         for r in rows], indent=1))
+    try:
+        chart(rows, out / "results.png")
+    except ImportError:
+        print("matplotlib is not installed: no chart", file=sys.stderr)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()
