@@ -4,6 +4,7 @@
     python -m nox -s typecheck    # mypy --strict on the four packages
     python -m nox -s wheels       # build, check py3-none-any, install, smoke-test
     python -m nox -s spec         # the WebAssembly spec testsuite (not run by default)
+    python -m nox -s bench        # wt against wasmtime-py: bench-results/results.md and .png (not run by default)
 """
 
 from __future__ import annotations
@@ -92,6 +93,24 @@ def spec(session: nox.Session) -> None:
     session.install(*[f"-e{p}" for p in PACKAGES], *TEST_DEPS)
     session.run("python", str(ROOT / "tests" / "spec" / "runner.py"), *session.posargs,
                 env={**_env(session), "WT_SPECTEST_DIR": str(suite)})
+
+
+# The targets of the benchmark suite are set on CPython 3.11; another Python stands in when
+# there is none.
+BENCH_PYTHON = next((p for p in PYTHONS if p.endswith("python3.11")), PYTHONS[0] if PYTHONS else None)
+
+
+@nox.session(python=BENCH_PYTHON)
+def bench(session: nox.Session) -> None:
+    """The benchmark suite (benchmarks/run.py): wt and wasmtime-py 50.0.1 side by side on the
+    same library and the same wasm, with raw ctypes floors. Writes bench-results/results.md
+    (and .json, .png). Arguments pick groups: ``nox -s bench -- call memory``."""
+    session.install(*[f"-e{p}" for p in PACKAGES], "wasmtime==50.0.1", "matplotlib>=3.8")
+    # Process-start figures need the bytecode an installed package has (editable sources
+    # are not compiled by pip, and PYTHONDONTWRITEBYTECODE may forbid caching it).
+    session.run("python", "-m", "compileall", "-q", *[f"{p}/src" for p in PACKAGES], silent=True)
+    session.run("python", str(ROOT / "benchmarks" / "run.py"), "--out", str(ROOT / "bench-results"),
+                *session.posargs, env=_env(session))
 
 
 @nox.session(python=PYTHONS[:1] if PYTHONS else None)
