@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ctypes
 import io
-import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -24,7 +23,6 @@ if TYPE_CHECKING:
 
 __all__ = ["configure_wasi", "build_wasi", "WasiSettings"]
 
-log = logging.getLogger("wt_api.wasi")
 
 
 @dataclass(frozen=True)
@@ -80,7 +78,10 @@ class _OutputSink:
         self.callback = _wasi.new_output_callback(write, self._failed)
 
     def _failed(self, exc: BaseException) -> None:
-        log.error("the %s writer raised; the guest's write fails", self._name, exc_info=exc)
+        import logging
+
+        logging.getLogger("wt_api.wasi").error("the %s writer raised; the guest's write fails", self._name,
+                                               exc_info=exc)
 
 
 def _c_strings(items: list[str], what: str) -> ctypes.Array[ctypes.c_char_p]:

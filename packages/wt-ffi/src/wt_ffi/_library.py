@@ -15,8 +15,10 @@ import sys
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
-from typing import TypeVar, cast
+from typing import TYPE_CHECKING, TypeVar, cast
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 __all__ = ["Declaration", "cfunc", "declarations", "library", "library_path", "load"]
 

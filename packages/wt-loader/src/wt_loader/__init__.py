@@ -11,14 +11,16 @@ imported only when a step needs them.
 
 from __future__ import annotations
 
-import logging as _logging
+from typing import TYPE_CHECKING
 
-from .cache import cache_dir, cache_root, clear_cache
 from .digests import WASMTIME_VERSION
 from .errors import (DownloadError, IntegrityError, LibraryNotFoundError, LoaderError,
                      UnsupportedPlatformError, WtError)
-from .locate import LocatedLibrary, fetch, locate_library, verify
-from .platforms import Platform, detect_platform
+
+if TYPE_CHECKING:
+    from .cache import cache_dir, cache_root, clear_cache
+    from .locate import LocatedLibrary, fetch, locate_library, verify
+    from .platforms import Platform, detect_platform
 
 __version__ = "0.1.0"
 
@@ -28,5 +30,25 @@ __all__ = [
     "locate_library", "fetch", "verify", "clear_cache", "cache_dir", "cache_root",
 ]
 
-# A library logs, the application decides where it goes (nothing on stderr by default).
-_logging.getLogger("wt_loader").addHandler(_logging.NullHandler())
+# The errors are what every layer above needs at import; the rest is imported on first
+# use (logging, pathlib and friends cost milliseconds at start-up).
+_LAZY = {
+    "cache_dir": "cache", "cache_root": "cache", "clear_cache": "cache",
+    "LocatedLibrary": "locate", "fetch": "locate", "locate_library": "locate", "verify": "locate",
+    "Platform": "platforms", "detect_platform": "platforms",
+}
+
+
+def __getattr__(name: str) -> object:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'wt_loader' has no attribute {name!r}")
+    import importlib
+
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -8,6 +8,7 @@ it into place; so a present file of the pinned size is trusted (``verify`` re-ha
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -29,6 +30,10 @@ def cache_root() -> Path:
     override = os.environ.get("WT_CACHE_DIR")
     if override:
         return Path(override).expanduser()
+    if sys.platform.startswith("linux"):
+        # platformdirs' rule on Linux (XDG), without its import on every start-up.
+        xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+        return Path(xdg or os.path.expanduser("~/.cache")) / "wt"
     import platformdirs
 
     return Path(platformdirs.user_cache_dir("wt", appauthor=False))

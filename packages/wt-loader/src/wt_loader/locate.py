@@ -19,6 +19,9 @@ from .platforms import Platform, detect_platform
 __all__ = ["Origin", "LocatedLibrary", "locate_library", "fetch", "verify"]
 
 log = logging.getLogger("wt_loader")
+# A library logs, the application decides where it goes (nothing on stderr by default).
+if not any(isinstance(h, logging.NullHandler) for h in log.handlers):
+    log.addHandler(logging.NullHandler())
 
 Origin = Literal["env", "cache", "bundled", "download"]
 
