@@ -30,7 +30,8 @@ def cache_root() -> Path:
     override = os.environ.get("WT_CACHE_DIR")
     if override:
         return Path(override).expanduser()
-    if sys.platform.startswith("linux"):
+    system: str = sys.platform  # a variable: the other platforms' branch is real code too
+    if system.startswith("linux"):
         # platformdirs' rule on Linux (XDG), without its import on every start-up.
         xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
         return Path(xdg or os.path.expanduser("~/.cache")) / "wt"
