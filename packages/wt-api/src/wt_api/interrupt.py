@@ -302,6 +302,57 @@ def _in_callback(frame: FrameType | None) -> bool:
     return False
 
 
+class _Wakeup:
+    """The two ends of the wakeup fd: the signal module writes each signal's number to the
+    writer, the watcher thread reads them. A pipe on POSIX (importing ``socket`` cost ~2-4 ms
+    at the first Runtime); a socket pair on Windows, where ``set_wakeup_fd`` takes sockets only."""
+
+    def __init__(self) -> None:
+        self._sockets: tuple[socket.socket, socket.socket] | None = None
+        self._closing = False
+        if os.name == "posix":
+            self.reader, self.writer = os.pipe()
+            os.set_blocking(self.writer, False)
+        else:  # pragma: no cover - Windows
+            import socket
+
+            r, w = socket.socketpair()
+            w.setblocking(False)
+            self._sockets = (r, w)
+            self.reader, self.writer = r.fileno(), w.fileno()
+
+    def read(self) -> bytes:
+        """The next signal numbers; empty once :meth:`close_writer` was called."""
+        try:
+            data = self._sockets[0].recv(256) if self._sockets is not None else os.read(self.reader, 256)
+        except OSError:
+            return b""
+        return b"" if self._closing else data
+
+    def close_writer(self) -> None:
+        """Wake the watcher for good: it reads nothing more (a forked child may still hold a
+        copy of the writer, so the wake-up is a byte and a flag rather than end-of-file)."""
+        self._closing = True
+        if self._sockets is not None:  # pragma: no cover - Windows
+            self._sockets[1].close()
+            try:
+                self._sockets[0].shutdown(2)  # SHUT_RDWR
+            except OSError:
+                pass
+            return
+        try:
+            os.write(self.writer, b"\0")
+        except OSError:  # pragma: no cover - a full pipe wakes the reader anyway
+            pass
+        os.close(self.writer)
+
+    def close_reader(self) -> None:
+        if self._sockets is not None:  # pragma: no cover - Windows
+            self._sockets[0].close()
+        else:
+            os.close(self.reader)
+
+
 class _Sigint:
     """The SIGINT handler and the wakeup-fd watcher, shared by every runtime.
 
@@ -314,7 +365,7 @@ class _Sigint:
         self._lock = threading.Lock()
         self._runtimes = 0
         self._installed = False
-        self._sockets: tuple[socket.socket, socket.socket] | None = None  # (reader, writer)
+        self._wakeup: _Wakeup | None = None
         self._watcher: threading.Thread | None = None
 
     def defer(self) -> None:
@@ -369,49 +420,42 @@ class _Sigint:
 
     def _open_watcher(self) -> None:
         import signal
-        import socket
 
-        reader, writer = socket.socketpair()
-        writer.setblocking(False)
+        wakeup = _Wakeup()
         try:
-            previous = signal.set_wakeup_fd(writer.fileno(), warn_on_full_buffer=False)
+            previous = signal.set_wakeup_fd(wakeup.writer, warn_on_full_buffer=False)
         except (ValueError, OSError):  # pragma: no cover - not the main thread, or no support
-            reader.close()
-            writer.close()
+            wakeup.close_writer()
+            wakeup.close_reader()
             return
         if previous != -1:
             # Someone else (an event loop) listens: leave theirs; Ctrl-C then stops wasm
             # only when it calls back into Python.
             signal.set_wakeup_fd(previous)
-            reader.close()
-            writer.close()
+            wakeup.close_writer()
+            wakeup.close_reader()
             return
-        self._sockets = (reader, writer)
-        self._watcher = threading.Thread(target=self._watch, args=(reader,), name="wt-sigint-watcher", daemon=True)
+        self._wakeup = wakeup
+        self._watcher = threading.Thread(target=self._watch, args=(wakeup,), name="wt-sigint-watcher", daemon=True)
         self._watcher.start()
 
     def _close_watcher(self) -> None:
         import signal
 
-        sockets, self._sockets = self._sockets, None
-        if sockets is None:
+        wakeup, self._wakeup = self._wakeup, None
+        if wakeup is None:
             return
-        reader, writer = sockets
         try:
             previous = signal.set_wakeup_fd(-1)
-            if previous not in (-1, writer.fileno()):
+            if previous not in (-1, wakeup.writer):
                 signal.set_wakeup_fd(previous)  # not ours any more: put it back
         except (ValueError, OSError):  # pragma: no cover
             pass
-        writer.close()
-        try:
-            reader.shutdown(2)  # SHUT_RDWR: wakes the watcher
-        except OSError:
-            pass
+        wakeup.close_writer()  # wakes the watcher
         watcher, self._watcher = self._watcher, None
         if watcher is not None and watcher is not threading.current_thread():
             watcher.join(1.0)  # gone before the caller goes on (and perhaps forks)
-        reader.close()
+        wakeup.close_reader()
 
     def after_fork_in_child(self) -> None:
         """Forget the parent's watcher (its thread did not survive the fork) and start one
@@ -421,30 +465,32 @@ class _Sigint:
         self._pending_lock = threading.Lock()
         self._lock = threading.Lock()
         self.pending = False
-        sockets, self._sockets, self._watcher = self._sockets, None, None
-        if sockets is not None:
+        wakeup, self._wakeup, self._watcher = self._wakeup, None, None
+        if wakeup is not None:
             try:
                 if threading.get_ident() == _MAIN:
-                    previous = signal.set_wakeup_fd(-1)  # the parent's socket: let go of it
-                    if previous not in (-1, sockets[1].fileno()):  # pragma: no cover - not ours
+                    previous = signal.set_wakeup_fd(-1)  # the parent's pipe: let go of it
+                    if previous not in (-1, wakeup.writer):  # pragma: no cover - not ours
                         signal.set_wakeup_fd(previous)
             except (ValueError, OSError):  # pragma: no cover
                 pass
-            for sock in sockets:
-                sock.close()
+            # The child's copies only: a plain close, no wake-up byte into the parent's pipe.
+            if wakeup._sockets is not None:  # pragma: no cover - Windows
+                for sock in wakeup._sockets:
+                    sock.close()
+            else:
+                os.close(wakeup.writer)
+                os.close(wakeup.reader)
         if self._installed and self._runtimes > 0 and threading.get_ident() == _MAIN:
             self._installed = False
             self.ensure_installed()
 
     @staticmethod
-    def _watch(reader: socket.socket) -> None:
+    def _watch(wakeup: _Wakeup) -> None:
         import signal
 
         while True:
-            try:
-                data = reader.recv(256)
-            except OSError:
-                return
+            data = wakeup.read()
             if not data:
                 return
             if signal.SIGINT in data:
