@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Union
+from typing import TYPE_CHECKING, Union
 
 from wt_ffi import types as _t
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:  # the same records without the import cost of dataclasses
+    from wt_ffi._records import dataclass
 
 from .values import RefType, ValueType, from_raw_type, type_name
 

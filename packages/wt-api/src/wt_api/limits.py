@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import ctypes
-import dataclasses
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wt_ffi import error as _error
@@ -14,7 +12,13 @@ from wt_ffi import store as _store
 from .errors import ConfigError
 
 if TYPE_CHECKING:
+    import dataclasses
+    from dataclasses import dataclass
+
     from .store import Store
+else:  # the same records without the import cost of dataclasses
+    from wt_ffi import _records as dataclasses
+    from wt_ffi._records import dataclass
 
 __all__ = ["ResourceLimits", "PoolingAllocator", "WASM_PAGE", "apply_limits", "set_store_fuel", "store_fuel"]
 

@@ -11,9 +11,14 @@ from __future__ import annotations
 import enum
 import struct
 import threading
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from wt_ffi import types as _t
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:  # the same records without the import cost of dataclasses
+    from wt_ffi._records import dataclass
 
 __all__ = [
     "ValueType", "RefType", "encode_i32", "decode_i32", "encode_u32", "decode_u32",

@@ -14,11 +14,13 @@ import ctypes
 import sys
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, TypeVar, cast
 
 if TYPE_CHECKING:
+    from dataclasses import dataclass
     from pathlib import Path
+else:  # the same records without the import cost of dataclasses (see _records)
+    from ._records import dataclass
 
 __all__ = ["Declaration", "cfunc", "declarations", "library", "library_path", "load"]
 

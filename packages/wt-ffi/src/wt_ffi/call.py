@@ -18,12 +18,17 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from types import CodeType
 from ctypes import c_size_t, c_uint64, c_void_p
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from ._library import raw_function
 from .extern import wasmtime_func_t
 from .store import wasmtime_context_t
 from .types import VALTYPE_F32, VALTYPE_F64, VALTYPE_I32, VALTYPE_I64, VALTYPE_V128, ValType
+
+if TYPE_CHECKING:
+    from dataclasses import dataclass
+else:  # the same records without the import cost of dataclasses (see _records)
+    from ._records import dataclass
 
 __all__ = ["Failure", "build_caller", "take_failure"]
 
