@@ -21,8 +21,9 @@ What works as in :mod:`dataclasses`: ``@dataclass(frozen=True)`` (frozen is requ
 order and inheritance between records, class-level defaults, ``field(default=...,
 default_factory=..., repr=..., compare=...)``, ``__post_init__``, ``__eq__``/``__hash__``
 over the compared fields, ``repr``, ``__match_args__``, :func:`fields`, :func:`replace`,
-and :class:`FrozenInstanceError` (an ``AttributeError``) on assignment. A record is not a
-dataclass to :mod:`dataclasses` itself (``dataclasses.is_dataclass`` is False).
+and :class:`FrozenInstanceError` (an ``AttributeError``) on assignment. :mod:`dataclasses`
+itself works on records too (``replace``, ``fields``, ``asdict``, ``is_dataclass``): their
+``__dataclass_fields__`` are made, importing it, when something first asks for them.
 """
 
 from __future__ import annotations
@@ -97,6 +98,27 @@ def dataclass(cls: type | None = None, /, *, frozen: bool = False, eq: bool = Tr
     return wrap if cls is None else wrap(cls)
 
 
+class _DataclassFields:
+    """``__dataclass_fields__``, made on first access (:mod:`dataclasses` is imported then)."""
+
+    def __get__(self, instance: object, owner: type) -> dict[str, object]:
+        import dataclasses
+
+        made: dict[str, object] = {}
+        annotations = owner.__dict__.get("__annotations__", {})
+        new_field: Callable[..., dataclasses.Field[object]] = dataclasses.field
+        for f in fields(owner):
+            real = new_field(default=dataclasses.MISSING if f.default is MISSING else f.default,
+                             default_factory=dataclasses.MISSING if f.default_factory is MISSING else f.default_factory,
+                             repr=f.repr, compare=f.compare)
+            real.name = f.name
+            real.type = annotations.get(f.name, object)
+            real._field_type = dataclasses._FIELD  # type: ignore[attr-defined]
+            made[f.name] = real
+        type.__setattr__(owner, "__dataclass_fields__", made)
+        return made
+
+
 def _is_classvar(annotation: object) -> bool:
     return isinstance(annotation, str) and annotation.startswith(("ClassVar", "typing.ClassVar"))
 
@@ -129,6 +151,7 @@ def _make(cls: type) -> type:
             raise TypeError(f"non-default argument {f.name!r} follows default argument")
     cls.__record_fields__ = all_fields  # type: ignore[attr-defined]
     cls.__record_compared__ = tuple(f.name for f in all_fields if f.compare)  # type: ignore[attr-defined]
+    cls.__dataclass_fields__ = _DataclassFields()  # type: ignore[attr-defined]
     methods: dict[str, object] = {
         "__match_args__": tuple(f.name for f in all_fields), "__init__": _lazy_init(cls), "__repr__": _repr,
         "__eq__": _eq, "__hash__": _hash, "__setattr__": _setattr, "__delattr__": _delattr,

@@ -3,14 +3,20 @@
 from __future__ import annotations
 
 import ctypes
-import dataclasses
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from wt_api import ConfigError, ModuleConfig
 from wt_api.wasi_bridge import build_wasi
 from wt_ffi.wasi import wasi_config_t
+
+if TYPE_CHECKING:
+    import dataclasses
+    from dataclasses import dataclass
+else:  # the same records without the import cost of dataclasses
+    from wt_ffi import _records as dataclasses
+    from wt_ffi._records import dataclass
 
 __all__ = ["WASIConfig"]
 
