@@ -296,7 +296,9 @@ class ModuleConfig:
     def with_stdout(self, writer: object) -> ModuleConfig:
         """Where the guest's stdout goes: a binary writer (``write(bytes)``: a file opened
         'wb', ``io.BytesIO``, ``sys.stdout``) or a callable taking bytes. It receives the
-        guest's bytes exactly, in order, with no temporary file."""
+        guest's bytes exactly, in order, with no temporary file. If it raises, the guest's
+        write fails (and wasmtime closes the stream) and the exception comes out of the call
+        during which the guest wrote."""
         _check_writer(writer, "stdout")
         return dataclasses.replace(self, stdout=writer)
 
@@ -321,6 +323,11 @@ def _strs(values: tuple[object, ...], what: str) -> tuple[str, ...]:
 def _check_writer(writer: object, what: str) -> None:
     if not hasattr(writer, "write") and not callable(writer):
         raise ConfigError(f"{what} takes a binary writer (with write(bytes)) or a callable, not {type(writer).__name__}")
+    import io
+
+    if isinstance(writer, io.TextIOBase) and not hasattr(getattr(writer, "buffer", None), "write"):
+        raise ConfigError(f"{what} receives the guest's bytes: {type(writer).__name__} is a text stream with no "
+                          "binary buffer; use io.BytesIO, a file opened 'wb' or a callable")
 
 
 def _preopen(host: str | os.PathLike[str], guest: str, read_only: bool) -> tuple[str, str, bool]:

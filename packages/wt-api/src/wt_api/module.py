@@ -241,6 +241,10 @@ class Module(Closeable):
             obj = Function(self._store, item.of.func, ty, name, self)
             if self.call_timeout is not None:
                 obj.call = timed_caller(self._store, obj.call, self.call_timeout)
+            if self._store.output_errors is not None:  # a Python writer's exception comes out of the call
+                from .wasi_bridge import surfacing_caller
+
+                obj.call = surfacing_caller(self._store, obj.call)
         elif isinstance(ty, MemoryType) and kind is Memory:
             obj = Memory(self._store, item, ty, self)
         elif isinstance(ty, GlobalType) and kind is Global:
@@ -424,9 +428,9 @@ def instantiate(runtime: Runtime, compiled: CompiledModule, config: ModuleConfig
             if wasi is not None:
                 from .wasi_bridge import configure_wasi
 
-                if new_store:
-                    configure_wasi(store, wasi, config)
-                # A module joining another's store shares that store's WASI context.
+                # The store's first WASI instance sets its context; one joining a store whose
+                # context a live instance uses shares it (a store holds one WASI context).
+                configure_wasi(store, wasi, config)
             items = _resolve_imports(runtime, compiled, store, wasi) if compiled.imports else []
             imports = (_extern.wasmtime_extern_t * len(items))(*items) if items else None
             instance = _instance.wasmtime_instance_t()
@@ -456,9 +460,17 @@ def instantiate(runtime: Runtime, compiled: CompiledModule, config: ModuleConfig
     except BaseException:
         if new_store:
             store.close()
+        if store.output_errors:  # a Python writer of the guest's output raised: that comes first
+            from .wasi_bridge import raise_output_error
+
+            raise_output_error(store)
         raise
     module = Module(runtime, store, instance, name, compiled)
     module.call_timeout = config.timeout
+    if store.wasi_users is not None:  # the store has a WASI context: this instance may use it
+        from .wasi_bridge import wasi_instance_made
+
+        wasi_instance_made(store, module)
     if name is not None:
         try:
             runtime.register_name(name, module)

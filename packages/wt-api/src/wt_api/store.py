@@ -32,6 +32,14 @@ class Store:
     zero-copy memory view into it has been dropped, so no view can outlive its memory.
     """
 
+    # WASI (set by wasi_bridge only for stores that get a WASI context; class defaults cost
+    # nothing to the other stores).
+    wasi_users: weakref.WeakSet[object] | None = None
+    """The instances that use the store's WASI context; None while it has none."""
+    output_errors: list[BaseException] | None = None
+    """What the Python writers of the guest's stdout and stderr raised, to be re-raised by
+    the call (or instantiation) during which they did; None without such writers."""
+
     def __init__(self, engine: ctypes._Pointer[_engine.wasm_engine_t]) -> None:
         ptr = _store.wasmtime_store_new(engine, None, _NO_FINALIZER)
         self._handle = Owned(ptr, _store.wasmtime_store_delete, "store")

@@ -6,6 +6,8 @@ import ctypes
 import io
 import os
 import sys
+import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -19,10 +21,11 @@ from .errors import ConfigError
 
 if TYPE_CHECKING:
     from .config import ModuleConfig
+    from .module import Module
     from .store import Store
 
-__all__ = ["configure_wasi", "build_wasi", "WasiSettings"]
-
+__all__ = ["configure_wasi", "build_wasi", "WasiSettings", "wasi_instance_made", "raise_output_error",
+           "surfacing_caller", "define_wasi", "has_wasi_settings"]
 
 
 @dataclass(frozen=True)
@@ -61,27 +64,53 @@ def merge(base: object | None, config: ModuleConfig) -> WasiSettings:
     return WasiSettings(args=args, env=tuple(env.items()), preopens=preopens, **stdio)  # type: ignore[arg-type]
 
 
+def _writer(target: object, name: str) -> Callable[[bytes], object]:
+    """A function giving ``target`` (a binary writer, a text stream with a binary buffer
+    underneath, or a callable) each chunk of the guest's bytes, whole."""
+    if isinstance(target, io.TextIOBase):
+        buffer = getattr(target, "buffer", None)
+        put = getattr(buffer, "write", None)
+        if put is None:
+            raise ConfigError(f"{name} receives the guest's bytes: {type(target).__name__} is a text stream "
+                              "with no binary buffer; use io.BytesIO, a file opened 'wb' or a callable")
+        flush = target.flush
+
+        def write_through(data: bytes) -> None:
+            flush()  # what Python wrote to the text layer first comes out first
+            put(data)
+
+        return write_through
+    write = getattr(target, "write", None)
+    if write is None:
+        if callable(target):
+            return target
+        raise ConfigError(f"{name} must be a binary writer (with write(bytes)) or a callable, "
+                          f"not {type(target).__name__}")
+    if isinstance(target, io.RawIOBase):
+        raw_write = write
+
+        def write_all(data: bytes) -> None:
+            while data:  # an unbuffered file or pipe may take part of a chunk
+                n = raw_write(data)
+                if n is None:
+                    raise BlockingIOError(f"the {name} writer would block")
+                data = data[n:]
+
+        return write_all
+    return write  # type: ignore[no-any-return]
+
+
 class _OutputSink:
-    """Hands the guest's output bytes, exactly and in order, to a Python writer."""
+    """Hands the guest's output bytes, exactly and in order, to a Python writer. What the
+    writer raises fails the guest's write (an I/O error for the guest) and is kept in
+    ``errors``, which :func:`configure_wasi` points at the store's ``output_errors``."""
 
     def __init__(self, target: object, name: str) -> None:
-        write = getattr(target, "write", None)
-        if write is None and callable(target):
-            write = target
-        if write is None:
-            raise ConfigError(f"{name} must be a binary writer (with write(bytes)) or a callable, "
-                              f"not {type(target).__name__}")
-        buffer = getattr(target, "buffer", None)
-        if buffer is not None and hasattr(buffer, "write") and isinstance(target, io.TextIOBase):
-            write = buffer.write  # a text stream such as sys.stdout: write its bytes underneath
-        self._name = name
-        self.callback = _wasi.new_output_callback(write, self._failed)
+        self.errors: list[BaseException] = []
+        self.callback = _wasi.new_output_callback(_writer(target, name), self._failed)
 
     def _failed(self, exc: BaseException) -> None:
-        import logging
-
-        logging.getLogger("wt_api.wasi").error("the %s writer raised; the guest's write fails", self._name,
-                                               exc_info=exc)
+        self.errors.append(exc)
 
 
 def _c_strings(items: list[str], what: str) -> ctypes.Array[ctypes.c_char_p]:
@@ -152,9 +181,34 @@ def build_wasi(base: object | None, config: ModuleConfig) -> tuple[ctypes._Point
     return ptr, keep
 
 
+def has_wasi_settings(config: ModuleConfig) -> bool:
+    """Whether ``config`` sets any of the guest's args, env, stdio or preopens."""
+    return (config.args is not None or bool(config.env) or bool(config.preopens)
+            or config.stdin is not None or config.stdout is not None or config.stderr is not None)
+
+
 def configure_wasi(store: Store, wasi: object, config: ModuleConfig) -> None:
     """Give ``store`` a WASI context from ``wasi`` (a wt-wasi config, or True for none)
-    overlaid by ``config``."""
+    overlaid by ``config``.
+
+    A store holds one WASI context. Its first WASI instance sets it (so does one that comes
+    after every earlier user closed); an instance joining a store whose context a live
+    instance uses (named modules and their importers share the runtime's link store)
+    shares that context, and a ``config`` asking for args, env, stdio or preopens of its
+    own is then a ConfigError rather than silently ignored."""
+    users = store.wasi_users
+    if users is not None:
+        live = [m for m in users if not getattr(m, "closed", True)]
+        if live:
+            if has_wasi_settings(config):
+                names = ", ".join(repr(getattr(m, "name", None) or "<unnamed>") for m in live)
+                raise ConfigError(
+                    f"this instance joins the store of module(s) {names}, whose WASI context is already set "
+                    "(a store has one; named modules and the modules importing from them share the "
+                    "runtime's link store): set args, env, stdio and preopens on the first WASI instance "
+                    "of that store or on the runtime's WASIConfig, or instantiate this module without a "
+                    "name (and without imports from named modules) to give it a WASI context of its own")
+            return
     if wasi is True:
         ptr, keep = build_wasi(None, config)
     else:
@@ -169,6 +223,56 @@ def configure_wasi(store: Store, wasi: object, config: ModuleConfig) -> None:
             raise ConfigError(f"invalid WASI configuration: {_error.error_message(err)}")
         finally:
             _error.wasmtime_error_delete(err)
+    store.wasi_users = weakref.WeakSet()
+    sinks = [k for k in keep if isinstance(k, _OutputSink)]
+    if sinks:
+        if store.output_errors is None:
+            store.output_errors = []
+        for sink in sinks:
+            sink.errors = store.output_errors
+
+
+def wasi_instance_made(store: Store, module: Module) -> None:
+    """Record ``module`` as a user of its store's WASI context; if a Python writer raised
+    while its start function ran, close it and raise that exception."""
+    if store.wasi_users is not None:
+        store.wasi_users.add(module)
+    if store.output_errors:
+        module.close()
+        raise_output_error(store)
+
+
+def raise_output_error(store: Store) -> None:
+    """Raise the first exception that a Python writer of ``store``'s guest output raised
+    since the last check (as itself, with its traceback), forgetting the others."""
+    errors = store.output_errors
+    if errors:
+        exc = errors[0]
+        errors.clear()
+        raise exc.with_traceback(exc.__traceback__)
+
+
+def surfacing_caller(store: Store, call: Callable[..., list[int]]) -> Callable[..., list[int]]:
+    """``call`` that re-raises what a Python writer of the guest's stdout or stderr raised
+    during it (the guest saw its write fail); used only for stores with such writers."""
+    lock = store.lock
+    errors = store.output_errors
+    assert errors is not None
+
+    def call_surfacing(*args: object) -> list[int]:
+        with lock:  # the store's (reentrant) lock: another thread's failed write is not ours
+            try:
+                results = call(*args)
+            except BaseException:
+                if errors:
+                    raise_output_error(store)
+                raise
+            if errors:
+                raise_output_error(store)
+            return results
+
+    call_surfacing.__name__ = call_surfacing.__qualname__ = getattr(call, "__name__", "call")
+    return call_surfacing
 
 
 def define_wasi(linker: ctypes._Pointer[_linker.wasmtime_linker_t]) -> None:
