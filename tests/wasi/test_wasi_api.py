@@ -96,14 +96,117 @@ def test_builders_never_mutate() -> None:
         WASIConfig().with_env("A=B", "x")
 
 
-def test_a_raising_writer_fails_the_guest_write_and_is_logged(caplog: pytest.LogCaptureFixture) -> None:
-    def broken(data: bytes) -> None:
-        raise RuntimeError("disk full")
+WRITE_STATUS = """
+(module
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (data (i32.const 16) "hello, wasi\\n")
+  (global $errno (mut i32) (i32.const -1))
+  (func $write
+    (i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 12))
+    (global.set $errno (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))
+  (func (export "_start") (call $write))
+  (func (export "errno") (result i32) (global.get $errno)))
+"""
 
-    with wt.Runtime(wt.RuntimeConfig().with_wasi(WASIConfig().with_stdout(broken))) as r:
-        with r.instantiate_with_wasi(r.compile_module(HELLO)) as mod, caplog.at_level("ERROR", "wt_api.wasi"):
+
+def test_a_raising_writer_fails_the_guest_write_and_comes_out_of_call() -> None:
+    received: list[bytes] = []
+    failures = [RuntimeError("disk full")]
+
+    def flaky(data: bytes) -> None:
+        if failures:
+            raise failures.pop()
+        received.append(data)
+
+    with wt.Runtime(wt.RuntimeConfig().with_wasi(WASIConfig().with_stdout(flaky))) as r:
+        with r.instantiate_with_wasi(r.compile_module(WRITE_STATUS)) as mod:
+            start, errno = mod.exported_function("_start"), mod.exported_function("errno")
+            assert start is not None and errno is not None
+            with pytest.raises(RuntimeError, match="disk full") as info:
+                start.call()
+            assert info.traceback[-1].name == "flaky"  # raised as itself, with its traceback
+            assert errno.call() != [0]  # the guest saw its write fail
+            # wasmtime closes a stream whose write failed, as a broken pipe: later guest
+            # writes fail without reaching the writer, and raise nothing more in Python.
+            assert start.call() == [] and errno.call() not in ([0], [-1])
+    assert received == []
+    with wt.Runtime(wt.RuntimeConfig().with_wasi(WASIConfig().with_stdout(flaky))) as r:
+        with r.instantiate_with_wasi(r.compile_module(WRITE_STATUS)) as mod:  # a new instance, a new stream
+            assert mod.exported_function("_start").call() == []  # type: ignore[union-attr]
+            assert mod.exported_function("errno").call() == [0]  # type: ignore[union-attr]
+    assert received == [b"hello, wasi\n"]
+
+
+def test_keyboard_interrupt_in_a_writer_is_not_swallowed() -> None:
+    def interrupted(data: bytes) -> None:
+        raise KeyboardInterrupt
+
+    with wt.Runtime() as r:
+        config = wt.ModuleConfig().with_stdout(interrupted)
+        with r.instantiate_with_wasi(r.compile_module(WRITE_STATUS), config) as mod:
+            with pytest.raises(KeyboardInterrupt):
+                mod.exported_function("_start").call()  # type: ignore[union-attr]
+
+
+def test_a_writer_raising_in_the_start_function_fails_instantiation() -> None:
+    module = WRITE_STATUS.replace('(func (export "_start") (call $write))', "(start $write)")
+
+    def broken(data: bytes) -> None:
+        raise OSError("no space left")
+
+    with wt.Runtime() as r:
+        compiled = r.compile_module(module)
+        with pytest.raises(OSError, match="no space left"):
+            r.instantiate_with_wasi(compiled, wt.ModuleConfig().with_stdout(broken))
+        out = io.BytesIO()
+        with r.instantiate_with_wasi(compiled, wt.ModuleConfig().with_stdout(out)):
+            pass
+    assert out.getvalue() == b"hello, wasi\n"
+
+
+def test_text_streams() -> None:
+    for make in (wt.ModuleConfig().with_stdout, WASIConfig().with_stderr):
+        with pytest.raises(wt.ConfigError, match="text stream"):
+            make(io.StringIO())  # type: ignore[operator]
+    raw = io.BytesIO()
+    text = io.TextIOWrapper(raw, encoding="utf-8")
+    text.write("python first\n")  # still in the text layer when the guest writes
+    with wt.Runtime() as r:
+        with r.instantiate_with_wasi(r.compile_module(HELLO), wt.ModuleConfig().with_stdout(text)) as mod:
             mod.exported_function("_start").call()  # type: ignore[union-attr]
-    assert any("disk full" in str(rec.exc_info[1]) for rec in caplog.records if rec.exc_info)
+    text.flush()
+    assert raw.getvalue() == b"python first\nhello, wasi\n"
+
+
+def test_a_trap_in_a_wasi_program_is_a_trap() -> None:
+    module = HELLO.replace("(i32.const 8)))))", "(i32.const 8))) unreachable))")
+    out = io.BytesIO()
+    with wt.Runtime() as r:
+        with r.instantiate_with_wasi(r.compile_module(module), wt.ModuleConfig().with_stdout(out)) as mod:
+            with pytest.raises(wt.Trap) as info:
+                mod.exported_function("_start").call()  # type: ignore[union-attr]
+    assert info.value.code is wt.TrapCode.UNREACHABLE_CODE_REACHED
+    assert out.getvalue() == b"hello, wasi\n"
+
+
+def test_named_wasi_instances_share_the_link_store_context_explicitly() -> None:
+    first, later = io.BytesIO(), io.BytesIO()
+    with wt.Runtime() as r:
+        compiled = r.compile_module(HELLO)
+        a = r.instantiate_with_wasi(compiled, wt.ModuleConfig().with_name("a").with_stdout(first))
+        a.exported_function("_start").call()  # type: ignore[union-attr]
+        # The link store holds one WASI context: a second named instance cannot have its own.
+        with pytest.raises(wt.ConfigError, match="already set"):
+            r.instantiate_with_wasi(compiled, wt.ModuleConfig().with_name("b").with_stdout(later))
+        with r.instantiate_with_wasi(compiled, wt.ModuleConfig().with_name("b")) as b:
+            b.exported_function("_start").call()  # type: ignore[union-attr]
+        a.close()
+        # Once every user is closed, the next one sets the context afresh.
+        with r.instantiate_with_wasi(compiled, wt.ModuleConfig().with_name("c").with_stdout(later)) as c:
+            c.exported_function("_start").call()  # type: ignore[union-attr]
+    assert first.getvalue() == b"hello, wasi\n" * 2
+    assert later.getvalue() == b"hello, wasi\n"
 
 
 def test_instances_do_not_share_stdio_in_parallel_threads() -> None:

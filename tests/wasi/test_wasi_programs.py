@@ -118,6 +118,57 @@ def test_exit_codes(wasi_tool: Path, code: int) -> None:
     assert run_cli(str(wasi_tool), "exit", str(code)).returncode == code
 
 
+def test_stdout_and_stderr_receive_the_bytes_exactly_and_in_order(wasi_tool: Path) -> None:
+    events: list[tuple[str, bytes]] = []
+    config = (wt.ModuleConfig().with_args("wasi_tool", "bytes")
+              .with_stdout(lambda data: events.append(("out", data)))
+              .with_stderr(lambda data: events.append(("err", data))))
+    with wt.Runtime() as r:
+        with r.instantiate_with_wasi(r.compile_module(wasi_tool.read_bytes()), config) as mod:
+            mod.exported_function("_start").call()  # type: ignore[union-attr]
+    merged: list[tuple[str, bytes]] = []
+    for stream, data in events:  # a chunk may arrive in pieces; the order may not change
+        if merged and merged[-1][0] == stream:
+            merged[-1] = (stream, merged[-1][1] + data)
+        else:
+            merged.append((stream, data))
+    expected = [item for n in range(8) for item in (("out", bytes(range(256))), ("err", b"E" + bytes([n])))]
+    assert merged == expected
+    cli = run_cli(str(wasi_tool), "bytes")
+    assert cli.returncode == 0
+    assert cli.stdout == bytes(range(256)) * 8
+    assert cli.stderr == b"".join(b"E" + bytes([n]) for n in range(8))
+
+
+def test_a_raising_writer_fails_the_guest_write(wasi_tool: Path) -> None:
+    def full(data: bytes) -> None:
+        raise OSError(28, "No space left on device")
+
+    err = io.BytesIO()
+    config = wt.ModuleConfig().with_args("wasi_tool", "failwrite").with_stdout(full).with_stderr(err)
+    with wt.Runtime() as r:
+        with r.instantiate_with_wasi(r.compile_module(wasi_tool.read_bytes()), config) as mod:
+            with pytest.raises(OSError, match="No space left") as info:
+                mod.exported_function("_start").call()  # type: ignore[union-attr]
+    # The guest saw the failure and exited with 3; the writer's exception comes first.
+    assert isinstance(info.value.__context__, wt.ExitError) and info.value.__context__.exit_code == 3
+    assert err.getvalue() == b"write failed\n"
+
+
+def test_a_trap_in_a_c_program(wasi_tool: Path) -> None:
+    out = io.BytesIO()
+    config = wt.ModuleConfig().with_args("wasi_tool", "trap").with_stdout(out)
+    with wt.Runtime() as r:
+        with r.instantiate_with_wasi(r.compile_module(wasi_tool.read_bytes()), config) as mod:
+            with pytest.raises(wt.Trap) as info:
+                mod.exported_function("_start").call()  # type: ignore[union-attr]
+    assert info.value.code is wt.TrapCode.UNREACHABLE_CODE_REACHED
+    assert out.getvalue() == b"before the trap\n"
+    cli = run_cli(str(wasi_tool), "trap")
+    assert cli.returncode == 134  # as wasmtime run: an abort
+    assert cli.stdout == b"before the trap\n" and b"trapped" in cli.stderr
+
+
 def test_two_instances_in_two_threads_see_only_their_own(wasi_tool: Path, tmp_path: Path) -> None:
     dirs = []
     for name in ("one", "two"):
@@ -125,8 +176,8 @@ def test_two_instances_in_two_threads_see_only_their_own(wasi_tool: Path, tmp_pa
         d.mkdir()
         (d / "input.txt").write_text(f"content of {name}\n")
         dirs.append(d)
-    results: dict[str, tuple[int, bytes, bytes]] = {}
-    barrier = threading.Barrier(2)
+    results: dict[str, tuple[int, bytes, bytes, bytes]] = {}
+    barrier = threading.Barrier(2, timeout=60)
     with wt.Runtime(wt.RuntimeConfig().with_wasi(WASIConfig())) as r:
         compiled = r.compile_module(wasi_tool.read_bytes())
 
@@ -144,8 +195,14 @@ def test_two_instances_in_two_threads_see_only_their_own(wasi_tool: Path, tmp_pa
             args_out = io.BytesIO()
             config = wt.ModuleConfig().with_args("wasi_tool", "args", name).with_env("KEY", name).with_stdout(args_out)
             with r.instantiate_with_wasi(compiled, config) as mod:
+                barrier.wait()
                 mod.exported_function("_start").call()  # type: ignore[union-attr]
-            results[name] = (code, out.getvalue(), args_out.getvalue())
+            echo_out = io.BytesIO()
+            config = wt.ModuleConfig().with_args("wasi_tool", "echo").with_stdin(name.encode() * 10000).with_stdout(echo_out)
+            with r.instantiate_with_wasi(compiled, config) as mod:
+                barrier.wait()
+                mod.exported_function("_start").call()  # type: ignore[union-attr]
+            results[name] = (code, out.getvalue(), args_out.getvalue(), echo_out.getvalue())
 
         threads = [threading.Thread(target=run, args=(n, d)) for n, d in zip(("one", "two"), dirs)]
         for t in threads:
@@ -153,7 +210,9 @@ def test_two_instances_in_two_threads_see_only_their_own(wasi_tool: Path, tmp_pa
         for t in threads:
             t.join()
     for name, directory in zip(("one", "two"), dirs):
-        code, files_out, args_out = results[name]
+        code, files_out, args_out, echo_out = results[name]
         assert code == 42
         assert (directory / "output.txt").read_text() == f"CONTENT OF {name.upper()}\n"
+        assert sorted(p.name for p in directory.iterdir()) == ["input.txt", "output.txt"]
         assert f"argv[2]={name}\nKEY={name}\n".encode() in args_out
+        assert echo_out == name.upper().encode() * 10000

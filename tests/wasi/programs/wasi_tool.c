@@ -86,6 +86,31 @@ static int clock_mode(void) {
     return 0;
 }
 
+/* Every byte value, in chunks alternating between stdout and stderr, one write each. */
+static int bytes_mode(void) {
+    unsigned char chunk[256];
+    for (int i = 0; i < 256; i++) chunk[i] = (unsigned char)i;
+    for (int round = 0; round < 8; round++) {
+        if (write(1, chunk, 256) != 256) return 1;
+        unsigned char tag[2] = {'E', (unsigned char)round};
+        if (write(2, tag, 2) != 2) return 1;
+    }
+    return 0;
+}
+
+/* Write to stdout and report whether the write failed (the Python writer raised). */
+static int failwrite_mode(void) {
+    ssize_t n = write(1, "lost", 4);
+    fprintf(stderr, "write %s\n", n < 0 ? "failed" : "ok");
+    return n < 0 ? 3 : 0;
+}
+
+static int trap_mode(void) {
+    puts("before the trap");
+    fflush(stdout);
+    __builtin_trap();
+}
+
 int main(int argc, char **argv) {
     if (argc < 2) { fprintf(stderr, "usage: wasi_tool MODE\n"); return 2; }
     const char *mode = argv[1];
@@ -96,6 +121,9 @@ int main(int argc, char **argv) {
     if (!strcmp(mode, "escape")) return escape_mode();
     if (!strcmp(mode, "clock")) return clock_mode();
     if (!strcmp(mode, "exit")) return argc > 2 ? atoi(argv[2]) : 0;
+    if (!strcmp(mode, "bytes")) return bytes_mode();
+    if (!strcmp(mode, "failwrite")) return failwrite_mode();
+    if (!strcmp(mode, "trap")) return trap_mode();
     fprintf(stderr, "unknown mode %s\n", mode);
     return 2;
 }
