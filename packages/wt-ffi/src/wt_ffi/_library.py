@@ -40,7 +40,7 @@ class Declaration:
 _declarations: list[Declaration] = []
 _lock = threading.Lock()
 _cdll: ctypes.CDLL | None = None
-_path: Path | None = None
+_path: str | None = None
 
 
 def cfunc(restype: object, *argtypes: object) -> Callable[[F], F]:
@@ -77,17 +77,23 @@ def load() -> ctypes.CDLL:
         if _cdll is not None:  # another thread loaded it meanwhile
             return _cdll  # type: ignore[unreachable]
         import wt_loader
+        from wt_loader.cache import ready_library
 
-        located = wt_loader.locate_library()
+        # The common case (the library is cached, or named by WASMTIME_LIB_PATH) needs
+        # nothing but os; the full search imports pathlib and logging (~6 ms).
+        ready = ready_library()
+        if ready is None:
+            located = wt_loader.locate_library()
+            ready = (str(located.path), located.origin)
+        path, origin = ready
         try:
-            cdll = ctypes.CDLL(str(located.path))
+            cdll = ctypes.CDLL(path)
         except OSError as exc:
             raise wt_loader.LoaderError(
-                f"could not load the wasmtime library at {located.path} "
-                f"(found through {located.origin}): {exc}"
+                f"could not load the wasmtime library at {path} (found through {origin}): {exc}"
             ) from exc
         _bind(cdll)
-        _path = located.path
+        _path = path
         _cdll = cdll
         return cdll
 
@@ -123,7 +129,11 @@ def library() -> ctypes.CDLL:
 
 def library_path() -> Path | None:
     """Where the loaded library came from, or None before it is loaded."""
-    return _path
+    if _path is None:
+        return None
+    from pathlib import Path
+
+    return Path(_path)
 
 
 def raw_function(name: str, restype: object) -> Callable[..., object]:

@@ -11,33 +11,71 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from pathlib import Path
-from typing import BinaryIO
+from typing import TYPE_CHECKING, BinaryIO
 
 from .digests import WASMTIME_VERSION
-from .errors import IntegrityError, LoaderError
+from .errors import IntegrityError, LoaderError, UnsupportedPlatformError
 from .platforms import Platform, detect_platform
 
+if TYPE_CHECKING:
+    from pathlib import Path
+
 __all__ = ["cache_root", "cache_dir", "cached_library", "install_from", "remove_leftovers",
-           "sha256_of", "clear_cache", "PARTIAL_PREFIXES"]
+           "sha256_of", "clear_cache", "ready_library", "PARTIAL_PREFIXES"]
 
 # names of the temporary files and folders installs make (and remove) in a cache folder
 PARTIAL_PREFIXES = (".partial-", ".download-")
 
 
-def cache_root() -> Path:
-    """The cache's root: ``WT_CACHE_DIR``, or the user cache directory for ``wt``."""
+def _root(platformdirs_too: bool = True) -> str | None:
+    """:func:`cache_root` as a string; without ``platformdirs_too``, None where only
+    platformdirs knows it (not Linux, no ``WT_CACHE_DIR``)."""
     override = os.environ.get("WT_CACHE_DIR")
     if override:
-        return Path(override).expanduser()
+        return os.path.expanduser(override)
     system: str = sys.platform  # a variable: the other platforms' branch is real code too
     if system.startswith("linux"):
         # platformdirs' rule on Linux (XDG), without its import on every start-up.
         xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
-        return Path(xdg or os.path.expanduser("~/.cache")) / "wt"
+        return os.path.join(xdg or os.path.expanduser("~/.cache"), "wt")
+    if not platformdirs_too:
+        return None
     import platformdirs
 
-    return Path(platformdirs.user_cache_dir("wt", appauthor=False))
+    return str(platformdirs.user_cache_dir("wt", appauthor=False))
+
+
+def cache_root() -> Path:
+    """The cache's root: ``WT_CACHE_DIR``, or the user cache directory for ``wt``."""
+    from pathlib import Path
+
+    return Path(_root() or "")
+
+
+def ready_library() -> tuple[str, str] | None:
+    """The library's path and origin (``"env"`` or ``"cache"``) when it is ready to load:
+    ``WASMTIME_LIB_PATH`` naming a file, else the cached library with the pinned size.
+    Found with ``os`` alone (no pathlib, logging or dataclasses: the start-up path of the
+    first Runtime); None when :func:`~wt_loader.locate_library` has more to do (search,
+    install, or explain what is missing)."""
+    env = os.environ.get("WASMTIME_LIB_PATH")
+    if env:
+        path = os.path.expanduser(env)
+        return (path, "env") if os.path.isfile(path) else None
+    root = _root(platformdirs_too=False)
+    if root is None:
+        return None
+    try:
+        platform = detect_platform()
+    except UnsupportedPlatformError:
+        return None
+    path = os.path.join(root, f"wasmtime-{WASMTIME_VERSION}", platform.key, platform.library_name)
+    try:
+        if os.stat(path).st_size == platform.size:
+            return path, "cache"
+    except OSError:
+        pass
+    return None
 
 
 def cache_dir(platform: Platform | None = None) -> Path:
@@ -92,6 +130,8 @@ def _temp_file(folder: Path) -> Iterator[tuple[BinaryIO, Path]]:
     import tempfile
 
     folder.mkdir(parents=True, exist_ok=True)
+    from pathlib import Path
+
     fd, name = tempfile.mkstemp(dir=folder, prefix=PARTIAL_PREFIXES[0], suffix=".tmp")
     path = Path(name)
     try:

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import os
-import struct
 import sys
-from dataclasses import dataclass
 from typing import Literal
 
 from .digests import PINNED, WASMTIME_VERSION, Pin
@@ -22,20 +20,46 @@ _ARCHES: dict[str, Arch] = {"x86_64": "x86_64", "amd64": "x86_64", "x64": "x86_6
 _SUPPORTED = ", ".join(f"{a}-{o}" for a, o in PINNED)
 
 
-@dataclass(frozen=True)
 class Platform:
     """A platform wasmtime publishes a C API library for: ``arch`` is ``x86_64`` or
     ``aarch64``; ``os`` is ``linux`` (glibc), ``musl``, ``macos`` or ``windows``.
-    Anything else raises :class:`UnsupportedPlatformError`."""
+    Anything else raises :class:`UnsupportedPlatformError`. An immutable value.
 
+    (A plain class, not a dataclass: ``import dataclasses`` costs ~6 ms, and the first
+    Runtime of every program detects its platform.)"""
+
+    __slots__ = ("arch", "os")
     arch: Arch
     os: OS
 
-    def __post_init__(self) -> None:
-        if (self.arch, self.os) not in PINNED:
+    def __init__(self, arch: Arch, os: OS) -> None:
+        if (arch, os) not in PINNED:
             raise UnsupportedPlatformError(
-                f"wasmtime {WASMTIME_VERSION} publishes no C API library for {self.arch}-{self.os}; "
+                f"wasmtime {WASMTIME_VERSION} publishes no C API library for {arch}-{os}; "
                 f"supported: {_SUPPORTED}")
+        object.__setattr__(self, "arch", arch)
+        object.__setattr__(self, "os", os)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        raise AttributeError(f"Platform is immutable: cannot assign to {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise AttributeError(f"Platform is immutable: cannot delete {name!r}")
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not Platform:
+            return NotImplemented
+        assert isinstance(other, Platform)
+        return (self.arch, self.os) == (other.arch, other.os)
+
+    def __hash__(self) -> int:
+        return hash((self.arch, self.os))
+
+    def __repr__(self) -> str:
+        return f"Platform(arch={self.arch!r}, os={self.os!r})"
+
+    def __reduce__(self) -> tuple[type[Platform], tuple[str, str]]:
+        return Platform, (self.arch, self.os)
 
     @property
     def _pin(self) -> Pin:
@@ -105,6 +129,8 @@ def platform_for(sys_platform: str, machine: str, *, musl: bool = False, bits: i
 def elf_interpreter(path: str) -> str | None:
     """The program interpreter (``PT_INTERP``) an ELF executable names, e.g.
     ``/lib64/ld-linux-x86-64.so.2`` or ``/lib/ld-musl-x86_64.so.1``; None if it has none."""
+    import struct
+
     try:
         with open(path, "rb") as f:
             head = f.read(64)
