@@ -73,6 +73,11 @@ def test_unknown_wasi_import() -> None:
         compiled = r.compile_module('(module (import "wasi_snapshot_preview1" "no_such_call" (func)))')
         with pytest.raises(wt.LinkError, match="unknown WASI import"):
             r.instantiate_with_wasi(compiled)
+        old = r.compile_module('(module (import "wasi_unstable" "fd_write" (func (param i32 i32 i32 i32) (result i32))))')
+        with pytest.raises(wt.LinkError, match="preview 1 .* only, not the older wasi_unstable"):
+            r.instantiate_with_wasi(old)
+        with pytest.raises(wt.LinkError, match="instantiate_with_wasi"):
+            r.instantiate(old)
 
 
 def test_missing_host_directory(tmp_path: Path) -> None:
@@ -177,6 +182,43 @@ def test_text_streams() -> None:
             mod.exported_function("_start").call()  # type: ignore[union-attr]
     text.flush()
     assert raw.getvalue() == b"python first\nhello, wasi\n"
+
+
+def test_stdin_sources(tmp_path: Path) -> None:
+    with pytest.raises(wt.ConfigError, match="text stream"):
+        wt.ModuleConfig().with_stdin(io.StringIO("text"))
+    with pytest.raises(wt.ConfigError, match="stdin takes bytes"):
+        WASIConfig().with_stdin(42)
+    path = tmp_path / "in.bin"
+    path.write_bytes(b"\x00\xffbinary")
+    with open(path, encoding="latin-1") as text:  # a text file: its bytes underneath are read
+        assert _cat(wt.ModuleConfig().with_stdin(text)) == b"\x00\xffbinary"
+    assert _cat(wt.ModuleConfig().with_stdin(str(path))) == b"\x00\xffbinary"
+    assert _cat(wt.ModuleConfig().with_stdin(bytearray(b"mutable"))) == b"mutable"
+
+
+CAT = """
+(module
+  (import "wasi_snapshot_preview1" "fd_read" (func $fd_read (param i32 i32 i32 i32) (result i32)))
+  (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1)
+  (func (export "_start")
+    (block $eof (loop $more
+      (i32.store (i32.const 0) (i32.const 64)) (i32.store (i32.const 4) (i32.const 4096))
+      (br_if $eof (call $fd_read (i32.const 0) (i32.const 0) (i32.const 1) (i32.const 8)))
+      (br_if $eof (i32.eqz (i32.load (i32.const 8))))
+      (i32.store (i32.const 4) (i32.load (i32.const 8)))
+      (drop (call $fd_write (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8)))
+      (br $more)))))
+"""
+
+
+def _cat(config: wt.ModuleConfig) -> bytes:
+    out = io.BytesIO()
+    with wt.Runtime() as r:
+        with r.instantiate_with_wasi(r.compile_module(CAT), config.with_stdout(out)) as mod:
+            mod.exported_function("_start").call()  # type: ignore[union-attr]
+    return out.getvalue()
 
 
 def test_a_trap_in_a_wasi_program_is_a_trap() -> None:

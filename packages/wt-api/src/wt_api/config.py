@@ -291,6 +291,11 @@ class ModuleConfig:
         """The guest's stdin: bytes, a binary file object (read when instantiating) or a path."""
         if not isinstance(source, (bytes, bytearray, memoryview, str, os.PathLike)) and not hasattr(source, "read"):
             raise ConfigError(f"stdin takes bytes, a binary file object or a path, not {type(source).__name__}")
+        import io
+
+        if isinstance(source, io.TextIOBase) and not hasattr(getattr(source, "buffer", None), "read"):
+            raise ConfigError(f"stdin takes bytes: {type(source).__name__} is a text stream with no binary buffer; "
+                              "pass its text encoded, or a file opened 'rb'")
         return dataclasses.replace(self, stdin=bytes(source) if isinstance(source, (bytearray, memoryview)) else source)
 
     def with_stdout(self, writer: object) -> ModuleConfig:

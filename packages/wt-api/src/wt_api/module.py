@@ -395,8 +395,10 @@ def _resolve_imports(runtime: Runtime, compiled: CompiledModule, store: Store,
             mod, name = imp.module.encode(), imp.name.encode("utf-8")
             if not _linker.wasmtime_linker_get(runtime.linker_ptr(), store.context, mod, len(mod), name,
                                                len(name), ctypes.byref(item)):
-                raise LinkError(f"unknown WASI import {imp.module}.{imp.name} {_describe(imp.type)}: "
-                                "wasmtime's WASI preview 1 does not define it")
+                why = ("wasmtime 50 implements WASI preview 1 (wasi_snapshot_preview1) only, not the older "
+                       "wasi_unstable: rebuild the module with a current WASI SDK" if imp.module == "wasi_unstable"
+                       else "wasmtime's WASI preview 1 does not define it")
+                raise LinkError(f"unknown WASI import {imp.module}.{imp.name} {_describe(imp.type)}: {why}")
             items.append(item)
         else:
             raise LinkError(

@@ -127,6 +127,8 @@ def _stdin_bytes(source: object) -> bytes | str:
         return bytes(source)
     if isinstance(source, (str, os.PathLike)):
         return os.fspath(source)
+    if isinstance(source, io.TextIOBase):  # e.g. sys.stdin: read the bytes underneath
+        source = getattr(source, "buffer", source)
     read = getattr(source, "read", None)
     if read is None:
         raise ConfigError(f"stdin takes bytes, a binary file object or a path, not {type(source).__name__}")
