@@ -60,3 +60,27 @@ def test_usage() -> None:
     result = wt()
     assert result.returncode == 2 and b"usage: wt" in result.stderr
     assert wt("run", "--help").returncode == 0
+
+
+REACTOR = """
+(module
+  (import "wasi_snapshot_preview1" "proc_exit" (func (param i32)))
+  (global $base (mut i32) (i32.const 0))
+  (func (export "_initialize") (global.set $base (i32.const 10)))
+  (func (export "add") (param i32 i32) (result i32)
+    (i32.add (global.get $base) (i32.add (local.get 0) (local.get 1))))
+  (func (export "half") (param f64) (result f64 i64)
+    (f64.div (local.get 0) (f64.const 2)) (i64.const -1)))
+"""
+
+
+def test_invoke_initialises_a_reactor_and_prints_the_results(tmp_path: Path) -> None:
+    module = tmp_path / "reactor.wat"
+    module.write_text(REACTOR)
+    result = wt("run", "--invoke", "add", str(module), "2", "0x3")
+    assert (result.returncode, result.stdout) == (0, b"15\n")
+    result = wt("run", "--invoke", "half", str(module), "3")
+    assert (result.returncode, result.stdout) == (0, b"1.5\n-1\n")
+    for argv, message in ((["2"], b"takes 2 argument(s)"), (["2", "x"], b"'x' is not a valid i32")):
+        result = wt("run", "--invoke", "add", str(module), *argv)
+        assert result.returncode == 2 and message in result.stderr, result.stderr
