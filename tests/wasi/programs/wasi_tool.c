@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,22 +52,30 @@ static int files_mode(void) {
     return 42;
 }
 
+/* Every way of changing /ro must fail; reading it must work. */
 static int readonly_mode(void) {
-    FILE *f = fopen("/ro/new.txt", "w");
-    if (f) { fputs("should not be here", f); fclose(f); printf("write allowed\n"); return 0; }
-    printf("write refused errno=%d\n", errno);
+    int refused = 0;
+    FILE *f;
+    if ((f = fopen("/ro/new.txt", "w")) == NULL) refused++; else fclose(f);
+    if ((f = fopen("/ro/input.txt", "w")) == NULL) refused++; else fclose(f);  /* would truncate */
+    if ((f = fopen("/ro/input.txt", "a")) == NULL) refused++; else fclose(f);
+    if (rename("/ro/input.txt", "/ro/moved.txt") != 0) refused++;
+    if (unlink("/ro/input.txt") != 0) refused++;
+    if (mkdir("/ro/sub", 0755) != 0) refused++;
+    printf("write refused %d of 6\n", refused);
     FILE *g = fopen("/ro/input.txt", "r");
     if (!g) { printf("read failed\n"); return 1; }
     char buf[64] = {0};
     fgets(buf, sizeof buf, g);
     fclose(g);
-    printf("read %s\n", buf);
+    printf("read %s", buf);
     return 0;
 }
 
 static int escape_mode(void) {
-    const char *paths[] = {"/data/../secret.txt", "../secret.txt", "/secret.txt", "/data/../../etc/passwd"};
-    for (int i = 0; i < 4; i++) {
+    const char *paths[] = {"/data/../secret.txt", "../secret.txt", "/secret.txt", "/data/../../etc/passwd",
+                           "/data/link"};
+    for (int i = 0; i < 5; i++) {
         FILE *f = fopen(paths[i], "r");
         printf("%s %s\n", paths[i], f ? "OPENED" : "blocked");
         if (f) fclose(f);
