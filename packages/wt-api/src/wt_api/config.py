@@ -3,17 +3,21 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal
 
 from .errors import ConfigError
 from .limits import PoolingAllocator, ResourceLimits
 
 if TYPE_CHECKING:
+    import dataclasses
+    from dataclasses import dataclass, field
+
     from .cache import CompilationCache
+else:  # the same records without the import cost of dataclasses
+    from wt_ffi import _records as dataclasses
+    from wt_ffi._records import dataclass, field
 
 __all__ = ["RuntimeConfig", "ModuleConfig", "FEATURES", "FEATURE_DOCS", "DEFAULT_FEATURES", "Feature", "OptLevel"]
 

@@ -8,7 +8,6 @@ import os
 import sys
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from wt_ffi import error as _error
@@ -20,9 +19,13 @@ from wt_ffi import wasi as _wasi
 from .errors import ConfigError
 
 if TYPE_CHECKING:
+    from dataclasses import dataclass
+
     from .config import ModuleConfig
     from .module import Module
     from .store import Store
+else:  # the same records without the import cost of dataclasses
+    from wt_ffi._records import dataclass
 
 __all__ = ["configure_wasi", "build_wasi", "WasiSettings", "wasi_instance_made", "raise_output_error",
            "surfacing_caller", "define_wasi", "has_wasi_settings"]
