@@ -184,6 +184,29 @@ def test_text_streams() -> None:
     assert raw.getvalue() == b"python first\nhello, wasi\n"
 
 
+class _Trickle(io.RawIOBase):
+    """An unbuffered writer that takes at most 5 bytes per write, as a pipe may."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b: object) -> int:
+        chunk = bytes(b[:5])  # type: ignore[index]
+        self.data += chunk
+        return len(chunk)
+
+
+def test_partial_raw_writes_are_completed() -> None:
+    trickle = _Trickle()
+    with wt.Runtime() as r:
+        with r.instantiate_with_wasi(r.compile_module(HELLO), wt.ModuleConfig().with_stdout(trickle)) as mod:
+            mod.exported_function("_start").call()  # type: ignore[union-attr]
+    assert bytes(trickle.data) == b"hello, wasi\n"
+
+
 def test_stdin_sources(tmp_path: Path) -> None:
     with pytest.raises(wt.ConfigError, match="text stream"):
         wt.ModuleConfig().with_stdin(io.StringIO("text"))

@@ -95,8 +95,8 @@ def _writer(target: object, name: str) -> Callable[[bytes], object]:
         def write_all(data: bytes) -> None:
             while data:  # an unbuffered file or pipe may take part of a chunk
                 n = raw_write(data)
-                if n is None:
-                    raise BlockingIOError(f"the {name} writer would block")
+                if not n:  # None: a non-blocking file that would block; 0: no progress
+                    raise BlockingIOError(f"the {name} writer took none of the guest's bytes")
                 data = data[n:]
 
         return write_all
