@@ -12,6 +12,8 @@ import pytest
 import wt_api as wt
 from wt_wasi import WASIConfig
 
+pytestmark = pytest.mark.wasi_toolchain
+
 
 def run_api(program: Path, *args: str, config: wt.ModuleConfig | None = None,
             wasi: WASIConfig | None = None) -> tuple[int, bytes, bytes]:
@@ -212,7 +214,7 @@ def test_two_instances_in_two_threads_see_only_their_own(wasi_tool: Path, tmp_pa
         for t in threads:
             t.join()
     for name, directory in zip(("one", "two"), dirs):
-        code, files_out, args_out, echo_out = results[name]
+        code, _, args_out, echo_out = results[name]
         assert code == 42
         assert (directory / "output.txt").read_text() == f"CONTENT OF {name.upper()}\n"
         assert sorted(p.name for p in directory.iterdir()) == ["input.txt", "output.txt"]
