@@ -11,9 +11,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from .config import DEFAULT_FEATURES, FEATURE_DOCS, FEATURES, Feature, ModuleConfig, RuntimeConfig
+from .config import DEFAULT_FEATURES, FEATURE_DOCS, FEATURES, ModuleConfig, RuntimeConfig
 from .errors import (ClosedError, CompileError, ConfigError, ExitError, Frame, InstantiationError,
                      LinkError, LoaderError, Trap, TrapCode, WasmArgumentError, WasmException,
                      WasmRuntimeError, WasmTimeoutError, WtError)
@@ -25,7 +23,7 @@ from .host import Caller, HostFunctionBuilder, HostModule, HostModuleBuilder
 from .limits import WASM_PAGE, PoolingAllocator, ResourceLimits
 from .memory import Memory
 from .module import CompiledModule, Module
-from .refs import AnyRef, AnyRefKind, ExnRef, decode_anyref, decode_exnref, encode_i31, release_ref
+from .refs import AnyRef, ExnRef, decode_anyref, decode_exnref, encode_i31, release_ref
 from .runtime import Runtime
 from .table import Table
 from .values import (RefType, ValueType, decode_externref, decode_f32, decode_f64, decode_i32,
@@ -34,8 +32,11 @@ from .values import (RefType, ValueType, decode_externref, decode_f32, decode_f6
 
 __version__ = "0.1.0"
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     from .cache import CacheStats, CompilationCache
+    from .config import Feature
+    from .refs import AnyRefKind
 
 
 def __getattr__(name: str) -> object:
@@ -44,6 +45,15 @@ def __getattr__(name: str) -> object:
         from . import cache
 
         return getattr(cache, name)
+    # So are the typing aliases (importing typing costs milliseconds).
+    if name == "Feature":
+        from . import config
+
+        return config.Feature
+    if name == "AnyRefKind":
+        from . import refs
+
+        return refs.AnyRefKind
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 __all__ = [

@@ -5,16 +5,30 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from types import TracebackType
-from typing import TYPE_CHECKING, Generic, TypeVar
-
-if TYPE_CHECKING:
-    from typing_extensions import Self
-
 from .errors import ClosedError
 
-__all__ = ["Owned", "Closeable"]
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
+if TYPE_CHECKING:
+    from typing import Generic, TypeVar
 
-T = TypeVar("T")
+    from typing_extensions import Self
+
+    T = TypeVar("T")
+
+    class _Generic(Generic[T]):
+        __slots__ = ()
+else:
+    class _Generic:
+        """``Owned[...]`` at run time, without typing's ``Generic``."""
+
+        __slots__ = ()
+
+        def __class_getitem__(cls, item):
+            return cls
+
+    T = object
+
+__all__ = ["Owned", "Closeable"]
 
 
 class Closeable:
@@ -31,7 +45,7 @@ class Closeable:
         self.close()
 
 
-class Owned(Generic[T]):
+class Owned(_Generic[T]):
     """Owns one C handle and the function that frees it.
 
     ``get()`` returns the handle or raises :class:`ClosedError`; ``close()`` frees it

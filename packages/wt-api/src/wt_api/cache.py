@@ -31,11 +31,11 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ._handle import Closeable
 from .errors import ClosedError, ConfigError
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     from .config import RuntimeConfig
     from .module import CompiledModule

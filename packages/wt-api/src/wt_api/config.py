@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Literal
-
 from .errors import ConfigError
 from .limits import PoolingAllocator, ResourceLimits
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     import dataclasses
     from dataclasses import dataclass, field
@@ -21,16 +20,29 @@ else:  # the same records without the import cost of dataclasses
 
 __all__ = ["RuntimeConfig", "ModuleConfig", "FEATURES", "FEATURE_DOCS", "DEFAULT_FEATURES", "Feature", "OptLevel"]
 
-OptLevel = Literal["none", "speed", "speed_and_size"]
+if TYPE_CHECKING:
+    from typing import Literal
 
-Feature = Literal[
-    "bulk_memory", "multi_value", "reference_types", "simd", "relaxed_simd", "tail_call",
-    "function_references", "gc", "exceptions", "memory64", "multi_memory", "threads",
-    "extended_const", "wide_arithmetic", "custom_page_sizes", "stack_switching", "branch_hinting",
-    "compact_imports",
-]
-"""The name of a WebAssembly feature (a standard version or a proposal) that wasmtime
-50.0.1 implements; see :data:`FEATURE_DOCS`."""
+    OptLevel = Literal["none", "speed", "speed_and_size"]
+
+    Feature = Literal[
+        "bulk_memory", "multi_value", "reference_types", "simd", "relaxed_simd", "tail_call",
+        "function_references", "gc", "exceptions", "memory64", "multi_memory", "threads",
+        "extended_const", "wide_arithmetic", "custom_page_sizes", "stack_switching", "branch_hinting",
+        "compact_imports",
+    ]
+    """The name of a WebAssembly feature (a standard version or a proposal) that wasmtime
+    50.0.1 implements; see :data:`FEATURE_DOCS`."""
+
+
+def __getattr__(name: str) -> object:
+    # The typing aliases are made on first use (importing typing costs milliseconds): the
+    # same values as above, Feature's being FEATURES.
+    if name in ("Feature", "OptLevel"):
+        from typing import Literal
+
+        return Literal[FEATURES] if name == "Feature" else Literal["none", "speed", "speed_and_size"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 FEATURE_DOCS: Mapping[Feature, str] = {
     "bulk_memory": "memory.copy/fill/init, table.copy/init, passive segments (Wasm 2.0)",

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, NoReturn
-
 from wt_loader import LoaderError, WtError
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
+    from typing import NoReturn
+
     from wt_ffi.call import Failure
     from wt_ffi.trap import FrameInfo
 

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Union
-
 from wt_ffi import types as _t
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     from dataclasses import dataclass
 else:  # the same records without the import cost of dataclasses
@@ -16,7 +15,7 @@ from .values import RefType, ValueType, from_raw_type, type_name
 __all__ = ["FunctionType", "GlobalType", "TableType", "MemoryType", "TagType", "ExternType",
            "ImportType", "ExportType"]
 
-Type = Union[ValueType, RefType]
+Type = ValueType | RefType
 
 
 @dataclass(frozen=True)
@@ -93,7 +92,7 @@ class TagType:
         return f"(tag {self.signature})"
 
 
-ExternType = Union[FunctionType, GlobalType, TableType, MemoryType, TagType]
+ExternType = FunctionType | GlobalType | TableType | MemoryType | TagType
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ import ctypes
 from collections.abc import Callable
 from ctypes import c_void_p
 from time import monotonic as _monotonic
-from typing import TYPE_CHECKING
 
 from wt_ffi import call as _call
 from wt_ffi import extern as _extern
@@ -21,6 +20,7 @@ from .externtypes import FunctionType
 from .valconv import from_val, to_val
 from .values import RefType, ValueType, to_raw_type, type_name
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     from .store import Store
 

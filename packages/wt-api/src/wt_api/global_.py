@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-from typing import TYPE_CHECKING
 
 from wt_ffi import error as _error
 from wt_ffi import extern as _extern
@@ -13,6 +12,7 @@ from .errors import WasmRuntimeError
 from .externtypes import GlobalType
 from .valconv import from_val, to_val
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     from .store import Store
 

@@ -16,7 +16,6 @@ import ctypes
 import itertools
 import threading
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
 
 from wt_ffi import callback as _callback
 from wt_ffi import error as _error
@@ -39,6 +38,7 @@ from .store import Store
 from .valconv import to_val
 from .values import RefType, ValueType, decode_externref, encode_externref, externrefs, to_raw_type, type_name
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     from .function import Function
     from .global_ import Global

@@ -39,7 +39,6 @@ import time
 import weakref
 from collections.abc import Callable, Sequence
 from types import FrameType
-from typing import TYPE_CHECKING
 
 from wt_ffi import engine as _engine
 from wt_ffi import epoch as _epoch
@@ -47,6 +46,7 @@ from wt_ffi import epoch as _epoch
 from ._handle import Owned
 from .errors import ConfigError
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     import socket
 

@@ -4,13 +4,13 @@
 from __future__ import annotations
 
 import ctypes
-from typing import TYPE_CHECKING
 
 from wt_ffi import error as _error
 from wt_ffi import store as _store
 
 from .errors import ConfigError
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     import dataclasses
     from dataclasses import dataclass

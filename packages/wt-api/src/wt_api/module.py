@@ -5,7 +5,6 @@ from __future__ import annotations
 import ctypes
 import threading
 from ctypes import c_void_p
-from typing import TYPE_CHECKING
 
 from wt_ffi import error as _error
 from wt_ffi import extern as _extern
@@ -28,6 +27,7 @@ from .limits import configure_instance_store, set_store_fuel, store_fuel
 from .store import Store
 from .values import RefType, ValueType
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     from .function import Function
     from .global_ import Global

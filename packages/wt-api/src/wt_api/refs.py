@@ -33,8 +33,6 @@ import ctypes
 import sys
 from collections.abc import Callable
 from ctypes import byref, c_uint32
-from typing import TYPE_CHECKING, Literal
-
 from wt_ffi import exnref as _exn
 from wt_ffi import types as _t
 from wt_ffi import val as _val
@@ -42,7 +40,10 @@ from wt_ffi import val as _val
 from .errors import WasmArgumentError
 from .values import I31_TAG, WasmRef, decode_externref, externrefs
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
+    from typing import Literal
+
     from .function import Function
     from .store import Store
 
@@ -50,9 +51,19 @@ __all__ = ["AnyRef", "ExnRef", "AnyRefKind", "decode_anyref", "decode_exnref", "
 
 _I31_HIGH = I31_TAG >> 31  # an i31 handle is exactly I31_TAG | 31 bits
 
-AnyRefKind = Literal["i31", "struct", "array", "extern"]
-"""What an :class:`AnyRef` is: an unboxed 31-bit int, a GC struct, a GC array, or a
-host reference converted with ``any.convert_extern``."""
+if TYPE_CHECKING:
+    AnyRefKind = Literal["i31", "struct", "array", "extern"]
+    """What an :class:`AnyRef` is: an unboxed 31-bit int, a GC struct, a GC array, or a
+    host reference converted with ``any.convert_extern``."""
+
+
+def __getattr__(name: str) -> object:
+    # The typing alias is made on first use (importing typing costs milliseconds).
+    if name == "AnyRefKind":
+        from typing import Literal
+
+        return Literal["i31", "struct", "array", "extern"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 _EXTERN_HEAPS = (_t.HEAP_EXTERN, _t.HEAP_NOEXTERN)
 _FUNC_HEAPS = (_t.HEAP_FUNC, _t.HEAP_NOFUNC, _t.HEAP_CONCRETE_FUNC)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import ctypes
 import threading
 import weakref
-from typing import TYPE_CHECKING
 
 from wt_ffi import config as _config
 from wt_ffi import engine as _engine
@@ -19,6 +18,7 @@ from .interrupt import attach_runtime, detach_runtime, watch_store
 from .limits import PoolingAllocator, set_store_fuel
 from .store import Store
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     from .host import HostModule, HostModuleBuilder
     from .module import CompiledModule, Module

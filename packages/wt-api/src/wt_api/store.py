@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import threading
 import weakref
-from typing import TYPE_CHECKING
 
 from wt_ffi import engine as _engine
 from wt_ffi import extern as _extern
@@ -13,6 +12,7 @@ from wt_ffi import store as _store
 from ._handle import Owned
 from .errors import ClosedError
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     import ctypes
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ctypes
 from ctypes import c_uint64
-from typing import TYPE_CHECKING
 
 from wt_ffi import error as _error
 from wt_ffi import extern as _extern
@@ -15,6 +14,7 @@ from .errors import WasmRuntimeError
 from .externtypes import TableType
 from .valconv import from_val, to_val
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     from .store import Store
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from wt_ffi import types as _t
 from wt_ffi import val as _val
@@ -11,6 +10,7 @@ from wt_ffi import val as _val
 from .errors import WasmArgumentError
 from .values import RefType, ValueType, to_raw_type, type_name
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     from .store import Store
 

@@ -11,10 +11,10 @@ from __future__ import annotations
 import enum
 import struct
 import threading
-from typing import TYPE_CHECKING
 
 from wt_ffi import types as _t
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     from dataclasses import dataclass
 else:  # the same records without the import cost of dataclasses

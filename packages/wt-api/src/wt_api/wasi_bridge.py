@@ -8,7 +8,6 @@ import os
 import sys
 import weakref
 from collections.abc import Callable
-from typing import TYPE_CHECKING
 
 from wt_ffi import error as _error
 from wt_ffi import linker as _linker
@@ -18,6 +17,7 @@ from wt_ffi import wasi as _wasi
 
 from .errors import ConfigError
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     from dataclasses import dataclass
 

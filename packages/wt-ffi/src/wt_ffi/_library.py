@@ -14,17 +14,18 @@ import ctypes
 import sys
 import threading
 from collections.abc import Callable
-from typing import TYPE_CHECKING, TypeVar, cast
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     from dataclasses import dataclass
     from pathlib import Path
+    from typing import TypeVar
+
+    F = TypeVar("F", bound=Callable[..., object])
 else:  # the same records without the import cost of dataclasses (see _records)
     from ._records import dataclass
 
 __all__ = ["Declaration", "cfunc", "declarations", "library", "library_path", "load"]
-
-F = TypeVar("F", bound=Callable[..., object])
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ def cfunc(restype: object, *argtypes: object) -> Callable[[F], F]:
         first_call.__name__ = stub.__name__
         first_call.__qualname__ = stub.__qualname__
         first_call.__doc__ = stub.__doc__
-        return cast(F, first_call)
+        return first_call  # type: ignore[return-value]
 
     return declare
 
@@ -144,4 +145,4 @@ def raw_function(name: str, restype: object) -> Callable[..., object]:
     """
     fn = load()[name]
     fn.restype = restype  # type: ignore[assignment]
-    return cast(Callable[..., object], fn)
+    return fn

@@ -18,13 +18,13 @@ from collections.abc import Callable, Sequence
 from functools import lru_cache
 from types import CodeType
 from ctypes import c_size_t, c_uint64, c_void_p
-from typing import TYPE_CHECKING
 
 from ._library import raw_function
 from .extern import wasmtime_func_t
 from .store import wasmtime_context_t
 from .types import VALTYPE_F32, VALTYPE_F64, VALTYPE_I32, VALTYPE_I64, VALTYPE_V128, ValType
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     from dataclasses import dataclass
 else:  # the same records without the import cost of dataclasses (see _records)

@@ -14,7 +14,6 @@ import struct
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from types import CodeType
-from typing import cast
 
 from .func import UNCHECKED_CALLBACK
 from .types import VALTYPE_F32, VALTYPE_F64, VALTYPE_I32, VALTYPE_I64, VALTYPE_V128, ValType
@@ -175,10 +174,9 @@ def build_trampoline(
         "_f32_in": _f32_in, "_f64_in": _f64_in, "_f32_out": _f32_out, "_f64_out": _f64_out,
     }
     env.update(ref_converters)
-    namespace: dict[str, object] = {}
+    namespace: dict[str, Callable[..., int]] = {}
     exec(_compiled("\n".join(lines)), env, namespace)  # noqa: S102
-    trampoline = cast(Callable[..., int], namespace["trampoline"])
-    return UNCHECKED_CALLBACK(trampoline)
+    return UNCHECKED_CALLBACK(namespace["trampoline"])
 
 
 @lru_cache(maxsize=512)

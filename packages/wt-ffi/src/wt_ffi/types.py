@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import ctypes
 from ctypes import POINTER, c_bool, c_size_t, c_uint32, c_uint64, c_uint8
-from typing import TYPE_CHECKING
 
 from ._library import cfunc
 from .engine import EnginePtr, wasm_engine_t
 from .error import ErrorPtr, wasmtime_error_t
 from .vec import wasm_byte_vec_t, byte_vec_bytes
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     from dataclasses import dataclass
 else:  # the same records without the import cost of dataclasses (see _records)

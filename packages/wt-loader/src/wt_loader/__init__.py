@@ -11,12 +11,11 @@ imported only when a step needs them.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from .digests import WASMTIME_VERSION
 from .errors import (DownloadError, IntegrityError, LibraryNotFoundError, LoaderError,
                      UnsupportedPlatformError, WtError)
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     from .cache import cache_dir, cache_root, clear_cache
     from .locate import LocatedLibrary, fetch, locate_library, verify

@@ -11,14 +11,15 @@ import os
 import sys
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, BinaryIO
 
 from .digests import WASMTIME_VERSION
 from .errors import IntegrityError, LoaderError, UnsupportedPlatformError
 from .platforms import Platform, detect_platform
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import BinaryIO
 
 __all__ = ["cache_root", "cache_dir", "cached_library", "install_from", "remove_leftovers",
            "sha256_of", "clear_cache", "ready_library", "PARTIAL_PREFIXES"]

@@ -6,19 +6,25 @@ Digests of the library file itself as it lies in each release archive under ``li
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 __all__ = ["WASMTIME_VERSION", "Pin", "PINNED"]
 
 WASMTIME_VERSION = "50.0.1"
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
+if TYPE_CHECKING:
+    from typing import NamedTuple
 
-class Pin(NamedTuple):
-    """The library file of one release asset: its name under ``lib/``, size and SHA-256."""
+    class Pin(NamedTuple):
+        """The library file of one release asset: its name under ``lib/``, size and SHA-256."""
 
-    library: str
-    size: int
-    sha256: str
+        library: str
+        size: int
+        sha256: str
+else:  # the same named tuple, without importing typing
+    from collections import namedtuple
+
+    Pin = namedtuple("Pin", ["library", "size", "sha256"])
+    Pin.__doc__ = "The library file of one release asset: its name under ``lib/``, size and SHA-256."
 
 
 # (arch, os) -> the library in wasmtime-v50.0.1-<arch>-<os>-c-api.{tar.xz,zip}

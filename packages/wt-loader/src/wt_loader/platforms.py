@@ -4,15 +4,28 @@ from __future__ import annotations
 
 import os
 import sys
-from typing import Literal
 
 from .digests import PINNED, WASMTIME_VERSION, Pin
 from .errors import UnsupportedPlatformError
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
+if TYPE_CHECKING:
+    from typing import Literal
+
+    Arch = Literal["x86_64", "aarch64"]
+    OS = Literal["linux", "musl", "macos", "windows"]
+
 __all__ = ["Arch", "OS", "Platform", "detect_platform", "platform_for"]
 
-Arch = Literal["x86_64", "aarch64"]
-OS = Literal["linux", "musl", "macos", "windows"]
+
+def __getattr__(name: str) -> object:
+    # The typing aliases are made on first use (importing typing costs milliseconds).
+    if name in ("Arch", "OS"):
+        from typing import Literal
+
+        return Literal["x86_64", "aarch64"] if name == "Arch" else Literal["linux", "musl", "macos", "windows"]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # machine names as os.uname(), platform.machine() and sysconfig spell them
 _ARCHES: dict[str, Arch] = {"x86_64": "x86_64", "amd64": "x86_64", "x64": "x86_64",

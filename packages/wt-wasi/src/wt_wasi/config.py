@@ -5,12 +5,12 @@ from __future__ import annotations
 import ctypes
 import os
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
 
 from wt_api import ConfigError, ModuleConfig
 from wt_api.wasi_bridge import build_wasi
 from wt_ffi.wasi import wasi_config_t
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     import dataclasses
     from dataclasses import dataclass
