@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
 
 from .digests import WASMTIME_VERSION
 from .errors import IntegrityError, LoaderError, UnsupportedPlatformError
@@ -18,6 +17,7 @@ from .platforms import Platform, detect_platform
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
+    from contextlib import AbstractContextManager
     from pathlib import Path
     from typing import BinaryIO
 
@@ -126,8 +126,15 @@ def remove_leftovers(folder: Path) -> list[Path]:
     return removed
 
 
-@contextmanager
-def _temp_file(folder: Path) -> Iterator[tuple[BinaryIO, Path]]:
+def _temp_file(folder: Path) -> AbstractContextManager[tuple[BinaryIO, Path]]:
+    """A new temporary file in ``folder``, open for writing, and its path; removed on exit.
+    (contextlib is imported here, not at start-up: ready_library needs none of it.)"""
+    from contextlib import contextmanager
+
+    return contextmanager(_temp_file_steps)(folder)
+
+
+def _temp_file_steps(folder: Path) -> Iterator[tuple[BinaryIO, Path]]:
     import tempfile
 
     folder.mkdir(parents=True, exist_ok=True)
