@@ -18,14 +18,11 @@ from .errors import (ClosedError, CompileError, ConfigError, ExitError, Frame, I
 from .externtypes import (ExportType, ExternType, FunctionType, GlobalType, ImportType, MemoryType,
                           TableType, TagType)
 from .function import Function
-from .global_ import Global
-from .host import Caller, HostFunctionBuilder, HostModule, HostModuleBuilder
 from .limits import WASM_PAGE, PoolingAllocator, ResourceLimits
 from .memory import Memory
 from .module import CompiledModule, Module
 from .refs import AnyRef, ExnRef, decode_anyref, decode_exnref, encode_i31, release_ref
 from .runtime import Runtime
-from .table import Table
 from .values import (RefType, ValueType, decode_externref, decode_f32, decode_f64, decode_i32,
                      decode_i64, decode_u32, decode_v128, encode_externref, encode_f32, encode_f64,
                      encode_i32, encode_i64, encode_u32, encode_u64, encode_v128, release_externref)
@@ -36,25 +33,34 @@ TYPE_CHECKING = False  # typing's constant, without importing typing (and re): s
 if TYPE_CHECKING:
     from .cache import CacheStats, CompilationCache
     from .config import Feature
+    from .global_ import Global
+    from .host import Caller, HostFunctionBuilder, HostModule, HostModuleBuilder
     from .refs import AnyRefKind
+    from .table import Table
+
+# Imported on first use, each from its module: what most programs never touch (the
+# compilation cache, host modules, globals and tables) and the typing aliases (typing
+# costs milliseconds). Every module imported at start-up costs too, at exit as well.
+_LAZY = {
+    "CacheStats": "cache", "CompilationCache": "cache", "Feature": "config", "AnyRefKind": "refs",
+    "Global": "global_", "Table": "table", "Caller": "host", "HostFunctionBuilder": "host",
+    "HostModule": "host", "HostModuleBuilder": "host",
+}
 
 
 def __getattr__(name: str) -> object:
-    # The compilation cache is imported on first use: most programs never make one.
-    if name in ("CacheStats", "CompilationCache"):
-        from . import cache
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
 
-        return getattr(cache, name)
-    # So are the typing aliases (importing typing costs milliseconds).
-    if name == "Feature":
-        from . import config
+    value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+    globals()[name] = value
+    return value
 
-        return config.Feature
-    if name == "AnyRefKind":
-        from . import refs
 
-        return refs.AnyRefKind
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))
 
 __all__ = [
     "FEATURES", "Caller", "HostFunctionBuilder", "HostModule", "HostModuleBuilder", "ClosedError", "CompileError", "CompiledModule", "ConfigError", "ExitError",

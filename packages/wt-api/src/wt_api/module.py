@@ -231,13 +231,13 @@ class Module(Closeable):
         item = self.export_extern(name)
         if item is None:
             return None
-        from .function import Function
-        from .global_ import Global
-        from .memory import Memory
-        from .table import Table
-
+        # Each kind's module is imported when an export of that kind is first looked up.
         obj: object
-        if isinstance(ty, FunctionType) and kind is Function:
+        if isinstance(ty, FunctionType) and kind.__name__ == "Function":
+            from .function import Function
+
+            if kind is not Function:
+                return None
             obj = Function(self._store, item.of.func, ty, name, self)
             if self.call_timeout is not None:
                 obj.call = timed_caller(self._store, obj.call, self.call_timeout)
@@ -245,11 +245,23 @@ class Module(Closeable):
                 from .wasi_bridge import surfacing_caller
 
                 obj.call = surfacing_caller(self._store, obj.call)
-        elif isinstance(ty, MemoryType) and kind is Memory:
+        elif isinstance(ty, MemoryType) and kind.__name__ == "Memory":
+            from .memory import Memory
+
+            if kind is not Memory:
+                return None
             obj = Memory(self._store, item, ty, self)
-        elif isinstance(ty, GlobalType) and kind is Global:
+        elif isinstance(ty, GlobalType) and kind.__name__ == "Global":
+            from .global_ import Global
+
+            if kind is not Global:
+                return None
             obj = Global(self._store, item.of.global_, ty, self)
-        elif isinstance(ty, TableType) and kind is Table:
+        elif isinstance(ty, TableType) and kind.__name__ == "Table":
+            from .table import Table
+
+            if kind is not Table:
+                return None
             obj = Table(self._store, item.of.table, ty, self)
         else:
             return None
