@@ -48,10 +48,16 @@ from .errors import ConfigError
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
+    import signal
     import socket
 
     from .runtime import Runtime
     from .store import Store
+else:
+    try:  # signal's C core: the same functions, without the enum classes signal.py makes (~1 ms)
+        import _signal as signal
+    except ImportError:  # pragma: no cover - an interpreter without it
+        import signal
 
 __all__ = ["EngineClock", "StoreClock", "attach_runtime", "watch_store", "clock_of", "call_before",
            "timed_caller", "interrupt_reason", "check_seconds", "raise_deferred_sigint", "STOP_MARKER"]
@@ -404,8 +410,6 @@ class _Sigint:
 
     def ensure_installed(self) -> None:
         """Install the handler (main thread only) unless someone else's is in place."""
-        import signal
-
         current = signal.getsignal(signal.SIGINT)
         if self._installed and current is _handler:
             return
@@ -419,8 +423,6 @@ class _Sigint:
         self._open_watcher()
 
     def _open_watcher(self) -> None:
-        import signal
-
         wakeup = _Wakeup()
         try:
             previous = signal.set_wakeup_fd(wakeup.writer, warn_on_full_buffer=False)
@@ -440,8 +442,6 @@ class _Sigint:
         self._watcher.start()
 
     def _close_watcher(self) -> None:
-        import signal
-
         wakeup, self._wakeup = self._wakeup, None
         if wakeup is None:
             return
@@ -460,8 +460,6 @@ class _Sigint:
     def after_fork_in_child(self) -> None:
         """Forget the parent's watcher (its thread did not survive the fork) and start one
         of the child's own if runtimes live on."""
-        import signal
-
         self._pending_lock = threading.Lock()
         self._lock = threading.Lock()
         self.pending = False
@@ -487,8 +485,6 @@ class _Sigint:
 
     @staticmethod
     def _watch(wakeup: _Wakeup) -> None:
-        import signal
-
         while True:
             data = wakeup.read()
             if not data:
@@ -501,8 +497,6 @@ class _Sigint:
 
     def uninstall(self) -> None:
         """Put Python's default handler back (main thread, if ours is still in place)."""
-        import signal
-
         if not self._installed:
             return
         self._installed = False
@@ -538,8 +532,6 @@ def _handler(signum: int, frame: FrameType | None) -> None:
         _sigint.defer()
         return
     _sigint.consume()
-    import signal
-
     signal.default_int_handler(signum, frame)
 
 
