@@ -1,11 +1,13 @@
 import ctypes
+import subprocess
+import sys
 
 import wt_ffi
 from wt_ffi import _library
 
 
 def test_every_declared_symbol_resolves_in_the_pinned_library() -> None:
-    lib = wt_ffi.load()
+    lib = wt_ffi.bind_all()  # imports every header module; raises on a missing symbol
     decls = wt_ffi.declarations()
     assert len(decls) > 150
     for decl in decls:
@@ -13,12 +15,30 @@ def test_every_declared_symbol_resolves_in_the_pinned_library() -> None:
 
 
 def test_stubs_are_rebound_to_ctypes_functions() -> None:
-    wt_ffi.load()
+    wt_ffi.bind_all()
     import importlib
 
     for decl in _library.declarations():
         module = importlib.import_module(decl.module)
         assert isinstance(getattr(module, decl.name), ctypes._CFuncPtr), decl.name  # type: ignore[attr-defined]
+
+
+def test_a_stub_binds_itself_on_its_first_call() -> None:
+    # In a fresh process: loading binds nothing; each function is bound by its first call.
+    code = """
+import ctypes
+import wt_ffi
+from wt_ffi import config, engine
+wt_ffi.load()
+assert not isinstance(engine.wasm_engine_new_with_config, ctypes._CFuncPtr)
+stub = engine.wasm_engine_new_with_config
+engine.wasm_engine_delete(engine.wasm_engine_new_with_config(config.wasm_config_new()))
+assert isinstance(engine.wasm_engine_new_with_config, ctypes._CFuncPtr)
+engine.wasm_engine_delete(stub(config.wasm_config_new()))  # a caller holding the stub still reaches C
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.stdout.strip() == "ok", out.stderr
 
 
 def test_struct_layouts_match_the_50_headers() -> None:

@@ -10,9 +10,9 @@ prepared hot paths used by wt-api.
 
 from __future__ import annotations
 
-from ._library import declarations, library_path, load
+from ._library import bind_all, declarations, library_path, load
 
-__all__ = ["declarations", "library_path", "load", "ALL_MODULES"]
+__all__ = ["bind_all", "declarations", "library_path", "load", "ALL_MODULES"]
 
 ALL_MODULES = (
     "vec", "error", "config", "engine", "wasi", "store", "types", "extern", "val", "trap",

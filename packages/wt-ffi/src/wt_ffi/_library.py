@@ -2,10 +2,13 @@
 
 Every C function of wt-ffi is declared once, as a typed Python stub decorated
 with :func:`cfunc`. Importing wt-ffi costs no ``dlopen``: the first call of any
-stub (or an explicit :func:`load`) locates the library through wt-loader, sets
-``restype``/``argtypes`` on every declared symbol at once and rebinds each stub's
+stub (or an explicit :func:`load`) locates the library through wt-loader; the first
+call of each stub sets ``restype``/``argtypes`` on its symbol and rebinds the stub's
 module attribute to the ctypes function itself, so later calls through the module
 (``engine.wasm_engine_new(...)``) go straight to C with no Python frame between.
+(A program uses a few dozen of the ~230 functions: binding all of them, and importing
+every header module to find them, cost ~2 ms at the first Runtime.) :func:`bind_all`
+binds every one at once, as a check that the library has them all.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ if TYPE_CHECKING:
 else:  # the same records without the import cost of dataclasses (see _records)
     from ._records import dataclass
 
-__all__ = ["Declaration", "cfunc", "declarations", "library", "library_path", "load"]
+__all__ = ["Declaration", "bind_all", "cfunc", "declarations", "library", "library_path", "load"]
 
 
 @dataclass(frozen=True)
@@ -52,8 +55,9 @@ def cfunc(restype: object, *argtypes: object) -> Callable[[F], F]:
         _declarations.append(decl)
 
         def first_call(*args: object) -> object:
-            load()
             bound = getattr(sys.modules[decl.module], decl.name)
+            if bound is first_call:  # not bound yet (a caller may also hold the stub itself)
+                bound = _bind_one(load(), decl)
             return bound(*args)
 
         first_call.__name__ = stub.__name__
@@ -69,8 +73,23 @@ def declarations() -> tuple[Declaration, ...]:
     return tuple(_declarations)
 
 
+def bind_all() -> ctypes.CDLL:
+    """Load the library, import every header module and bind every declared function
+    (a :class:`~wt_loader.LoaderError` names the first symbol the library lacks)."""
+    import importlib
+
+    from . import ALL_MODULES
+
+    cdll = load()
+    for module in ALL_MODULES:
+        importlib.import_module(f"{__package__}.{module}")
+    for decl in list(_declarations):
+        _bind_one(cdll, decl)
+    return cdll
+
+
 def load() -> ctypes.CDLL:
-    """Load libwasmtime (once per process) and bind every declared function."""
+    """Load libwasmtime (once per process); each function is bound on its first call."""
     global _cdll, _path
     if _cdll is not None:
         return _cdll
@@ -93,34 +112,26 @@ def load() -> ctypes.CDLL:
             raise wt_loader.LoaderError(
                 f"could not load the wasmtime library at {path} (found through {origin}): {exc}"
             ) from exc
-        _bind(cdll)
         _path = path
         _cdll = cdll
         return cdll
 
 
-def _bind(cdll: ctypes.CDLL) -> None:
+def _bind_one(cdll: ctypes.CDLL, decl: Declaration) -> Callable[..., object]:
+    """Set the C signature on ``decl``'s symbol and put it in place of the stub."""
     import wt_loader
 
-    import importlib
-
-    from . import ALL_MODULES
-
-    # Importing every header module registers all declarations before binding.
-    for module in ALL_MODULES:
-        importlib.import_module(f"{__package__}.{module}")
-
-    for decl in _declarations:
-        try:
-            fn = cdll[decl.name]
-        except AttributeError as exc:
-            raise wt_loader.LoaderError(
-                f"the wasmtime library lacks the symbol {decl.name!r}: it is not "
-                f"wasmtime {wt_loader.WASMTIME_VERSION}"
-            ) from exc
-        fn.restype = decl.restype  # type: ignore[assignment]
-        fn.argtypes = decl.argtypes  # type: ignore[assignment]
-        setattr(sys.modules[decl.module], decl.name, fn)
+    try:
+        fn = cdll[decl.name]
+    except AttributeError as exc:
+        raise wt_loader.LoaderError(
+            f"the wasmtime library lacks the symbol {decl.name!r}: it is not "
+            f"wasmtime {wt_loader.WASMTIME_VERSION}"
+        ) from exc
+    fn.restype = decl.restype  # type: ignore[assignment]
+    fn.argtypes = decl.argtypes  # type: ignore[assignment]
+    setattr(sys.modules[decl.module], decl.name, fn)
+    return fn
 
 
 def library() -> ctypes.CDLL:
