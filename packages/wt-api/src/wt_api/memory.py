@@ -39,24 +39,35 @@ class Memory:
         self._owner = owner
         self.type = ty
         self._shared: ctypes._Pointer[_extern.wasmtime_sharedmemory_t] | None = None
+        # The hot path of read/write: the size through a C function bound without argtypes
+        # (with its arguments made here), and the base address, read once: wt's memories
+        # never move (growth happens in place; see RATIONALE).
+        self._address: int | None = None
         if item.kind == _extern.EXTERN_SHAREDMEMORY:
             # A shared memory is a handle of its own (this object's), not a store item.
             self._shared = item.of.sharedmemory
             weakref.finalize(self, _shm.wasmtime_sharedmemory_delete, self._shared)
+            self._raw_size = _shm.size_reader(self._shared)
+        else:
+            self._raw_size = _memory.size_reader(store.context, self._mem)
 
     def _ctx(self) -> ctypes._Pointer[ctypes.Structure]:
         self._store.check()
         return self._store.context  # type: ignore[return-value]
 
     def _data_size(self) -> int:
-        if self._shared is not None:
-            return _shm.wasmtime_sharedmemory_data_size(self._shared)
-        return _memory.wasmtime_memory_data_size(self._ctx(), self._mem)  # type: ignore[arg-type]
+        self._store.check()
+        return self._raw_size()
 
     def _data(self) -> int:
-        if self._shared is not None:
-            return _shm.wasmtime_sharedmemory_data(self._shared) or 0
-        return _memory.wasmtime_memory_data(self._ctx(), self._mem) or 0  # type: ignore[arg-type]
+        address = self._address
+        if address is None:
+            if self._shared is not None:
+                address = _shm.wasmtime_sharedmemory_data(self._shared) or 0
+            else:
+                address = _memory.wasmtime_memory_data(self._ctx(), self._mem) or 0  # type: ignore[arg-type]
+            self._address = address
+        return address
 
     @property
     def shared(self) -> bool:
@@ -104,7 +115,6 @@ class Memory:
     def _base(self, offset: int, length: int) -> int:
         if not isinstance(offset, int) or not isinstance(length, int):
             raise TypeError("offset and length are ints")
-        self._store.check()
         size = self._data_size()
         if offset < 0 or length < 0 or offset + length > size:
             raise IndexError(f"memory access [{offset}, {offset + length}) is out of bounds (size {size})")

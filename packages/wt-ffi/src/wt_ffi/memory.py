@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Callable
 from ctypes import POINTER, c_size_t, c_uint64, c_void_p
+from functools import partial
 
-from ._library import cfunc
+from ._library import cfunc, raw_function
 from .error import ErrorPtr, wasmtime_error_t
 from .extern import wasmtime_memory_t
 from .store import ContextPtr, wasmtime_context_t
 from .types import MemoryTypePtr, wasm_memorytype_t
 
-__all__ = ["wasmtime_memory_new", "wasmtime_memory_data", "wasmtime_memory_data_size"]
+__all__ = ["wasmtime_memory_new", "wasmtime_memory_data", "wasmtime_memory_data_size", "size_reader"]
 
 MemoryPtr = POINTER(wasmtime_memory_t)
 
@@ -56,3 +58,9 @@ def wasmtime_memory_grow(context: ctypes._Pointer[wasmtime_context_t], memory: o
 def wasmtime_memory_page_size(context: ctypes._Pointer[wasmtime_context_t], memory: object) -> int:
     """The memory's page size in bytes."""
     ...
+
+
+def size_reader(context: ctypes._Pointer[wasmtime_context_t], memory: object) -> Callable[[], int]:
+    """``wasmtime_memory_data_size(context, memory)`` as a function of no arguments: bound
+    without ``argtypes``, its arguments made once (the hot path of reads and writes)."""
+    return partial(raw_function("wasmtime_memory_data_size", c_size_t), context, memory)  # type: ignore[return-value]

@@ -9,9 +9,11 @@ extern of kind ``EXTERN_SHAREDMEMORY`` points to. Every handle (from
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Callable
 from ctypes import POINTER, c_size_t, c_uint64, c_void_p
+from functools import partial
 
-from ._library import cfunc
+from ._library import cfunc, raw_function
 from .engine import EnginePtr, wasm_engine_t
 from .error import ErrorPtr, wasmtime_error_t
 from .extern import wasmtime_sharedmemory_t
@@ -19,7 +21,7 @@ from .types import MemoryTypePtr, wasm_memorytype_t
 
 __all__ = ["SharedMemoryPtr", "wasmtime_sharedmemory_new", "wasmtime_sharedmemory_delete",
            "wasmtime_sharedmemory_clone", "wasmtime_sharedmemory_data", "wasmtime_sharedmemory_data_size",
-           "wasmtime_sharedmemory_size", "wasmtime_sharedmemory_grow", "wasmtime_sharedmemory_type"]
+           "wasmtime_sharedmemory_size", "wasmtime_sharedmemory_grow", "wasmtime_sharedmemory_type", "size_reader"]
 
 SharedMemoryPtr = POINTER(wasmtime_sharedmemory_t)
 
@@ -71,3 +73,9 @@ def wasmtime_sharedmemory_grow(memory: ctypes._Pointer[wasmtime_sharedmemory_t],
                                previous: object) -> ctypes._Pointer[wasmtime_error_t]:
     """Grow by ``delta`` pages; ``previous`` receives the old size."""
     ...
+
+
+def size_reader(memory: ctypes._Pointer[wasmtime_sharedmemory_t]) -> Callable[[], int]:
+    """``wasmtime_sharedmemory_data_size(memory)`` as a function of no arguments, bound
+    without ``argtypes`` (the hot path of reads and writes)."""
+    return partial(raw_function("wasmtime_sharedmemory_data_size", c_size_t), memory)  # type: ignore[return-value]
