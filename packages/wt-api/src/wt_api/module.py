@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ctypes
 import threading
+from collections.abc import Callable
 from ctypes import c_void_p
 
 from wt_ffi import error as _error
@@ -420,6 +421,16 @@ def _resolve_imports(runtime: Runtime, compiled: CompiledModule, store: Store,
     return items
 
 
+_raw_instance_new: Callable[..., int | None] | None = None
+
+
+def _instance_new() -> Callable[..., int | None]:
+    global _raw_instance_new
+    if _raw_instance_new is None:
+        _raw_instance_new = _instance.raw_instance_new()
+    return _raw_instance_new
+
+
 def instantiate(runtime: Runtime, compiled: CompiledModule, config: ModuleConfig, wasi: object | None) -> Module:
     """Instantiate ``compiled`` in ``runtime`` (see :meth:`Runtime.instantiate`)."""
     if not isinstance(compiled, CompiledModule):
@@ -450,14 +461,14 @@ def instantiate(runtime: Runtime, compiled: CompiledModule, config: ModuleConfig
             instance = _instance.wasmtime_instance_t()
             trap = c_void_p()
             try:
-                err = _instance.wasmtime_instance_new(store.context, module_ptr, imports, len(items),
-                                                      ctypes.byref(instance), ctypes.byref(trap))
+                err = _instance_new()(store.context, module_ptr, imports, ctypes.c_size_t(len(items)),
+                                      ctypes.byref(instance), ctypes.byref(trap))
             finally:
                 for i, item in enumerate(items):
                     if item.kind == _extern.EXTERN_SHAREDMEMORY and imports is not None:  # made for this call
                         _extern.wasmtime_extern_delete(ctypes.byref(imports[i]))
             if err or trap.value:
-                addr = ctypes.cast(err, c_void_p).value if err else None
+                addr = err or None
                 failure = take_failure(addr, trap)
                 from .host import take_host_exception
 
