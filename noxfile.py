@@ -104,13 +104,17 @@ BENCH_PYTHON = next((p for p in PYTHONS if p.endswith("python3.11")), PYTHONS[0]
 def bench(session: nox.Session) -> None:
     """The benchmark suite (benchmarks/run.py): wt and wasmtime-py 50.0.1 side by side on the
     same library and the same wasm, with raw ctypes floors. Writes bench-results/results.md
-    (and .json, .png). Arguments pick groups: ``nox -s bench -- call memory``."""
+    (and .json, .png) and bench-results/design.md (benchmarks/design.py). Arguments pick
+    groups: ``nox -s bench -- call memory``."""
     session.install(*[f"-e{p}" for p in PACKAGES], "wasmtime==50.0.1", "matplotlib>=3.8")
     # Process-start figures need the bytecode an installed package has (editable sources
     # are not compiled by pip, and PYTHONDONTWRITEBYTECODE may forbid caching it).
     session.run("python", "-m", "compileall", "-q", *[f"{p}/src" for p in PACKAGES], silent=True)
     session.run("python", str(ROOT / "benchmarks" / "run.py"), "--out", str(ROOT / "bench-results"),
                 *session.posargs, env=_env(session))
+    if not session.posargs:  # the whole suite: also what each hot-path design choice gains
+        session.run("python", str(ROOT / "benchmarks" / "design.py"), "--out", str(ROOT / "bench-results"),
+                    env=_env(session))
 
 
 @nox.session(python=PYTHONS[:1] if PYTHONS else None)

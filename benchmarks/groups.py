@@ -13,7 +13,7 @@ from pathlib import Path
 
 import wasmtime as wp
 import wt_api as wt
-from harness import Stats, per_op, process, whole
+from harness import Stats, paired, paired_processes
 from modules import ADD, CALLBACK, SMALL, WASI_HELLO, large
 from wt_ffi import _library, extern, func, instance, store, types
 
@@ -26,12 +26,17 @@ class Row:
 
     group: str
     name: str
-    wt: Stats
+    wt: Stats | None  # None: the API this needs does not exist yet
     wasmtime_py: Stats | None
     floor: Stats | None = None
     target: str = ""
     unit: str = "µs"
     per: float = 1.0  # divide seconds by this before converting to the unit (e.g. bytes)
+
+
+def missing(group: str, name: str, what: str, target: str = "", unit: str = "µs") -> Row:
+    """A row for a benchmark whose wt API is not available yet."""
+    return Row(group, f"{name} (not available yet: {what})", None, None, None, target, unit)
 
 
 def calls() -> list[Row]:
@@ -64,17 +69,34 @@ def calls() -> list[Row]:
         slots[2] = 7
         raw(*args)
 
+    mitem = mod.export_extern("mixed")
+    assert mitem is not None
+    mfn = extern.wasmtime_func_t()
+    ctypes.pointer(mfn)[0] = mitem.of.func
+    mslots = (ctypes.c_uint64 * 8)()
+    margs = (ctypes.cast(mod.store.context, ctypes.c_void_p), ctypes.byref(mfn), mslots, ctypes.c_size_t(4),
+             ctypes.byref(trap))
+
+    def mfloor() -> None:
+        mslots[0], mslots[2], mslots[4], mslots[6] = m
+        raw(*margs)
+
+    # wasmtime-py is ~30x slower: fewer calls per sample keep the sample times alike.
     n = 200_000
+    fast = paired({"wt": lambda: add(a, b), "floor": floor}, n)
+    slow = paired({"py": lambda: padd(st, 5, 7)}, n // 20)
+    mfast = paired({"wt": lambda: mixed(*m), "floor": mfloor}, n)
+    mslow = paired({"py": lambda: pmixed(st, -1, 10, 1.5, 2.25)}, n // 20)
     return [
-        Row("call", "add(i32, i32) -> i32", per_op(lambda: add(a, b), n),
-            per_op(lambda: padd(st, 5, 7), n // 20), per_op(floor, n), "≤ 0.8 µs"),
-        Row("call", "mixed(i32, i64, f32, f64) -> f64", per_op(lambda: mixed(*m), n),
-            per_op(lambda: pmixed(st, -1, 10, 1.5, 2.25), n // 20), None, ""),
+        Row("call", "add(i32, i32) -> i32", fast["wt"], slow["py"], fast["floor"], "≤ 0.8 µs"),
+        Row("call", "mixed(i32, i64, f32, f64) -> f64", mfast["wt"], mslow["py"], mfast["floor"], ""),
     ]
 
 
 def callbacks() -> list[Row]:
     count = 100_000
+    if not hasattr(wt.Runtime, "new_host_module_builder"):
+        return [missing("callback", "wasm → Python host call", "Runtime.new_host_module_builder", "≤ 0.8 µs")]
     r = wt.Runtime()
     host = r.new_host_module_builder("env")
     host.new_function_builder("nop", [wt.ValueType.I32], []).with_func(lambda s: None).export()
@@ -115,10 +137,13 @@ def callbacks() -> list[Row]:
         slots[0] = count
         raw(*fargs)
 
+    # Each sample: one wasm call running the loop (100k host calls); interleaved.
+    t = paired({"wt": lambda: loop(count), "typed": lambda: tloop(count), "py": lambda: ploop(st, count),
+                "floor": floor}, 1, 9)
     rows = [
-        Row("callback", "wasm → Python host call (stack form)", whole(lambda: loop(count)),
-            whole(lambda: ploop(st, count), 3), whole(floor), "≤ 0.8 µs", per=count),
-        Row("callback", "wasm → Python host call (typed form)", whole(lambda: tloop(count)), None, None, "", per=count),
+        Row("callback", "wasm → Python host call (stack form)", t["wt"], t["py"], t["floor"], "≤ 0.8 µs", per=count),
+        Row("callback", "wasm → Python host call (typed form)", t["typed"], t["py"], t["floor"], "≤ 0.8 µs",
+            per=count),
     ]
     globals()["_keep"] = (cb, s, r, r2, r3, host, host2)
     return rows
@@ -140,17 +165,23 @@ def memory() -> list[Row]:
     st = wp.Store(engine)
     pmem = wp.Instance(st, wp.Module(engine, ADD), []).exports(st)["memory"]
 
+    # Interleaved, and many samples: a 1 MiB copy takes ~30 µs, so one noisy sample is
+    # easily a few percent; the floor is a plain ctypes.memmove between the same buffers.
     n = 300
-    memmove_in = per_op(lambda: ctypes.memmove(base, src, size), n)
-    memmove_out = per_op(lambda: ctypes.memmove(dst, base, size), n)
+    w = paired({"wt": lambda: mem.write(0, data), "py": lambda: pmem.write(st, data, 0),
+                "floor": lambda: ctypes.memmove(base, src, size)}, n, 15)
+    rd = paired({"wt": lambda: mem.read(0, size), "py": lambda: pmem.read(st, 0, size),
+                 "view": lambda: bytes(view), "floor": lambda: ctypes.memmove(dst, base, size)}, n, 15)
+    v = paired({"wt": lambda: mem.view(0, size)}, 20_000)
+    # The view copies nothing: a write through it is seen by wasm's memory at once.
+    view[0:4] = b"\x01\x02\x03\x04"
+    assert mem.read(0, 4) == b"\x01\x02\x03\x04"
     return [
-        Row("memory", "write 1 MiB (Memory.write)", per_op(lambda: mem.write(0, data), n),
-            per_op(lambda: pmem.write(st, data, 0), n), memmove_in, "≥ 90% of memmove", "GB/s", size),
-        Row("memory", "read 1 MiB (Memory.read)", per_op(lambda: mem.read(0, size), n),
-            per_op(lambda: pmem.read(st, 0, size), n), memmove_out, "≥ 90% of memmove", "GB/s", size),
-        Row("memory", "read 1 MiB through the zero-copy view", per_op(lambda: bytes(view), n),
-            None, memmove_out, "copies nothing", "GB/s", size),
-        Row("memory", "take a view (no copy)", per_op(lambda: mem.view(0, size), 20_000), None, None, ""),
+        Row("memory", "write 1 MiB (Memory.write)", w["wt"], w["py"], w["floor"], "≥ 90% of memmove", "GB/s", size),
+        Row("memory", "read 1 MiB (Memory.read)", rd["wt"], rd["py"], rd["floor"], "≥ 90% of memmove", "GB/s", size),
+        Row("memory", "read 1 MiB through the zero-copy view (bytes(view))", rd["view"], None, rd["floor"],
+            "copies nothing", "GB/s", size),
+        Row("memory", "take a 1 MiB view (copies nothing)", v["wt"], None, None, ""),
     ]
 
 
@@ -183,58 +214,69 @@ def instantiation() -> list[Row]:
         instance_new(ctypes.c_void_p(store_context(s)), module_arg, None, zero, out_arg, trap_arg)
         store_delete(s)
 
-    return [Row("instantiate", "new instance (own store) of a small module, then close", per_op(wt_once, 1000),
-                per_op(py_once, 1000), per_op(floor, 1000), "≤ 15 µs")]
+    t = paired({"wt": wt_once, "py": py_once, "floor": floor}, 1000, 9)
+    return [Row("instantiate", "new instance (own store) of a small module, then close", t["wt"], t["py"], t["floor"],
+                "≤ 15 µs")]
 
 
 def compilation() -> list[Row]:
-    source = _wat2wasm(large(3000))  # a large module as it usually comes: a .wasm binary
-    with tempfile.TemporaryDirectory() as tmp:
-        disk = wt.CompilationCache.with_dir(Path(tmp) / "cache")
-        memory_cache = wt.CompilationCache()
-
-        def cold() -> None:
-            with wt.Runtime() as r:
-                r.compile_module(source)
-
-        engine = wp.Engine()
-
-        def py_cold() -> None:
-            wp.Module(engine, source)
-
-        def hit(cache: wt.CompilationCache) -> Callable[[], None]:
-            runtime = wt.Runtime(wt.RuntimeConfig().with_compilation_cache(cache))
-            runtime.compile_module(source)  # fill it
-            return lambda: runtime.compile_module(source)
-
+    if not hasattr(wt, "CompilationCache") or not hasattr(wt.RuntimeConfig, "with_compilation_cache"):
+        return [missing("compile", "compilation cache hits", "wt.CompilationCache", "≤ 5 ms", "ms")]
+    rows: list[Row] = []
+    engine = wp.Engine()
+    for functions in (3000, 20000):
+        source = _wat2wasm(large(functions))  # a large module as it usually comes: a .wasm binary
         serialized = wp.Module(engine, source).serialize()
-        artifact = Path(tmp) / "artifact.bin"
-        artifact.write_bytes(serialized)
-        rows = [
-            Row("compile", f"cold compile, 3000-function module ({len(source) // 1024} KiB)", whole(cold, 3),
-                whole(py_cold, 3), None, "", "ms"),
-            Row("compile", "memory-cache hit", whole(hit(memory_cache), 7), None, None, "", "ms"),
-            Row("compile", "disk-cache hit (verified)", whole(hit(disk), 7),
-                whole(lambda: wp.Module.deserialize(engine, serialized), 7),
-                whole(lambda: wp.Module.deserialize_file(engine, str(artifact)), 7), "≤ 5 ms", "ms"),
-        ]
+        size = f"{functions}-function module ({len(source) / 2**20:.1f} MiB wasm, {len(serialized) / 2**20:.1f} MiB compiled)"
+        with tempfile.TemporaryDirectory() as tmp:
+            artifact = Path(tmp) / "artifact.bin"
+            artifact.write_bytes(serialized)
+
+            def hit(cache: object, source: bytes = source) -> Callable[[], None]:
+                runtime = wt.Runtime(wt.RuntimeConfig().with_compilation_cache(cache))  # type: ignore[arg-type]
+                runtime.compile_module(source)  # fill it
+                return lambda: runtime.compile_module(source).close()
+
+            if functions == 3000:  # compiling the larger one takes seconds: its hits tell enough
+                cold_runtime = wt.Runtime()
+                c = paired({"wt": lambda: cold_runtime.compile_module(source).close(),
+                            "py": lambda: wp.Module(engine, source)}, 1, 3)
+                rows.append(Row("compile", f"cold compile, {size}", c["wt"], c["py"], None, "", "ms"))
+                m = paired({"wt": hit(wt.CompilationCache())}, 1, 9)
+                rows.append(Row("compile", f"memory-cache hit, {size}", m["wt"], None, None, "", "ms"))
+            d = paired({"wt": hit(wt.CompilationCache.with_dir(Path(tmp) / "cache")),
+                        "py": lambda: wp.Module.deserialize(engine, serialized),
+                        "floor": lambda: wp.Module.deserialize_file(engine, str(artifact))}, 1, 9)
+            rows.append(Row("compile", f"disk-cache hit (SHA-256 verified; py: deserialize from bytes; "
+                            f"floor: deserialize_file, mmap, unverified), {size}", d["wt"], d["py"], d["floor"],
+                            "≤ 5 ms", "ms"))
     return rows
 
 
 def compute() -> list[Row]:
-    r = wt.Runtime()
-    mod = r.instantiate(r.compile_module(ADD))
-    fib = mod.exported_function("fib").call  # type: ignore[union-attr]
-    spin = mod.exported_function("spin").call  # type: ignore[union-attr]
+    # The parity check compares the same engine settings: wasmtime-py's default engine has no
+    # epoch interruption, wt's default has it (for Ctrl-C and timeouts), which puts a check
+    # on every loop back-edge and function entry; that cost has rows of its own.
+    same = wt.Runtime(wt.RuntimeConfig().with_epoch_interruption(False))
+    default = wt.Runtime()
+    fns = {}
+    for label, r in (("wt", same), ("default", default)):
+        mod = r.instantiate(r.compile_module(ADD))
+        fns[label] = (mod.exported_function("fib").call, mod.exported_function("spin").call)  # type: ignore[union-attr]
     engine = wp.Engine()
     st = wp.Store(engine)
     exports = wp.Instance(st, wp.Module(engine, ADD), []).exports(st)
     pfib, pspin = exports["fib"], exports["spin"]
+    f = paired({"wt": lambda: fns["wt"][0](27), "default": lambda: fns["default"][0](27),
+                "py": lambda: pfib(st, 27)}, 1, 21)
+    s = paired({"wt": lambda: fns["wt"][1](50_000_000), "default": lambda: fns["default"][1](50_000_000),
+                "py": lambda: pspin(st, 50_000_000)}, 1, 11)
     return [
-        Row("compute", "fib(27), recursive", whole(lambda: fib(27), 9), whole(lambda: pfib(st, 27), 9),
-            None, "within 3%", "ms"),
-        Row("compute", "tight loop, 5e7 iterations", whole(lambda: spin(50_000_000), 7),
-            whole(lambda: pspin(st, 50_000_000), 7), None, "within 3%", "ms"),
+        Row("compute", "fib(27), recursive (same engine settings)", f["wt"], f["py"], None, "within 3%", "ms"),
+        Row("compute", "fib(27), wt's default (epoch interruption on)", f["default"], f["py"], None, "", "ms"),
+        Row("compute", "tight loop, 5e7 iterations (same engine settings)", s["wt"], s["py"], None, "within 3%",
+            "ms"),
+        Row("compute", "tight loop, wt's default (epoch interruption on)", s["default"], s["py"], None, "", "ms"),
     ]
 
 
@@ -254,22 +296,39 @@ i = l.instantiate(s, w.Module(e, open({path!r}, 'rb').read())); i.exports(s)['_s
 
 
 def processes() -> list[Row]:
+    import wt_ffi
+
+    exe = sys.executable
+    wt_ffi.load()
+    library = str(wt_ffi.library_path())
+    # The floors: the interpreter with ctypes and the library loaded (no binding), and the
+    # whole WASI hello through ctypes alone (benchmarks/floor_hello.py: the same C calls).
+    import_floor = f"import ctypes; ctypes.CDLL({library!r})"
     with tempfile.TemporaryDirectory() as tmp:
         wasm = Path(tmp) / "hello.wasm"
-        with wt.Runtime() as r:
-            wasm.write_bytes(bytes(r.compile_module(WASI_HELLO).wasm) if hasattr(wt.CompiledModule, "wasm")
-                             else _wat2wasm(WASI_HELLO))
+        wasm.write_bytes(_wat2wasm(WASI_HELLO))
+        t = paired_processes({"wt": [exe, "-c", "import wt_api"], "py": [exe, "-c", "import wasmtime"],
+                              "floor": [exe, "-c", import_floor], "python": [exe, "-c", "pass"]})
+        rows = [
+            Row("process", "python -c 'import wt_api' (vs import wasmtime; floor: import ctypes + dlopen)",
+                t["wt"], t["py"], t["floor"], "", "ms"),
+            Row("process", "python -c pass (the interpreter alone, for reference)", t["python"], None, None, "", "ms"),
+        ]
+        try:
+            import wt_wasi  # noqa: F401
+        except ImportError:
+            return rows + [missing("process", "WASI hello world, whole process", "wt_wasi", "≤ 35 ms", "ms")]
+        if not hasattr(wt.Runtime, "instantiate_with_wasi"):
+            return rows + [missing("process", "WASI hello world, whole process", "Runtime.instantiate_with_wasi",
+                                   "≤ 35 ms", "ms")]
         wt_script = Path(tmp) / "wt_hello.py"
         wt_script.write_text(WT_HELLO.format(path=str(wasm)))
         py_script = Path(tmp) / "py_hello.py"
         py_script.write_text(PY_HELLO.format(path=str(wasm)))
-        exe = sys.executable
-        return [
-            Row("process", "python -c 'import wt_api' (vs import wasmtime)", process([exe, "-c", "import wt_api"]),
-                process([exe, "-c", "import wasmtime"]), process([exe, "-c", "pass"]), "", "ms"),
-            Row("process", "WASI hello world, whole process", process([exe, str(wt_script)]),
-                process([exe, str(py_script)]), process([exe, "-c", "pass"]), "≤ 35 ms", "ms"),
-        ]
+        floor = [exe, str(Path(__file__).with_name("floor_hello.py")), library, str(wasm)]
+        h = paired_processes({"wt": [exe, str(wt_script)], "py": [exe, str(py_script)], "floor": floor})
+        return rows + [Row("process", "WASI hello world, whole process (floor: the same C calls through ctypes)",
+                           h["wt"], h["py"], h["floor"], "≤ 35 ms", "ms")]
 
 
 def _wat2wasm(text: str) -> bytes:

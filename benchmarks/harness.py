@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Stats", "per_op", "whole", "process"]
+__all__ = ["Stats", "per_op", "whole", "process", "paired", "paired_processes"]
 
 
 @dataclass(frozen=True)
@@ -61,3 +61,42 @@ def process(argv: list[str], samples: int = 11, env: dict[str, str] | None = Non
         if i:
             results.append(elapsed)
     return Stats.of(results)
+
+
+def paired(fns: dict[str, Callable[[], object]], inner: int, samples: int = 9) -> dict[str, Stats]:
+    """Time each of ``fns`` (``inner`` calls per sample) in interleaved rounds: one sample
+    of each per round, in a rotating order, so that a drift in the machine's speed (another
+    process, a frequency change) falls on every contender alike rather than on one."""
+    names = list(fns)
+    results: dict[str, list[float]] = {name: [] for name in names}
+    for fn in fns.values():  # warm-up: first calls bind C functions, fill caches
+        for _ in range(min(inner, 1000)):
+            fn()
+    gc.disable()
+    try:
+        for r in range(samples):
+            for name in names[r % len(names):] + names[:r % len(names)]:
+                fn = fns[name]
+                start = time.perf_counter_ns()
+                for _ in range(inner):
+                    fn()
+                results[name].append((time.perf_counter_ns() - start) / 1e9 / inner)
+    finally:
+        gc.enable()
+    return {name: Stats.of(values) for name, values in results.items()}
+
+
+def paired_processes(argvs: dict[str, list[str]], samples: int = 21,
+                     env: dict[str, str] | None = None) -> dict[str, Stats]:
+    """Wall time of whole processes, interleaved (A B C A B C ...) after one warm-up each."""
+    results: dict[str, list[float]] = {name: [] for name in argvs}
+    for i in range(samples + 1):
+        for name, argv in argvs.items():
+            start = time.perf_counter_ns()
+            done = subprocess.run(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
+            elapsed = (time.perf_counter_ns() - start) / 1e9
+            if done.returncode != 0:
+                sys.exit(f"{argv} failed: {done.stderr.decode()[-500:]}")
+            if i:
+                results[name].append(elapsed)
+    return {name: Stats.of(values) for name, values in results.items()}

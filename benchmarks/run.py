@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 from pathlib import Path
@@ -29,29 +30,72 @@ def fmt(row: Row, seconds: float) -> float:
 
 def cell(row: Row, stats: object) -> str:
     if stats is None:
-        return "—"
+        return "not available yet" if row.wt is None else "—"
     med, lo, hi = (fmt(row, getattr(stats, k)) for k in ("median", "low", "high"))
     if row.unit == "GB/s":
         lo, hi = hi, lo
     return f"{med:.3g} ({lo:.3g}–{hi:.3g})"
 
 
+def verdict(row: Row) -> str:
+    """Whether the median meets the row's target (the forms the targets are written in)."""
+    if row.wt is None or not row.target:
+        return ""
+    wt = fmt(row, row.wt.median)
+    target = row.target
+    if target.startswith("≤ "):
+        return "yes" if wt <= float(target.split()[1]) else "**no**"
+    if target.startswith("≥ ") and target.endswith("of memmove") and row.floor is not None:
+        share = float(target.split()[1].rstrip("%")) / 100
+        return "yes" if wt >= share * fmt(row, row.floor.median) else "**no**"
+    if target.startswith("within ") and row.wasmtime_py is not None:
+        share = float(target.split()[1].rstrip("%")) / 100
+        return "yes" if abs(wt / fmt(row, row.wasmtime_py.median) - 1) <= share else "**no**"
+    if target == "copies nothing":
+        return "yes (asserted)"
+    return ""
+
+
+def setting() -> str:
+    """What was measured: the interpreter, wasmtime-py, and whether both used one library."""
+    import hashlib
+    from importlib import metadata
+
+    import wasmtime
+    import wt_ffi
+
+    wt_ffi.load()
+    ours = wt_ffi.library_path()
+    theirs = next(Path(wasmtime.__file__).parent.glob("*/_libwasmtime.*"), None)
+    digest = {p: hashlib.sha256(p.read_bytes()).hexdigest() for p in (ours, theirs) if p is not None}
+    same = ours is not None and theirs is not None and digest[ours] == digest[theirs]
+    return (f"CPython {platform.python_version()} on {platform.machine()} {platform.system()}, "
+            f"{os.cpu_count()} CPUs; wasmtime-py {metadata.version('wasmtime')}; libwasmtime: "
+            + (f"one library for both (SHA-256 {digest[ours][:16]}…)" if same
+               else f"wt {ours} / wasmtime-py {theirs} (NOT the same file)"))
+
+
 def table(rows: list[Row]) -> str:
     lines = [
-        f"Python {platform.python_version()} on {platform.machine()}; medians (min–max). "
-        "Ratio: wt / wasmtime-py for times (lower is better), wt / wasmtime-py for GB/s (higher is better).",
+        setting() + ".",
         "",
-        "| benchmark | unit | wt | wasmtime-py | ratio | raw ctypes floor | wt / floor | target |",
-        "|---|---|---|---|---|---|---|---|",
+        "Medians (min–max) of interleaved samples. Ratio: wt / wasmtime-py (for times lower is better, "
+        "for GB/s higher). Floor: the same C function(s) called through ctypes with nothing around them.",
+        "",
+        "| benchmark | unit | wt | wasmtime-py | ratio | raw ctypes floor | wt / floor | target | met |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for row in rows:
         ratio = floor_ratio = "—"
+        if row.wt is None:
+            lines.append(f"| {row.name} | {row.unit} | not available yet | — | — | — | — | {row.target} | |")
+            continue
         if row.wasmtime_py is not None:
             ratio = f"{fmt(row, row.wt.median) / fmt(row, row.wasmtime_py.median):.3g}"
         if row.floor is not None:
             floor_ratio = f"{fmt(row, row.wt.median) / fmt(row, row.floor.median):.3g}"
         lines.append(f"| {row.name} | {row.unit} | {cell(row, row.wt)} | {cell(row, row.wasmtime_py)} | {ratio} | "
-                     f"{cell(row, row.floor)} | {floor_ratio} | {row.target} |")
+                     f"{cell(row, row.floor)} | {floor_ratio} | {row.target} | {verdict(row)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -61,7 +105,7 @@ def chart(rows: list[Row], path: Path) -> None:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    timed = [r for r in rows if r.wasmtime_py is not None and r.unit != "GB/s"]
+    timed = [r for r in rows if r.wt is not None and r.wasmtime_py is not None and r.unit != "GB/s"]
     fig, ax = plt.subplots(figsize=(10, 0.6 * len(timed) + 1.5))
     names = [r.name for r in timed]
     speedup = [r.wasmtime_py.median / r.wt.median for r in timed]  # type: ignore[union-attr]
