@@ -32,6 +32,7 @@ class Row:
     target: str = ""
     unit: str = "µs"
     per: float = 1.0  # divide seconds by this before converting to the unit (e.g. bytes)
+    short: str = ""  # the chart's label, when the name is long
 
 
 def missing(group: str, name: str, what: str, target: str = "", unit: str = "µs") -> Row:
@@ -180,7 +181,7 @@ def memory() -> list[Row]:
         Row("memory", "write 1 MiB (Memory.write)", w["wt"], w["py"], w["floor"], "≥ 90% of memmove", "GB/s", size),
         Row("memory", "read 1 MiB (Memory.read)", rd["wt"], rd["py"], rd["floor"], "≥ 90% of memmove", "GB/s", size),
         Row("memory", "read 1 MiB through the zero-copy view (bytes(view))", rd["view"], None, rd["floor"],
-            "copies nothing", "GB/s", size),
+            "copies nothing", "GB/s", size, short="read 1 MiB via the view"),
         Row("memory", "take a 1 MiB view (copies nothing)", v["wt"], None, None, ""),
     ]
 
@@ -216,7 +217,7 @@ def instantiation() -> list[Row]:
 
     t = paired({"wt": wt_once, "py": py_once, "floor": floor}, 1000, 9)
     return [Row("instantiate", "new instance (own store) of a small module, then close", t["wt"], t["py"], t["floor"],
-                "≤ 15 µs")]
+                "≤ 15 µs", short="new instance + close")]
 
 
 def compilation() -> list[Row]:
@@ -241,7 +242,8 @@ def compilation() -> list[Row]:
                 cold_runtime = wt.Runtime()
                 c = paired({"wt": lambda: cold_runtime.compile_module(source).close(),
                             "py": lambda: wp.Module(engine, source)}, 1, 3)
-                rows.append(Row("compile", f"cold compile, {size}", c["wt"], c["py"], None, "", "ms"))
+                rows.append(Row("compile", f"cold compile, {size}", c["wt"], c["py"], None, "", "ms",
+                                short=f"cold compile, {functions} functions"))
                 m = paired({"wt": hit(wt.CompilationCache())}, 1, 9)
                 rows.append(Row("compile", f"memory-cache hit, {size}", m["wt"], None, None, "", "ms"))
             d = paired({"wt": hit(wt.CompilationCache.with_dir(Path(tmp) / "cache")),
@@ -249,7 +251,7 @@ def compilation() -> list[Row]:
                         "floor": lambda: wp.Module.deserialize_file(engine, str(artifact))}, 1, 9)
             rows.append(Row("compile", f"disk-cache hit (SHA-256 verified; py: deserialize from bytes; "
                             f"floor: deserialize_file, mmap, unverified), {size}", d["wt"], d["py"], d["floor"],
-                            "≤ 5 ms", "ms"))
+                            "≤ 5 ms", "ms", short=f"disk-cache hit, {len(serialized) / 2**20:.1f} MiB compiled"))
     return rows
 
 
@@ -272,11 +274,14 @@ def compute() -> list[Row]:
     s = paired({"wt": lambda: fns["wt"][1](50_000_000), "default": lambda: fns["default"][1](50_000_000),
                 "py": lambda: pspin(st, 50_000_000)}, 1, 11)
     return [
-        Row("compute", "fib(27), recursive (same engine settings)", f["wt"], f["py"], None, "within 3%", "ms"),
-        Row("compute", "fib(27), wt's default (epoch interruption on)", f["default"], f["py"], None, "", "ms"),
+        Row("compute", "fib(27), recursive (same engine settings)", f["wt"], f["py"], None, "within 3%", "ms",
+            short="fib(27), same settings"),
+        Row("compute", "fib(27), wt's default (epoch interruption on)", f["default"], f["py"], None, "", "ms",
+            short="fib(27), wt default (epochs)"),
         Row("compute", "tight loop, 5e7 iterations (same engine settings)", s["wt"], s["py"], None, "within 3%",
-            "ms"),
-        Row("compute", "tight loop, wt's default (epoch interruption on)", s["default"], s["py"], None, "", "ms"),
+            "ms", short="tight loop, same settings"),
+        Row("compute", "tight loop, wt's default (epoch interruption on)", s["default"], s["py"], None, "", "ms",
+            short="tight loop, wt default (epochs)"),
     ]
 
 
@@ -311,7 +316,7 @@ def processes() -> list[Row]:
                               "floor": [exe, "-c", import_floor], "python": [exe, "-c", "pass"]})
         rows = [
             Row("process", "python -c 'import wt_api' (vs import wasmtime; floor: import ctypes + dlopen)",
-                t["wt"], t["py"], t["floor"], "", "ms"),
+                t["wt"], t["py"], t["floor"], "", "ms", short="python -c 'import wt_api'"),
             Row("process", "python -c pass (the interpreter alone, for reference)", t["python"], None, None, "", "ms"),
         ]
         try:
@@ -328,7 +333,7 @@ def processes() -> list[Row]:
         floor = [exe, str(Path(__file__).with_name("floor_hello.py")), library, str(wasm)]
         h = paired_processes({"wt": [exe, str(wt_script)], "py": [exe, str(py_script)], "floor": floor})
         return rows + [Row("process", "WASI hello world, whole process (floor: the same C calls through ctypes)",
-                           h["wt"], h["py"], h["floor"], "≤ 35 ms", "ms")]
+                           h["wt"], h["py"], h["floor"], "≤ 35 ms", "ms", short="WASI hello, whole process")]
 
 
 def _wat2wasm(text: str) -> bytes:

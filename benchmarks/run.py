@@ -99,25 +99,45 @@ def table(rows: list[Row]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def label(row: Row) -> str:
+    """A short name for the chart."""
+    return row.short or (row.name if len(row.name) <= 46 else row.name[:45] + "…")
+
+
 def chart(rows: list[Row], path: Path) -> None:
+    """Two panels on one axis of benchmarks: wt against wasmtime-py, and wt against the raw
+    ctypes floor (both as ratios of time per operation, log scale)."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    from matplotlib.ticker import FuncFormatter
 
-    timed = [r for r in rows if r.wt is not None and r.wasmtime_py is not None and r.unit != "GB/s"]
-    fig, ax = plt.subplots(figsize=(10, 0.6 * len(timed) + 1.5))
-    names = [r.name for r in timed]
-    speedup = [r.wasmtime_py.median / r.wt.median for r in timed]  # type: ignore[union-attr]
-    ax.barh(names, speedup, color=["#2a7" if s >= 1 else "#c44" for s in speedup])
-    ax.axvline(1.0, color="black", linewidth=0.8)
-    ax.set_xscale("log")
-    ax.set_xlabel("wasmtime-py time / wt time (higher: wt faster), log scale")
-    ax.invert_yaxis()
-    for y, s in enumerate(speedup):
-        ax.text(s, y, f" {s:.2g}x", va="center")
-    ax.set_title("wt vs wasmtime-py 50.0.1 (same libwasmtime, same wasm)")
-    fig.tight_layout()
+    shown = [r for r in rows if r.wt is not None and (r.wasmtime_py is not None or r.floor is not None)]
+    fig, (left, right) = plt.subplots(1, 2, sharey=True, figsize=(14, 0.42 * len(shown) + 2))
+    ys = list(range(len(shown)))
+    panels = ((left, "wasmtime_py", "wt vs wasmtime-py 50.0.1", "wasmtime-py time / wt time (higher: wt faster)"),
+              (right, "floor", "wt vs the raw ctypes floor", "wt time / floor time (1: the floor itself)"))
+    for ax, attr, title, xlabel in panels:
+        for y, r in zip(ys, shown):
+            other = getattr(r, attr)
+            if other is None or r.wt is None:
+                continue
+            ratio = other.median / r.wt.median if attr == "wasmtime_py" else r.wt.median / other.median
+            good = ratio >= 1 if attr == "wasmtime_py" else ratio <= 1.3
+            ax.barh(y, ratio, color="#2a7" if good else ("#c44" if attr == "wasmtime_py" else "#d90"))
+            ax.text(ratio, y, f" {ratio:.2g}x", va="center", fontsize=8)
+        ax.axvline(1.0, color="black", linewidth=0.8)
+        ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+        ax.set_title(title)
+        ax.set_xlabel(xlabel + ", log scale", fontsize=9)
+    left.set_yticks(ys, [f"{r.group}: {label(r)}" for r in shown], fontsize=8)
+    left.invert_yaxis()
+    fig.suptitle("wt on CPython, same libwasmtime 50.0.1 and same wasm as wasmtime-py (medians)")
+    fig.subplots_adjust(left=0.3, right=0.97, wspace=0.08, top=1 - 1.2 / (0.42 * len(shown) + 2),
+                        bottom=0.9 / (0.42 * len(shown) + 2))
     fig.savefig(path, dpi=110)
 
 
