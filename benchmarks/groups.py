@@ -171,9 +171,9 @@ def memory() -> list[Row]:
     # 15 % faster or slower).
     n = 300
     w = paired({"wt": lambda: mem.write(0, data), "py": lambda: pmem.write(st, data, 0),
-                "floor": lambda: ctypes.memmove(base, data, size)}, n, 15)
+                "floor": lambda: ctypes.memmove(base, data, size)}, n, 31)
     rd = paired({"wt": lambda: mem.read(0, size), "py": lambda: pmem.read(st, 0, size),
-                 "view": lambda: bytes(view), "floor": lambda: ctypes.memmove(dst, base, size)}, n, 15)
+                 "view": lambda: bytes(view), "floor": lambda: ctypes.memmove(dst, base, size)}, n, 31)
     v = paired({"wt": lambda: mem.view(0, size)}, 20_000)
     # The view copies nothing: a write through it is seen by wasm's memory at once.
     view[0:4] = b"\x01\x02\x03\x04"

@@ -86,7 +86,7 @@ def paired(fns: dict[str, Callable[[], object]], inner: int, samples: int = 9) -
     return {name: Stats.of(values) for name, values in results.items()}
 
 
-def paired_processes(argvs: dict[str, list[str]], samples: int = 21,
+def paired_processes(argvs: dict[str, list[str]], samples: int = 31,
                      env: dict[str, str] | None = None) -> dict[str, Stats]:
     """Wall time of whole processes, interleaved (A B C A B C ...) after one warm-up each."""
     results: dict[str, list[float]] = {name: [] for name in argvs}
