@@ -131,6 +131,8 @@ def chart(rows: list[Row], path: Path) -> None:
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:g}"))
         ax.xaxis.set_minor_formatter(FuncFormatter(lambda v, _: ""))
+        if attr == "floor":
+            ax.set_xticks([1, 1.3, 2, 5, 10])
         ax.set_title(title)
         ax.set_xlabel(xlabel + ", log scale", fontsize=9)
     left.set_yticks(ys, [f"{r.group}: {label(r)}" for r in shown], fontsize=8)
