@@ -60,10 +60,7 @@ def _to_wasm(source: str | bytes | bytearray | memoryview) -> bytes:
     err = _wat.wasmtime_wat2wasm(text, len(text), ctypes.byref(out))
     if err:
         raise CompileError(_error_message(err))
-    try:
-        return _vec.byte_vec_bytes(out)
-    finally:
-        _vec.wasm_byte_vec_delete(ctypes.byref(out))
+    return _vec.take_bytes(out)
 
 
 class CompiledModule(Closeable):
@@ -111,15 +108,13 @@ class CompiledModule(Closeable):
         return self._exports
 
     def serialize(self) -> bytes:
-        """The compiled code as bytes, for :meth:`Runtime.deserialize_module`-style caches."""
+        """The compiled code as bytes (what the compilation cache stores); load it only into
+        an engine of the same configuration."""
         out = _vec.wasm_byte_vec_t()
         err = _module.wasmtime_module_serialize(self.ptr, ctypes.byref(out))
         if err:
             raise CompileError(_error_message(err))
-        try:
-            return _vec.byte_vec_bytes(out)
-        finally:
-            _vec.wasm_byte_vec_delete(ctypes.byref(out))
+        return _vec.take_bytes(out)
 
     @property
     def closed(self) -> bool:

@@ -8,6 +8,8 @@ int that :func:`decode_externref` maps back to the same object (0 is null).
 
 from __future__ import annotations
 
+import abc
+
 import enum
 import struct
 import threading
@@ -233,16 +235,16 @@ I31_TAG = 1 << 63
 """Encoded i31 references are ``I31_TAG | bits``: above every handle, no table entry."""
 
 
-class WasmRef:
+class WasmRef(abc.ABC):
     """Base of the reference objects wt hands out (``AnyRef``, ``ExnRef``): each has an
     encoded ``handle``."""
 
     __slots__ = ()
 
     @property
+    @abc.abstractmethod
     def handle(self) -> int:
         """The encoded value of this reference."""
-        raise NotImplementedError
 
 
 class _ExternRefs:

@@ -52,6 +52,14 @@ def byte_vec_from(data: bytes) -> wasm_byte_vec_t:
     return vec
 
 
+def take_bytes(vec: wasm_byte_vec_t) -> bytes:
+    """Copy an owned byte vector's contents into Python ``bytes`` and free it."""
+    try:
+        return byte_vec_bytes(vec)
+    finally:
+        wasm_byte_vec_delete(ctypes.byref(vec))
+
+
 def take_string(vec: wasm_byte_vec_t) -> str:
     """Decode an owned byte vector as UTF-8 (invalid bytes replaced) and free it."""
     try:
