@@ -126,8 +126,10 @@ def corrupt(path: Path, how: str) -> None:
         data[len(data) // 2] ^= 0xFF
     elif how == "truncate":
         del data[len(data) // 2:]
-    elif how == "header":
+    elif how == "start":
         data[:8] = b"NOTWTCA!"
+    elif how == "trailer":
+        data[-8:] = b"NOTWTCA!"
     elif how == "empty":
         data = bytearray()
     elif how == "foreign":
@@ -135,7 +137,7 @@ def corrupt(path: Path, how: str) -> None:
     path.write_bytes(bytes(data))
 
 
-@pytest.mark.parametrize("how", ["flip", "truncate", "header", "empty", "foreign"])
+@pytest.mark.parametrize("how", ["flip", "truncate", "start", "trailer", "empty", "foreign"])
 def test_a_corrupt_entry_is_ignored_and_rewritten(tmp_path: Path, how: str) -> None:
     directory = tmp_path / "cache"
     assert run_child(tmp_path, directory) == (0, 1, 1, 0)
@@ -163,9 +165,9 @@ def test_an_entry_under_another_key_is_refused(tmp_path: Path) -> None:
 def test_an_artifact_wasmtime_refuses_is_rewritten(tmp_path: Path) -> None:
     """A well-formed entry whose artifact comes from another engine configuration."""
     import hashlib
-    import struct
 
     from wt_api.cache import cache_key
+    from wt_api.cache_disk import MAGIC, TRAILER
 
     directory = tmp_path / "cache"
     cache = wt.CompilationCache.with_dir(directory)
@@ -173,14 +175,136 @@ def test_an_artifact_wasmtime_refuses_is_rewritten(tmp_path: Path) -> None:
     with wt.Runtime(wt.RuntimeConfig().with_fuel_metering()) as other:
         artifact = other.compile_module(WAT).serialize()
     key = cache_key(wt_binary(WAT), config)
-    header = struct.pack("<8s32s32sQ", b"WTCACHE1", key, hashlib.sha256(artifact).digest(), len(artifact))
-    (directory / (key.hex() + ".wtc")).write_bytes(header + artifact)
+    trailer = TRAILER.pack(key, hashlib.sha256(artifact).digest(), len(artifact), MAGIC)
+    (directory / (key.hex() + ".wtc")).write_bytes(artifact + trailer)
     with wt.Runtime(config) as r:
         assert add(r) == 5
     assert cache.stats() == wt.CacheStats(misses=1, writes=1, rejected=1)
     with wt.Runtime(config) as r:
         assert add(r) == 5
     assert cache.stats().hits == 1
+
+
+@pytest.fixture
+def hashing(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the full SHA-256 verifications of disk entries."""
+    from wt_api import cache_disk
+
+    calls: list[int] = []
+    real = cache_disk._sha256
+
+    def counted(fd: int, length: int) -> bytes:
+        calls.append(length)
+        return real(fd, length)
+
+    monkeypatch.setattr(cache_disk, "_sha256", counted)
+    return calls
+
+
+def test_a_verified_entry_is_loaded_by_its_stamp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                 hashing: list[int]) -> None:
+    from wt_api import cache_disk
+
+    monkeypatch.setattr(cache_disk, "RACY_NS", 0)  # trust entries at once (normally after 2 s)
+    directory = tmp_path / "cache"
+    cache = wt.CompilationCache.with_dir(directory)
+    config = wt.RuntimeConfig().with_compilation_cache(cache)
+    with wt.Runtime(config) as r:
+        assert add(r) == 5  # compiled and stored
+        assert add(r) == 5  # verified in full, then stamped
+        assert len(hashing) == 1
+        [entry] = entries(directory)
+        stamp = entry.with_suffix(".stamp")
+        assert len(stamp.read_bytes()) > 0
+        for _ in range(3):
+            assert add(r) == 5  # the stamp vouches: no digest
+        assert len(hashing) == 1
+    assert cache.stats() == wt.CacheStats(hits=4, misses=1, writes=1)
+    vouched = stamp.read_bytes()
+    assert run_child(tmp_path, directory) == (1, 0, 0, 0)
+    assert stamp.read_bytes() == vouched  # the other process trusted it (a verification would rewrite it)
+
+
+@pytest.mark.parametrize("how", ["flip", "truncate", "append"])
+def test_a_stamped_entry_changed_in_place_is_verified_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                            hashing: list[int], how: str) -> None:
+    import time
+
+    from wt_api import cache_disk
+
+    monkeypatch.setattr(cache_disk, "RACY_NS", 0)
+    directory = tmp_path / "cache"
+    cache = wt.CompilationCache.with_dir(directory)
+    with wt.Runtime(wt.RuntimeConfig().with_compilation_cache(cache)) as r:
+        add(r)
+        add(r)  # stamped
+        [entry] = entries(directory)
+        good = entry.read_bytes()
+        time.sleep(0.05)  # past a tick of the file system's clock
+        with open(entry, "r+b") as f:  # in place: same inode
+            if how == "flip":
+                f.seek(len(good) // 3)
+                f.write(bytes([good[len(good) // 3] ^ 1]))
+            elif how == "truncate":
+                f.truncate(len(good) - 100)
+            else:
+                f.seek(0, os.SEEK_END)
+                f.write(b"more")
+        assert add(r) == 5
+        assert cache.stats().rejected == 1 and cache.stats().misses == 2
+        assert entry.read_bytes() == good
+    assert len(hashing) == (2 if how == "flip" else 1)  # the others fail before the digest
+
+
+def test_a_fresh_entry_is_verified_until_its_change_time_is_old(tmp_path: Path, hashing: list[int]) -> None:
+    """Within RACY_NS of a write, a change in the same clock tick could go unseen: no stamp."""
+    directory = tmp_path / "cache"
+    cache = wt.CompilationCache.with_dir(directory)
+    with wt.Runtime(wt.RuntimeConfig().with_compilation_cache(cache)) as r:
+        for _ in range(4):
+            assert add(r) == 5
+    assert len(hashing) == 3
+    [entry] = entries(directory)
+    assert entry.with_suffix(".stamp").read_bytes() == b""  # a record of use only
+
+
+@pytest.mark.parametrize("way", ["copy", "by-name"])
+def test_the_other_ways_of_loading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, way: str) -> None:
+    """Windows' way (verify every time, wasmtime reads a private copy) and systems without
+    /proc/self/fd or /dev/fd (wasmtime opens the name, checked again afterwards)."""
+    from wt_api import cache_disk
+
+    monkeypatch.setattr(cache_disk, "RACY_NS", 0)
+    if way == "by-name":
+        monkeypatch.setattr(cache_disk, "_FD_DIR", [None])
+    directory = tmp_path / "cache"
+    cache = wt.CompilationCache.with_dir(directory)
+    assert cache._disk is not None
+    if way == "copy":
+        cache._disk.trust_stamps = cache._disk.map_files = False
+    with wt.Runtime(wt.RuntimeConfig().with_compilation_cache(cache)) as r:
+        for _ in range(3):
+            assert add(r) == 5
+        [entry] = entries(directory)
+        corrupt(entry, "flip")
+        assert add(r) == 5
+    assert cache.stats() == wt.CacheStats(hits=2, misses=2, writes=2, rejected=1)
+
+
+def test_a_loaded_module_outlives_its_entry(tmp_path: Path) -> None:
+    """wasmtime maps the entry: removing or replacing the file leaves loaded modules whole."""
+    directory = tmp_path / "cache"
+    cache = wt.CompilationCache.with_dir(directory)
+    with wt.Runtime(wt.RuntimeConfig().with_compilation_cache(cache)) as r:
+        r.compile_module(WAT)
+        compiled = r.compile_module(WAT)
+        assert cache.stats().hits == 1
+        cache.clear()
+        assert list(directory.iterdir()) == []
+        r.compile_module(WAT)  # a new entry under the same name
+        for _ in range(2):
+            mod = r.instantiate(compiled)
+            assert wt.decode_i32(mod.exported_function("add").call(2, 3)[0]) == 5  # type: ignore[union-attr]
 
 
 def test_concurrent_writers_leave_one_valid_entry(tmp_path: Path) -> None:

@@ -11,20 +11,22 @@ pooling, ...), the wasmtime version and the platform (OS, machine, CPU flags), s
 change in any of them never reuses a stale artifact.
 
 wasmtime loads an artifact without checking its code: loading bytes wt did not write
-could run anything. So each file holds a header (magic, the key, the artifact's length
-and SHA-256) before the artifact, and is verified in full before wasmtime sees it; a
-corrupt, truncated or foreign file, or one wasmtime refuses, is ignored, counted in
+could run anything. So each file carries a trailer (the key, the artifact's length and
+SHA-256, a magic) after the artifact, and is verified in full before wasmtime first sees
+it; a small stamp file then records the verified file's identity, so that later loads,
+in any process, skip the digest while the file stays untouched (any write changes its
+change time). wasmtime maps the verified file instead of copying it. A corrupt,
+truncated or foreign file, or one wasmtime refuses, is ignored, counted in
 ``stats().rejected`` and rewritten. A directory that other users can write to is
 refused. Files are written to a temporary name and renamed into place, so writers in
-several processes at once leave one complete entry. With ``max_size`` the least
-recently used entries are removed past that many bytes.
+several processes at once leave one complete entry, and never change a file in place.
+With ``max_size`` the least recently used entries are removed past that many bytes.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-import struct
 import sys
 import threading
 from collections import OrderedDict
@@ -37,16 +39,13 @@ from .errors import ClosedError, ConfigError
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
+    from .cache_disk import DiskEntries
     from .config import RuntimeConfig
     from .module import CompiledModule
     from .runtime import Runtime
 
 __all__ = ["CompilationCache", "CacheStats", "cache_key"]
 
-_MAGIC = b"WTCACHE1"
-_HEADER = struct.Struct("<8s32s32sQ")  # magic, key, SHA-256 of the artifact, artifact length
-_SUFFIX = ".wtc"
-_STALE_TEMP = 3600.0  # seconds after which a leftover temporary file is removed
 # RuntimeConfig fields that do not change the generated code.
 _NOT_CODEGEN = frozenset({"wasi", "compilation_cache", "parallel_compilation"})
 
@@ -106,11 +105,11 @@ def cache_key(wasm: bytes, config: RuntimeConfig, *, text: bool = False) -> byte
     ``config`` on this platform."""
     import hashlib
 
-    content = hashlib.sha256(b"wat\0" if text else b"")
-    content.update(wasm)
+    from .digest import tree_sha256
+
+    content = tree_sha256(wasm, prefix=b"wat" if text else b"wasm")
     h = hashlib.sha256()
-    for part in (b"wt-cache 1", content.digest(), _engine_fingerprint(config).encode(),
-                 _platform().encode()):
+    for part in (b"wt-cache 2", content, _engine_fingerprint(config).encode(), _platform().encode()):
         h.update(len(part).to_bytes(8, "little"))
         h.update(part)
     return h.digest()
@@ -139,6 +138,7 @@ class CompilationCache(Closeable):
             raise ConfigError(f"max_size must be a positive int of bytes or None, not {max_size!r}")
         self._max_size = max_size
         self._directory: Path | None = None
+        self._disk: DiskEntries | None = None
         self._lock = threading.Lock()
         self._memory: OrderedDict[bytes, bytes] = OrderedDict()
         self._aliases: dict[bytes, bytes] = {}  # the key of WAT text -> the key of its binary
@@ -168,7 +168,10 @@ class CompilationCache(Closeable):
             if st.st_uid != os.getuid() or st.st_mode & 0o002:
                 raise ConfigError(f"the compilation cache directory {directory} can be written by other users; "
                                   "wt only loads compiled code from a directory of your own")
+        from .cache_disk import DiskEntries
+
         cache._directory = directory
+        cache._disk = DiskEntries(directory)
         return cache
 
     @property
@@ -197,16 +200,14 @@ class CompilationCache(Closeable):
                 self._stats, **{k: getattr(self._stats, k) + v for k, v in deltas.items()})
 
     def clear(self) -> None:
-        """Remove every entry (the directory's ``*.wtc`` and ``*.alias`` files for a disk cache)."""
+        """Remove every entry (the directory's ``*.wtc``, ``*.stamp`` and ``*.alias`` files
+        for a disk cache)."""
         with self._lock:
             self._memory.clear()
             self._aliases.clear()
             self._memory_bytes = 0
-        if self._directory is not None:
-            for entry in self._entries():
-                _unlink(entry.path)
-            for alias in self._directory.glob("*.alias"):
-                _unlink(alias)
+        if self._disk is not None:
+            self._disk.clear()
 
     def close(self) -> None:
         """Stop using the cache (files stay on disk; memory entries are dropped). Idempotent."""
@@ -260,151 +261,72 @@ class CompilationCache(Closeable):
         return module
 
     def _read_alias(self, text_key: bytes) -> bytes | None:
-        if self._directory is None:
+        if self._disk is None:
             with self._lock:
                 return self._aliases.get(text_key)
-        try:
-            data = (self._directory / (text_key.hex() + ".alias")).read_bytes()
-        except OSError:
-            return None
-        return data if len(data) == 32 else None
+        return self._disk.read_alias(text_key)
 
     def _write_alias(self, text_key: bytes, key: bytes) -> None:
-        if self._directory is None:
+        if self._disk is None:
             with self._lock:
                 self._aliases[text_key] = key
-            return
-        path = self._directory / (text_key.hex() + ".alias")
-        try:
-            if path.exists() and path.read_bytes() == key:
-                return
-            tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.tmp")
-            tmp.write_bytes(key)
-            os.replace(tmp, path)
-        except OSError:
-            pass  # an alias only saves a translation
+        else:
+            self._disk.write_alias(text_key, key)
 
     def _load(self, runtime: Runtime, key: bytes) -> CompiledModule | None:
-        if self._directory is None:
-            with self._lock:
-                artifact = self._memory.get(key)
-                if artifact is not None:
-                    self._memory.move_to_end(key)
-            if artifact is None:
-                return None
-            module = _deserialize(runtime, artifact, 0, len(artifact))
-            if module is None:  # pragma: no cover - an artifact this engine wrote itself
-                self._count(rejected=1)
-                with self._lock:
-                    self._drop_memory(key)
-            return module
-        return self._load_file(runtime, key)
+        from .cache_disk import Rejected, deserialize
 
-    def _store(self, key: bytes, artifact: bytes) -> None:
-        if self._max_size is not None and len(artifact) + _HEADER.size > self._max_size:
-            return  # bigger than the whole cache
-        if self._directory is None:
+        if self._disk is not None:
+            try:
+                return self._disk.load(runtime, key)
+            except Rejected as exc:
+                import logging
+
+                self._count(rejected=1)
+                logging.getLogger("wt.cache").info("wt: ignoring compilation cache entry %s: %s",
+                                                   self._disk.path(key), exc)
+                return None
+        with self._lock:
+            artifact = self._memory.get(key)
+            if artifact is not None:
+                self._memory.move_to_end(key)
+        if artifact is None:
+            return None
+        module = deserialize(runtime, artifact, len(artifact))
+        if module is None:  # pragma: no cover - an artifact this engine wrote itself
+            self._count(rejected=1)
             with self._lock:
                 self._drop_memory(key)
-                self._memory[key] = artifact
-                self._memory_bytes += len(artifact)
-                evicted = 0
-                while self._max_size is not None and self._memory_bytes > self._max_size and len(self._memory) > 1:
-                    self._drop_memory(next(iter(self._memory)))
-                    evicted += 1
-            self._count(writes=1, evictions=evicted)
+        return module
+
+    def _store(self, key: bytes, artifact: bytes) -> None:
+        from .cache_disk import TRAILER
+
+        if self._max_size is not None and len(artifact) + TRAILER.size > self._max_size:
+            return  # bigger than the whole cache
+        if self._disk is not None:
+            self._store_file(key, artifact)
             return
-        self._store_file(key, artifact)
+        with self._lock:
+            self._drop_memory(key)
+            self._memory[key] = artifact
+            self._memory_bytes += len(artifact)
+            evicted = 0
+            while self._max_size is not None and self._memory_bytes > self._max_size and len(self._memory) > 1:
+                self._drop_memory(next(iter(self._memory)))
+                evicted += 1
+        self._count(writes=1, evictions=evicted)
 
     def _drop_memory(self, key: bytes) -> None:
         old = self._memory.pop(key, None)
         if old is not None:
             self._memory_bytes -= len(old)
 
-    # -- files ----------------------------------------------------------------------
-    def _path(self, key: bytes) -> Path:
-        assert self._directory is not None
-        return self._directory / (key.hex() + _SUFFIX)
-
-    def _load_file(self, runtime: Runtime, key: bytes) -> CompiledModule | None:
-        import hashlib
-        import mmap
-
-        path = self._path(key)
-        try:
-            f = open(path, "rb")
-        except FileNotFoundError:
-            return None
-        except OSError as exc:
-            self._reject(path, f"cannot read it: {exc}")
-            return None
-        with f:
-            try:
-                size = os.fstat(f.fileno()).st_size
-                if size < _HEADER.size:
-                    self._reject(path, "truncated header")
-                    return None
-                # A private mapping: verified and handed to wasmtime without a copy in Python.
-                mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_COPY)
-            except (OSError, ValueError) as exc:
-                self._reject(path, f"cannot map it: {exc}")
-                return None
-        try:
-            magic, stored_key, digest, length = _HEADER.unpack_from(mapped, 0)
-            if magic != _MAGIC:
-                self._reject(path, "not a wt cache entry")
-                return None
-            if stored_key != key:
-                self._reject(path, "written for another key")
-                return None
-            if length != size - _HEADER.size:
-                self._reject(path, f"truncated ({size - _HEADER.size} of {length} bytes)")
-                return None
-            view = memoryview(mapped)
-            try:
-                actual = hashlib.sha256(view[_HEADER.size:]).digest()
-            finally:
-                view.release()
-            if actual != digest:
-                self._reject(path, "its SHA-256 does not match (corrupt)")
-                return None
-            module = _deserialize(runtime, mapped, _HEADER.size, length)
-            if module is None:
-                self._reject(path, "wasmtime refused it (another engine or version)")
-                return None
-        finally:
-            mapped.close()
-        try:
-            os.utime(path)  # most recently used
-        except OSError:
-            pass
-        return module
-
-    def _reject(self, path: Path, why: str) -> None:
-        import logging
-
-        self._count(rejected=1)
-        logging.getLogger("wt.cache").info("wt: ignoring compilation cache entry %s: %s", path, why)
-        _unlink(path)
-
     def _store_file(self, key: bytes, artifact: bytes) -> None:
-        import hashlib
-
-        path = self._path(key)
-        header = _HEADER.pack(_MAGIC, key, hashlib.sha256(artifact).digest(), len(artifact))
-        tmp = path.with_name(f".{path.stem}.{os.getpid()}.{threading.get_ident()}.{os.urandom(4).hex()}.tmp")
+        assert self._disk is not None
         try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o600)
-            try:
-                with os.fdopen(fd, "wb") as f:
-                    f.write(header)
-                    f.write(artifact)
-            except BaseException:
-                _unlink(tmp)
-                raise
-            os.replace(tmp, path)
+            path = self._disk.store(key, artifact)
         except OSError as exc:
-            _unlink(tmp)
             self._count(errors=1)
             if not self._warned:
                 self._warned = True
@@ -413,90 +335,6 @@ class CompilationCache(Closeable):
             return
         self._count(writes=1)
         if self._max_size is not None:
-            self._evict(keep=path)
-
-    def _entries(self) -> list[_Entry]:
-        assert self._directory is not None
-        entries: list[_Entry] = []
-        try:
-            scan = os.scandir(self._directory)
-        except OSError:
-            return entries
-        with scan:
-            for item in scan:
-                try:
-                    if item.name.endswith(_SUFFIX):
-                        st = item.stat()
-                        entries.append(_Entry(Path(item.path), st.st_size, st.st_mtime))
-                    elif item.name.endswith(".tmp") and item.name.startswith("."):
-                        st = item.stat()
-                        entries.append(_Entry(Path(item.path), st.st_size, st.st_mtime, temporary=True))
-                except OSError:
-                    continue
-        return entries
-
-    def _evict(self, keep: Path) -> None:
-        import time
-
-        assert self._max_size is not None
-        now = time.time()
-        entries = []
-        for entry in self._entries():
-            if entry.temporary:
-                if now - entry.mtime > _STALE_TEMP:
-                    _unlink(entry.path)
-                continue
-            entries.append(entry)
-        total = sum(e.size for e in entries)
-        evicted = 0
-        for entry in sorted(entries, key=lambda e: e.mtime):
-            if total <= self._max_size:
-                break
-            if entry.path == keep:
-                continue
-            if _unlink(entry.path):
-                evicted += 1
-            total -= entry.size
-        if evicted:
-            self._count(evictions=evicted)
-
-
-@dataclass(frozen=True)
-class _Entry:
-    path: Path
-    size: int
-    mtime: float
-    temporary: bool = False
-
-
-def _unlink(path: Path) -> bool:
-    try:
-        os.unlink(path)
-        return True
-    except OSError:
-        return False
-
-
-def _deserialize(runtime: Runtime, buffer: object, offset: int, length: int) -> CompiledModule | None:
-    """Load an artifact verified to be wt's own; None if wasmtime refuses it."""
-    import ctypes
-
-    from wt_ffi import error as _error
-    from wt_ffi import module as _module
-
-    from .module import CompiledModule
-
-    data: object
-    if isinstance(buffer, bytes):
-        data = buffer[offset:offset + length] if offset or length != len(buffer) else buffer
-    else:
-        data = (ctypes.c_char * length).from_buffer(buffer, offset)  # type: ignore[arg-type]
-    out = _module.ModulePtr()
-    try:
-        err = _module.wasmtime_module_deserialize(runtime.engine_ptr(), data, length, ctypes.byref(out))
-    finally:
-        del data  # release the buffer export before the mapping closes
-    if err:
-        _error.wasmtime_error_delete(err)
-        return None
-    return CompiledModule(runtime, out)
+            evicted = self._disk.evict(self._max_size, keep=path)
+            if evicted:
+                self._count(evictions=evicted)
