@@ -1,3 +1,5 @@
+from pathlib import Path
+
 import pytest
 
 import wt_api as wt
@@ -58,3 +60,32 @@ def test_compiled_module_close_is_idempotent(runtime: wt.Runtime) -> None:
     compiled.close()
     with pytest.raises(wt.ClosedError):
         runtime.instantiate(compiled)
+
+
+def test_compile_file(runtime: wt.Runtime, tmp_path: Path) -> None:
+    text = tmp_path / "add.wat"
+    text.write_text(ADD)
+    binary = tmp_path / "add.wasm"
+    binary.write_bytes(_wasm_of(ADD))
+    for path in (text, str(binary)):
+        mod = runtime.instantiate(runtime.compile_file(path))
+        assert wt.decode_i32(mod.exported_function("add").call(2, 3)[0]) == 5  # type: ignore[union-attr]
+    with pytest.raises(FileNotFoundError):
+        runtime.compile_file(tmp_path / "missing.wasm")
+    bad = tmp_path / "bad.wasm"
+    bad.write_bytes(b"\0asm\x01\0\0\0\xff\xff")
+    with pytest.raises(wt.CompileError):
+        runtime.compile_file(bad)
+    with pytest.raises(TypeError, match="compile_module"):
+        runtime.compile_file(3)  # type: ignore[arg-type]  # never a file descriptor
+    with pytest.raises(TypeError, match="compile_module"):
+        runtime.compile_file(ADD.encode())  # type: ignore[arg-type]
+    runtime.close()
+    with pytest.raises(wt.ClosedError):
+        runtime.compile_file(text)
+
+
+def _wasm_of(wat: str) -> bytes:
+    from wt_api.module import _to_wasm
+
+    return _to_wasm(wat)

@@ -307,6 +307,94 @@ def test_a_loaded_module_outlives_its_entry(tmp_path: Path) -> None:
             assert wt.decode_i32(mod.exported_function("add").call(2, 3)[0]) == 5  # type: ignore[union-attr]
 
 
+@pytest.fixture
+def content_digests(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Counts the digests of module contents (each means the module's bytes were read)."""
+    from wt_api import digest
+
+    calls: list[int] = []
+    real = digest.tree_sha256
+
+    def counted(data: bytes, prefix: bytes = b"") -> bytes:
+        if prefix in (b"wasm", b"wat"):
+            calls.append(len(data))
+        return real(data, prefix)
+
+    monkeypatch.setattr(digest, "tree_sha256", counted)
+    return calls
+
+
+def call_add(r: wt.Runtime, compiled: wt.CompiledModule) -> int:
+    f = r.instantiate(compiled).exported_function("add")
+    assert f is not None
+    return wt.decode_i32(f.call(2, 3)[0])
+
+
+@pytest.mark.parametrize("kind", ["disk", "memory"])
+def test_an_unchanged_file_finds_its_entry_without_being_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              content_digests: list[int], kind: str) -> None:
+    from wt_api import cache_disk
+
+    monkeypatch.setattr(cache_disk, "RACY_NS", 0)
+    source = tmp_path / "add.wasm"
+    source.write_bytes(wt_binary(WAT))
+    cache = wt.CompilationCache.with_dir(tmp_path / "cache") if kind == "disk" else wt.CompilationCache()
+    with wt.Runtime(wt.RuntimeConfig().with_compilation_cache(cache)) as r:
+        assert call_add(r, r.compile_file(source)) == 5
+        assert len(content_digests) == 1
+        for _ in range(3):
+            assert call_add(r, r.compile_file(str(source))) == 5
+        assert len(content_digests) == 1
+        assert call_add(r, r.compile_module(source.read_bytes())) == 5  # the same entry
+    assert cache.stats() == wt.CacheStats(hits=4, misses=1, writes=1)
+    if kind == "disk":
+        assert len(list((tmp_path / "cache").glob("*.path"))) == 1
+        cache.clear()
+        assert list((tmp_path / "cache").iterdir()) == []
+
+
+@pytest.mark.parametrize("how", ["in place", "renamed over", "text"])
+def test_a_changed_file_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, content_digests: list[int],
+                                      how: str) -> None:
+    import time
+
+    from wt_api import cache_disk
+
+    monkeypatch.setattr(cache_disk, "RACY_NS", 0)
+    source = tmp_path / "add.wasm"
+    source.write_bytes(wt_binary(WAT))
+    cache = wt.CompilationCache.with_dir(tmp_path / "cache")
+    with wt.Runtime(wt.RuntimeConfig().with_compilation_cache(cache)) as r:
+        assert call_add(r, r.compile_file(source)) == 5
+        assert call_add(r, r.compile_file(source)) == 5
+        time.sleep(0.05)  # past a tick of the file system's clock
+        if how == "in place":  # same inode, same size: only the times tell
+            assert len(wt_binary(SUB)) == source.stat().st_size
+            with open(source, "r+b") as f:
+                f.write(wt_binary(SUB))
+        elif how == "renamed over":
+            other = tmp_path / "other.wasm"
+            other.write_bytes(wt_binary(SUB))
+            os.replace(other, source)
+        else:
+            source.write_text(SUB)
+        assert call_add(r, r.compile_file(source)) == -1
+        assert call_add(r, r.compile_file(source)) == -1  # remembered again
+    assert len(content_digests) == (3 if how == "text" else 2)  # WAT: the text's key, then its binary's
+
+
+def test_a_fresh_file_is_read_every_time(tmp_path: Path, content_digests: list[int]) -> None:
+    """A file changed within RACY_NS of its last change could keep its times: not remembered."""
+    source = tmp_path / "add.wat"
+    source.write_text(WAT)
+    cache = wt.CompilationCache.with_dir(tmp_path / "cache")
+    with wt.Runtime(wt.RuntimeConfig().with_compilation_cache(cache)) as r:
+        for _ in range(3):
+            assert call_add(r, r.compile_file(source)) == 5
+    assert content_digests.count(len(WAT.encode())) == 3  # the file's text, read each time
+    assert not list((tmp_path / "cache").glob("*.path"))
+
+
 def test_concurrent_writers_leave_one_valid_entry(tmp_path: Path) -> None:
     directory = tmp_path / "cache"
     script = tmp_path / "child.py"

@@ -103,11 +103,15 @@ def _engine_fingerprint(config: RuntimeConfig) -> str:
 def cache_key(wasm: bytes, config: RuntimeConfig, *, text: bool = False) -> bytes:
     """The 32-byte key of ``wasm`` (a binary; with ``text``, WAT text) compiled under
     ``config`` on this platform."""
+    return _key(wasm, b"wat" if text else b"wasm", config)
+
+
+def _key(data: bytes, kind: bytes, config: RuntimeConfig) -> bytes:
     import hashlib
 
     from .digest import tree_sha256
 
-    content = tree_sha256(wasm, prefix=b"wat" if text else b"wasm")
+    content = tree_sha256(data, prefix=kind)
     h = hashlib.sha256()
     for part in (b"wt-cache 2", content, _engine_fingerprint(config).encode(), _platform().encode()):
         h.update(len(part).to_bytes(8, "little"))
@@ -142,6 +146,7 @@ class CompilationCache(Closeable):
         self._lock = threading.Lock()
         self._memory: OrderedDict[bytes, bytes] = OrderedDict()
         self._aliases: dict[bytes, bytes] = {}  # the key of WAT text -> the key of its binary
+        self._path_aliases: dict[bytes, tuple[bytes, bytes]] = {}  # a file's key -> (its identity, its key)
         self._memory_bytes = 0
         self._stats = CacheStats()
         self._closed = False
@@ -200,11 +205,12 @@ class CompilationCache(Closeable):
                 self._stats, **{k: getattr(self._stats, k) + v for k, v in deltas.items()})
 
     def clear(self) -> None:
-        """Remove every entry (the directory's ``*.wtc``, ``*.stamp`` and ``*.alias`` files
-        for a disk cache)."""
+        """Remove every entry (the directory's ``*.wtc``, ``*.stamp``, ``*.alias`` and
+        ``*.path`` files for a disk cache)."""
         with self._lock:
             self._memory.clear()
             self._aliases.clear()
+            self._path_aliases.clear()
             self._memory_bytes = 0
         if self._disk is not None:
             self._disk.clear()
@@ -220,14 +226,49 @@ class CompilationCache(Closeable):
         where = f"dir={str(self._directory)!r}" if self._directory is not None else "memory"
         return f"<CompilationCache {where}{' closed' if self._closed else ''}>"
 
-    # -- used by Runtime.compile_module ----------------------------------------------
+    # -- used by Runtime.compile_module and compile_file ------------------------------
     def fetch_or_compile(self, runtime: Runtime, source: str | bytes | bytearray | memoryview) -> CompiledModule:
         """The module compiled from ``source`` in ``runtime``, loaded from the cache when an
         entry fits, else compiled and stored."""
-        from .module import _to_wasm, compile_module
+        if self._closed:
+            raise ClosedError("this runtime's compilation cache is closed")
+        return self._fetch(runtime, source)[0]
+
+    def fetch_file_or_compile(self, runtime: Runtime, path: str | os.PathLike[str]) -> CompiledModule:
+        """The module compiled from the file ``path`` in ``runtime``. A file this cache saw
+        before and that has not changed since (same device, inode, size, modification and
+        change times; POSIX only) finds its entry without being read."""
+        import time
+
+        from .cache_disk import RACY_NS, TRUSTS_STAMPS, identity
 
         if self._closed:
             raise ClosedError("this runtime's compilation cache is closed")
+        real = os.path.realpath(path)
+        path_key = _key(os.fsencode(real), b"path", runtime.config)
+        trust = TRUSTS_STAMPS if self._disk is None else self._disk.trust_stamps
+        if trust:
+            known = self._read_path_alias(path_key)
+            if known is not None and known[0] == identity(path_key, os.stat(real)):
+                module = self._load(runtime, known[1])
+                if module is not None:
+                    self._count(hits=1)
+                    return module
+        with open(real, "rb") as f:
+            before = os.fstat(f.fileno())
+            data = f.read()
+            unchanged = identity(path_key, os.fstat(f.fileno())) == identity(path_key, before)
+        module, key = self._fetch(runtime, data)
+        # As for stamps (cache_disk): a file changed in the tick of its last change could
+        # keep its change time, so only a file older than that is remembered.
+        if trust and unchanged and time.time_ns() - max(before.st_ctime_ns, before.st_mtime_ns) >= RACY_NS:
+            self._write_path_alias(path_key, identity(path_key, before), key)
+        return module
+
+    def _fetch(self, runtime: Runtime, source: str | bytes | bytearray | memoryview) -> tuple[CompiledModule, bytes]:
+        """The module and its key."""
+        from .module import _to_wasm, compile_module
+
         # An entry is keyed by the wasm binary. WAT text also gets a small alias (its text's
         # key -> the binary's key), so that a hit skips the translation, which for a large
         # module costs as much as tens of hits.
@@ -240,7 +281,7 @@ class CompilationCache(Closeable):
                 module = self._load(runtime, aliased)
                 if module is not None:
                     self._count(hits=1)
-                    return module
+                    return module, aliased
         wasm = _to_wasm(source)
         key = cache_key(wasm, runtime.config)
         module = self._load(runtime, key)
@@ -254,11 +295,11 @@ class CompilationCache(Closeable):
             except Exception as exc:  # pragma: no cover - wasmtime serialises what it compiled
                 self._count(errors=1)
                 _log_warning(f"wt: could not serialise a compiled module for the cache: {exc}")
-                return module
+                return module, key
             self._store(key, artifact)
         if text_key is not None:
             self._write_alias(text_key, key)
-        return module
+        return module, key
 
     def _read_alias(self, text_key: bytes) -> bytes | None:
         if self._disk is None:
@@ -272,6 +313,19 @@ class CompilationCache(Closeable):
                 self._aliases[text_key] = key
         else:
             self._disk.write_alias(text_key, key)
+
+    def _read_path_alias(self, path_key: bytes) -> tuple[bytes, bytes] | None:
+        if self._disk is None:
+            with self._lock:
+                return self._path_aliases.get(path_key)
+        return self._disk.read_path_alias(path_key)
+
+    def _write_path_alias(self, path_key: bytes, identity: bytes, key: bytes) -> None:
+        if self._disk is None:
+            with self._lock:
+                self._path_aliases[path_key] = (identity, key)
+        else:
+            self._disk.write_path_alias(path_key, identity, key)
 
     def _load(self, runtime: Runtime, key: bytes) -> CompiledModule | None:
         from .cache_disk import Rejected, deserialize

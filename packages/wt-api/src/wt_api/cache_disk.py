@@ -37,7 +37,8 @@ if TYPE_CHECKING:
 
 ENTRY = ".wtc"
 STAMP = ".stamp"
-ALIAS = ".alias"
+ALIAS = ".alias"  # WAT text's key -> its binary's key
+PATH = ".path"  # a module file's path key -> the file's identity when it was read, and its key
 TRAILER = struct.Struct("<32s32sQ8s")  # key, SHA-256 of the artifact, artifact length, magic
 MAGIC = b"WTCACHE2"
 _STAMP = struct.Struct("<8s32sQQQqq")  # magic, key, device, inode, size, mtime_ns, ctime_ns
@@ -45,6 +46,7 @@ _STAMP_MAGIC = b"WTSTAMP1"
 RACY_NS = 2_000_000_000  # how old an entry's change time must be before a stamp vouches for it
 STALE_TEMP = 3600.0  # seconds after which a leftover temporary file is removed
 _POSIX = os.name == "posix"
+TRUSTS_STAMPS = _POSIX  # where os.stat has a change time no one can set back
 
 
 class Rejected(Exception):
@@ -66,7 +68,7 @@ class DiskEntries:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self.trust_stamps = _POSIX
+        self.trust_stamps = TRUSTS_STAMPS
         self.map_files = _POSIX and hasattr(os, "pread")
 
     def path(self, key: bytes, suffix: str = ENTRY) -> Path:
@@ -86,13 +88,13 @@ class DiskEntries:
         try:
             st = os.fstat(fd)
             length, digest = self._check_trailer(fd, st.st_size, key, path)
-            stamp = _stamp(key, st)
+            stamp = identity(key, st)
             sidecar = self.path(key, STAMP)
             trusted = self.trust_stamps and _read_small(sidecar) == stamp
             if not trusted:
                 if _sha256(fd, length) != digest:
                     raise self._reject(path, "its SHA-256 does not match (corrupt)")
-                if _stamp(key, os.fstat(fd)) != stamp:
+                if identity(key, os.fstat(fd)) != stamp:
                     raise self._reject(path, "it changed while it was being verified")
             module = self._deserialize(runtime, fd, path, length, stamp, key)
         finally:
@@ -138,7 +140,7 @@ class DiskEntries:
         module = CompiledModule(runtime, out)
         if by_fd is None:
             try:
-                same = _stamp(key, os.stat(path)) == stamp
+                same = identity(key, os.stat(path)) == stamp
             except OSError:
                 same = False
             if not same:
@@ -218,7 +220,7 @@ class DiskEntries:
 
     def clear(self) -> None:
         """Remove every entry, stamp and alias."""
-        for suffix in (ENTRY, STAMP, ALIAS):
+        for suffix in (ENTRY, STAMP, ALIAS, PATH):
             for path in self.directory.glob("*" + suffix):
                 unlink(path)
 
@@ -233,6 +235,18 @@ class DiskEntries:
                 write_atomic(path, key)
             except OSError:
                 pass  # an alias only saves a translation
+
+    def read_path_alias(self, path_key: bytes) -> tuple[bytes, bytes] | None:
+        data = _read_small(self.path(path_key, PATH))
+        if data is None or len(data) != _STAMP.size + 32:
+            return None
+        return data[:_STAMP.size], data[_STAMP.size:]
+
+    def write_path_alias(self, path_key: bytes, identity: bytes, key: bytes) -> None:
+        try:
+            write_atomic(self.path(path_key, PATH), identity, key)
+        except OSError:
+            pass  # a path alias only saves reading and hashing a file
 
 
 # -- helpers --------------------------------------------------------------------------
@@ -281,14 +295,15 @@ def unlink(path: Path) -> bool:
         return False
 
 
-def _stamp(key: bytes, st: os.stat_result) -> bytes:
+def identity(key: bytes, st: os.stat_result) -> bytes:
+    """What identifies the file ``st`` describes (under ``key``) until someone writes to it."""
     return _STAMP.pack(_STAMP_MAGIC, key, st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 def _read_small(path: Path) -> bytes | None:
     try:
         with open(path, "rb") as f:
-            return f.read(_STAMP.size + 1)
+            return f.read(_STAMP.size + 33)
     except OSError:
         return None
 

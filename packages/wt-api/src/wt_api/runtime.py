@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import os
 import threading
 import weakref
 
@@ -192,6 +193,26 @@ class Runtime(Closeable):
         malformed module."""
         cache = self.config.compilation_cache
         module = _compile_module(self, source) if cache is None else cache.fetch_or_compile(self, source)
+        self._children.add(module)
+        return module
+
+    def compile_file(self, path: str | os.PathLike[str]) -> CompiledModule:
+        """Compile the module in the file ``path`` (a wasm binary, or WAT text).
+
+        With a compilation cache, a file the cache saw before and that has not changed since
+        (same device, inode, size, modification and change times) finds its entry without
+        being read. Raises OSError if the file cannot be read, and
+        :class:`~wt_api.CompileError` as :meth:`compile_module` does."""
+        if isinstance(path, (int, bytes)) or not isinstance(path, (str, os.PathLike)):
+            raise TypeError(f"compile_file takes a path (str or os.PathLike), not {type(path).__name__}; "
+                            "for wasm bytes or WAT text use compile_module")
+        self.engine_ptr()  # raises ClosedError before any reading
+        cache = self.config.compilation_cache
+        if cache is None:
+            with open(path, "rb") as f:
+                module = _compile_module(self, f.read())
+        else:
+            module = cache.fetch_file_or_compile(self, path)
         self._children.add(module)
         return module
 
