@@ -57,3 +57,24 @@ def large(functions: int = 3000) -> str:
         call = f"(local.set $x (call $f{i - 1} (local.get $x)))" if i else ""
         body.append(f'(func $f{i} (export "f{i}") (param $x i32) (result i32) {ops} {call} local.get $x)')
     return "(module " + "\n".join(body) + ")"
+
+
+def large_data(size: int = 100 << 20) -> bytes:
+    """A wasm binary whose bulk is one active data segment of ``size`` random bytes: little
+    code, a large compiled artifact (wasmtime keeps the memory image in it)."""
+    import os
+
+    def leb(n: int) -> bytes:
+        out = bytearray()
+        while True:
+            byte, n = n & 0x7F, n >> 7
+            out.append(byte | (0x80 if n else 0))
+            if not n:
+                return bytes(out)
+
+    def section(ident: int, body: bytes) -> bytes:
+        return bytes([ident]) + leb(len(body)) + body
+
+    memory = section(5, b"\x01\x00" + leb(size // 65536 + 1))
+    data = section(11, b"\x01\x00\x41\x00\x0b" + leb(size) + os.urandom(size))
+    return b"\0asm\x01\0\0\0" + memory + data
