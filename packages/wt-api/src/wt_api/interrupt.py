@@ -113,7 +113,6 @@ class StoreClock:
 
 
 _clocks: dict[int, StoreClock] = {}  # callback key -> clock, until wasmtime frees the store
-_by_store: weakref.WeakKeyDictionary[Store, StoreClock] = weakref.WeakKeyDictionary()
 _engines: weakref.WeakSet[EngineClock] = weakref.WeakSet()
 _registry_lock = threading.Lock()
 _next_key = itertools.count(1)
@@ -184,13 +183,13 @@ def watch_store(store: Store, clock: EngineClock) -> None:
         key = next(_next_key)
         state = StoreClock(key, clock)
         _clocks[key] = state
-        _by_store[store] = state
+    store.clock = state
     _epoch.watch_store(store.ptr, store.context, key)
 
 
 def clock_of(store: Store) -> StoreClock:
     """The clock of ``store``; ConfigError when its runtime has no epoch interruption."""
-    clock = _by_store.get(store)
+    clock = store.clock
     if clock is None:
         raise ConfigError("timeouts need epoch interruption, which this runtime's config switched off "
                           "(RuntimeConfig.with_epoch_interruption(True))")

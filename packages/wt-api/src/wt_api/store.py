@@ -16,6 +16,8 @@ TYPE_CHECKING = False  # typing's constant, without importing typing (and re): s
 if TYPE_CHECKING:
     import ctypes
 
+    from .interrupt import StoreClock
+
 __all__ = ["Store"]
 
 _NO_FINALIZER = _store.FINALIZER()
@@ -32,6 +34,9 @@ class Store:
     zero-copy memory view into it has been dropped, so no view can outlive its memory.
     """
 
+    clock: StoreClock | None = None
+    """The store's deadline state (set by interrupt.watch_store when the engine has epoch
+    interruption); None otherwise."""
     # WASI (set by wasi_bridge only for stores that get a WASI context; class defaults cost
     # nothing to the other stores).
     wasi_users: weakref.WeakSet[object] | None = None
