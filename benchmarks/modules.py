@@ -64,13 +64,7 @@ def large_data(size: int = 100 << 20) -> bytes:
     code, a large compiled artifact (wasmtime keeps the memory image in it)."""
     import os
 
-    def leb(n: int) -> bytes:
-        out = bytearray()
-        while True:
-            byte, n = n & 0x7F, n >> 7
-            out.append(byte | (0x80 if n else 0))
-            if not n:
-                return bytes(out)
+    from wt_api.host import _uleb as leb  # the binding's own LEB128 encoder
 
     def section(ident: int, body: bytes) -> bytes:
         return bytes([ident]) + leb(len(body)) + body

@@ -256,13 +256,14 @@ class CompilationCache(Closeable):
                     return module
         with open(real, "rb") as f:
             before = os.fstat(f.fileno())
+            read_as = identity(path_key, before)
             data = f.read()
-            unchanged = identity(path_key, os.fstat(f.fileno())) == identity(path_key, before)
+            unchanged = identity(path_key, os.fstat(f.fileno())) == read_as
         module, key = self._fetch(runtime, data)
         # As for stamps (cache_disk): a file changed in the tick of its last change could
         # keep its change time, so only a file older than that is remembered.
         if trust and unchanged and time.time_ns() - max(before.st_ctime_ns, before.st_mtime_ns) >= RACY_NS:
-            self._write_path_alias(path_key, identity(path_key, before), key)
+            self._write_path_alias(path_key, read_as, key)
         return module
 
     def _fetch(self, runtime: Runtime, source: str | bytes | bytearray | memoryview) -> tuple[CompiledModule, bytes]:
