@@ -64,7 +64,7 @@ def large_data(size: int = 100 << 20) -> bytes:
     code, a large compiled artifact (wasmtime keeps the memory image in it)."""
     import os
 
-    from wt_api.host import _uleb as leb  # the binding's own LEB128 encoder
+    from wt_api._encoder import uleb128 as leb  # the binding's own LEB128 encoder
 
     def section(ident: int, body: bytes) -> bytes:
         return bytes([ident]) + leb(len(body)) + body

@@ -129,7 +129,7 @@ def test_absent_or_other_kind_exports_are_none(mod: wt.Module) -> None:
     assert mod.exported_memory("add") is None
     assert mod.exported_global("add") is None
     assert mod.exported_table("add") is None
-    assert set(mod.exports()) >= {"add", "swap", "boom"}
+    assert set(mod.exports) >= {"add", "swap", "boom"}
 
 
 def test_funcref_parameters_take_functions(instantiate) -> None:  # type: ignore[no-untyped-def]

@@ -3,6 +3,7 @@ from pathlib import Path
 import pytest
 
 import wt_api as wt
+from wasmbin import wat2wasm
 
 ADD = '(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))'
 
@@ -86,6 +87,4 @@ def test_compile_file(runtime: wt.Runtime, tmp_path: Path) -> None:
 
 
 def _wasm_of(wat: str) -> bytes:
-    from wt_api.module import _to_wasm
-
-    return _to_wasm(wat)
+    return wat2wasm(wat)

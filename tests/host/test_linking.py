@@ -102,13 +102,13 @@ def test_mistyped_import_names_both_types(runtime: wt.Runtime) -> None:
 def test_linkable_modules_share_the_link_store_others_get_their_own(runtime: wt.Runtime) -> None:
     a = runtime.instantiate(runtime.compile_module(PROVIDER), wt.ModuleConfig().with_name("a"))
     b = runtime.instantiate(runtime.compile_module(PROVIDER), wt.ModuleConfig().with_name("b"))
-    assert a.store is b.store
+    assert a._store is b._store
     both = runtime.instantiate(runtime.compile_module(
         '(module (import "a" "mem" (memory 1)) (import "b" "base" (global (mut i32)))'
         ' (func (export "get") (result i32) global.get 0))'))
-    assert both.store is a.store
+    assert both._store is a._store
     get = both.exported_function("get")
     assert get is not None and get.call() == [100]
     lone = runtime.instantiate(runtime.compile_module(PROVIDER))
     other = runtime.instantiate(runtime.compile_module(PROVIDER))
-    assert lone.store is not a.store and lone.store is not other.store
+    assert lone._store is not a._store and lone._store is not other._store

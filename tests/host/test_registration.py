@@ -33,7 +33,7 @@ def test_register_an_unnamed_module_its_importers_join_its_store(runtime: wt.Run
     runtime.register("M", counter)
     user = runtime.instantiate(runtime.compile_module(USER))
     assert user.exported_function("twice").call() == [2]  # type: ignore[union-attr]
-    assert user.store is counter.store
+    assert user._store is counter._store
 
 
 def test_closing_a_module_frees_every_name_it_holds(runtime: wt.Runtime) -> None:
@@ -92,7 +92,7 @@ def test_a_host_shared_memory_is_shared_by_importers_in_any_store(runtime: wt.Ru
       (func (export "store") (param i32 i32) (i32.atomic.store (local.get 0) (local.get 1)))
       (func (export "load") (param i32) (result i32) (i32.atomic.load (local.get 0))))""")
     one, two = runtime.instantiate(source), runtime.instantiate(source)
-    assert one.store is not two.store
+    assert one._store is not two._store
     one.exported_function("store").call(8, 1234)  # type: ignore[union-attr]
     assert two.exported_function("load").call(8) == [1234]  # type: ignore[union-attr]
     host_view = env.exported_memory("mem")

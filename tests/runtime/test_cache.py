@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 import wt_api as wt
+from wasmbin import wat2wasm
 
 WAT = '(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))'
 SUB = '(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.sub))'
@@ -59,9 +60,7 @@ def test_a_change_of_engine_settings_is_a_different_entry() -> None:
 
 
 def wt_binary(wat: str) -> bytes:
-    from wt_api.module import _to_wasm
-
-    return _to_wasm(wat)
+    return wat2wasm(wat)
 
 
 def test_disk_cache_is_created_and_reused(tmp_path: Path) -> None:
@@ -166,15 +165,16 @@ def test_an_artifact_wasmtime_refuses_is_rewritten(tmp_path: Path) -> None:
     """A well-formed entry whose artifact comes from another engine configuration."""
     import hashlib
 
-    from wt_api.cache import cache_key
-    from wt_api.cache_disk import MAGIC, TRAILER
+    from wt_api._cache import cache_key
+    from wt_api._cache_disk import MAGIC, TRAILER
+    from wt_api._engine import fingerprint
 
     directory = tmp_path / "cache"
     cache = wt.CompilationCache.with_dir(directory)
     config = wt.RuntimeConfig().with_compilation_cache(cache)
     with wt.Runtime(wt.RuntimeConfig().with_fuel_metering()) as other:
         artifact = other.compile_module(WAT).serialize()
-    key = cache_key(wt_binary(WAT), config)
+    key = cache_key(wt_binary(WAT), fingerprint(config))
     trailer = TRAILER.pack(key, hashlib.sha256(artifact).digest(), len(artifact), MAGIC)
     (directory / (key.hex() + ".wtc")).write_bytes(artifact + trailer)
     with wt.Runtime(config) as r:
@@ -188,7 +188,7 @@ def test_an_artifact_wasmtime_refuses_is_rewritten(tmp_path: Path) -> None:
 @pytest.fixture
 def hashing(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the full SHA-256 verifications of disk entries."""
-    from wt_api import cache_disk
+    from wt_api import _cache_disk as cache_disk
 
     calls: list[int] = []
     real = cache_disk._sha256
@@ -203,7 +203,7 @@ def hashing(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
 def test_a_verified_entry_is_loaded_by_its_stamp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                  hashing: list[int]) -> None:
-    from wt_api import cache_disk
+    from wt_api import _cache_disk as cache_disk
 
     monkeypatch.setattr(cache_disk, "RACY_NS", 0)  # trust entries at once (normally after 2 s)
     directory = tmp_path / "cache"
@@ -230,7 +230,7 @@ def test_a_stamped_entry_changed_in_place_is_verified_again(tmp_path: Path, monk
                                                             hashing: list[int], how: str) -> None:
     import time
 
-    from wt_api import cache_disk
+    from wt_api import _cache_disk as cache_disk
 
     monkeypatch.setattr(cache_disk, "RACY_NS", 0)
     directory = tmp_path / "cache"
@@ -272,7 +272,7 @@ def test_a_fresh_entry_is_verified_until_its_change_time_is_old(tmp_path: Path, 
 def test_the_other_ways_of_loading(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, way: str) -> None:
     """Windows' way (verify every time, wasmtime reads a private copy) and systems without
     /proc/self/fd or /dev/fd (wasmtime opens the name, checked again afterwards)."""
-    from wt_api import cache_disk
+    from wt_api import _cache_disk as cache_disk
 
     monkeypatch.setattr(cache_disk, "RACY_NS", 0)
     if way == "by-name":
@@ -310,7 +310,7 @@ def test_a_loaded_module_outlives_its_entry(tmp_path: Path) -> None:
 @pytest.fixture
 def content_digests(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Counts the digests of module contents (each means the module's bytes were read)."""
-    from wt_api import digest
+    from wt_api import _digest as digest
 
     calls: list[int] = []
     real = digest.tree_sha256
@@ -333,7 +333,7 @@ def call_add(r: wt.Runtime, compiled: wt.CompiledModule) -> int:
 @pytest.mark.parametrize("kind", ["disk", "memory"])
 def test_an_unchanged_file_finds_its_entry_without_being_read(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                               content_digests: list[int], kind: str) -> None:
-    from wt_api import cache_disk
+    from wt_api import _cache_disk as cache_disk
 
     monkeypatch.setattr(cache_disk, "RACY_NS", 0)
     source = tmp_path / "add.wasm"
@@ -358,7 +358,7 @@ def test_a_changed_file_is_read_again(tmp_path: Path, monkeypatch: pytest.Monkey
                                       how: str) -> None:
     import time
 
-    from wt_api import cache_disk
+    from wt_api import _cache_disk as cache_disk
 
     monkeypatch.setattr(cache_disk, "RACY_NS", 0)
     source = tmp_path / "add.wasm"

@@ -9,8 +9,8 @@ import types
 
 import pytest
 
-from wt_api import digest
-from wt_api.digest import LEAF, tree_sha256
+from wt_api import _digest as digest
+from wt_api._digest import LEAF, tree_sha256
 
 
 def reference(data: bytes, prefix: bytes = b"") -> bytes:

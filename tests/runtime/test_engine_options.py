@@ -71,5 +71,5 @@ def test_configs_are_values() -> None:
     assert changed.fuel_metering is True and changed.epoch_interruption is False
     module = wt.ModuleConfig()
     limited = module.with_memory_limit(wt.WASM_PAGE).with_fuel(10).with_timeout(1)
-    assert module.limits.unlimited and module.fuel is None and module.timeout is None
+    assert module.limits is None and module.fuel is None and module.timeout is None
     assert limited.limits.memory_size == wt.WASM_PAGE and limited.fuel == 10 and limited.timeout == 1.0

@@ -114,7 +114,7 @@ def test_fuel_and_limits_need_a_store_of_their_own(runtime: wt.Runtime) -> None:
     compiled = runtime.compile_module(WAT)
     with pytest.raises(wt.ConfigError, match="store of its own"):
         runtime.instantiate(compiled, wt.ModuleConfig().with_name("shared").with_memory_limit(wt.WASM_PAGE))
-    assert runtime.named_module("shared") is None
+    assert runtime.module("shared") is None
 
 
 @pytest.mark.parametrize("bad", [-1, 1.5, "x", True])

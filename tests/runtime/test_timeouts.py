@@ -120,7 +120,7 @@ def test_a_host_function_calling_back_with_its_own_timeout(runtime: wt.Runtime) 
     inner_errors: list[BaseException] = []
 
     def callback() -> None:
-        loop = runtime.named_module("inner").exported_function("loop")  # type: ignore[union-attr]
+        loop = runtime.module("inner").exported_function("loop")  # type: ignore[union-attr]
         try:
             loop.call_with_timeout(0.05)
         except wt.WasmTimeoutError as exc:

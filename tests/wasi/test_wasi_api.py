@@ -84,7 +84,7 @@ def test_missing_host_directory(tmp_path: Path) -> None:
     with pytest.raises(wt.ConfigError, match="does not exist"):
         WASIConfig().with_preopen_dir(tmp_path / "nope", "/data")
     with pytest.raises(wt.ConfigError, match="does not exist"):
-        wt.ModuleConfig().with_dir_preopen(tmp_path / "nope", "/data")
+        wt.ModuleConfig().with_preopen_dir(tmp_path / "nope", "/data")
 
 
 def test_builders_never_mutate() -> None:

@@ -77,7 +77,7 @@ def test_stdin_to_stdout(wasi_tool: Path, tmp_path: Path) -> None:
 
 
 def test_files_in_a_preopened_directory(wasi_tool: Path, data_dir: Path) -> None:
-    code, out, _ = run_api(wasi_tool, "files", config=wt.ModuleConfig().with_dir_preopen(data_dir, "/data"))
+    code, out, _ = run_api(wasi_tool, "files", config=wt.ModuleConfig().with_preopen_dir(data_dir, "/data"))
     assert code == 42
     assert (data_dir / "output.txt").read_text() == "HELLO FILES\n"
     assert sorted(p.name for p in data_dir.iterdir()) == ["input.txt", "output.txt"]
@@ -91,7 +91,7 @@ def test_files_in_a_preopened_directory(wasi_tool: Path, data_dir: Path) -> None
 def test_read_only_preopen(wasi_tool: Path, data_dir: Path) -> None:
     before = sorted(data_dir.iterdir())
     code, out, _ = run_api(wasi_tool, "readonly",
-                           config=wt.ModuleConfig().with_dir_preopen(data_dir, "/ro", read_only=True))
+                           config=wt.ModuleConfig().with_preopen_dir(data_dir, "/ro", read_only=True))
     assert (code, out) == (0, b"write refused 6 of 6\nread hello files\n")
     assert sorted(data_dir.iterdir()) == before
     assert (data_dir / "input.txt").read_text() == "hello files\n"
@@ -103,7 +103,7 @@ def test_read_only_preopen(wasi_tool: Path, data_dir: Path) -> None:
 
 def test_nothing_outside_the_preopens_is_reachable(wasi_tool: Path, data_dir: Path) -> None:
     (data_dir / "link").symlink_to(data_dir.parent / "secret.txt")  # a way out, planted on the host
-    code, out, _ = run_api(wasi_tool, "escape", config=wt.ModuleConfig().with_dir_preopen(data_dir, "/data"))
+    code, out, _ = run_api(wasi_tool, "escape", config=wt.ModuleConfig().with_preopen_dir(data_dir, "/data"))
     assert code == 0
     assert out.count(b"blocked") == 5 and b"OPENED" not in out
     cli = run_cli("--dir", f"{data_dir}::/data", str(wasi_tool), "escape")
@@ -188,7 +188,7 @@ def test_two_instances_in_two_threads_see_only_their_own(wasi_tool: Path, tmp_pa
         def run(name: str, directory: Path) -> None:
             out, err = io.BytesIO(), io.BytesIO()
             config = (wt.ModuleConfig().with_args("wasi_tool", "files").with_env("KEY", name)
-                      .with_stdout(out).with_stderr(err).with_dir_preopen(directory, "/data"))
+                      .with_stdout(out).with_stderr(err).with_preopen_dir(directory, "/data"))
             with r.instantiate_with_wasi(compiled, config) as mod:
                 barrier.wait()
                 try:

@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from types import TracebackType
-from .errors import ClosedError
+from ._errors import ClosedError
 
-TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
+TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
     from typing import Generic, TypeVar
 
@@ -69,7 +69,7 @@ class Owned(_Generic[T]):
 
     @property
     def closed(self) -> bool:
-        """Whether the handle was freed (or handed on)."""
+        """Whether the handle was freed."""
         return self._ptr is None
 
     def close(self) -> None:
@@ -77,12 +77,6 @@ class Owned(_Generic[T]):
         ptr, self._ptr = self._ptr, None
         if ptr is not None:
             self._free(ptr)
-
-    def take(self) -> T:
-        """Hand the handle on to C (which now owns it): it is not freed here."""
-        ptr = self.get()
-        self._ptr = None
-        return ptr
 
     def __del__(self) -> None:
         if self._ptr is not None and not sys.is_finalizing():

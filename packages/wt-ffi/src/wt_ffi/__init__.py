@@ -2,28 +2,28 @@
 
 One module per C header (``engine``, ``config``, ``store``, ``module``, ``func``, ``val``,
 ``extern``, ``instance``, ``linker``, ``memory``, ``global_``, ``table``, ``trap``,
-``error``, ``types``, ``vec``, ``wasi``, ``wat``, ``exnref``, ``sharedmemory``), each declaring its functions' C
-signatures once. Importing costs no ``dlopen``: the library is located by wt-loader
-and bound on the first call (or :func:`load`). ``call`` and ``callback`` hold the
-prepared hot paths used by wt-api.
+``error``, ``types``, ``vec``, ``wasi``, ``wat``, ``exnref``, ``sharedmemory``), each
+declaring its functions' C signatures once. Importing costs no ``dlopen``: the library
+is located by wt-loader and bound on the first call (or :func:`load`).
+
+Beside the headers: ``slots`` (numbers in raw value slots), ``call`` and ``callback``
+(the prepared hot paths of calls and host functions), ``epoch`` (the deadline
+callback) and ``records`` (immutable value records). What wt-api needs of wt-loader
+is re-exported here, so that each layer imports only the one below it.
 """
 
 from __future__ import annotations
 
+from wt_loader import WASMTIME_VERSION, LoaderError, WtError
+
 from ._library import bind_all, declarations, library_path, load
 
-__all__ = ["bind_all", "declarations", "library_path", "load", "ALL_MODULES"]
+__all__ = ["bind_all", "declarations", "library_path", "load", "ALL_MODULES", "WASMTIME_VERSION",
+           "LoaderError", "WtError"]
 
 ALL_MODULES = (
     "vec", "error", "config", "engine", "wasi", "store", "types", "extern", "val", "trap",
     "module", "func", "instance", "linker", "memory", "global_", "table", "wat", "exnref",
     "sharedmemory",
 )
-
-
-def __getattr__(name: str) -> object:
-    if name in ALL_MODULES:
-        import importlib
-
-        return importlib.import_module(f"{__name__}.{name}")
-    raise AttributeError(name)
+"""The modules that mirror C headers (each declares C functions)."""

@@ -20,25 +20,25 @@ from collections.abc import Callable
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
-    from dataclasses import dataclass
     from pathlib import Path
     from typing import TypeVar
 
     F = TypeVar("F", bound=Callable[..., object])
-else:  # the same records without the import cost of dataclasses (see _records)
-    from ._records import dataclass
 
-__all__ = ["Declaration", "bind_all", "cfunc", "declarations", "library", "library_path", "load"]
+__all__ = ["Declaration", "bind_all", "cfunc", "declarations", "library_path", "load", "raw_function"]
 
 
-@dataclass(frozen=True)
 class Declaration:
-    """One declared C function: where its stub lives and its C signature."""
+    """One declared C function: where its stub lives and its C signature. (A plain class:
+    one is made per declaration at import, where a record's checks would cost.)"""
 
-    module: str
-    name: str
-    restype: object
-    argtypes: tuple[object, ...]
+    __slots__ = ("module", "name", "restype", "argtypes")
+
+    def __init__(self, module: str, name: str, restype: object, argtypes: tuple[object, ...]) -> None:
+        self.module = module
+        self.name = name
+        self.restype = restype
+        self.argtypes = argtypes
 
 
 _declarations: list[Declaration] = []
@@ -132,11 +132,6 @@ def _bind_one(cdll: ctypes.CDLL, decl: Declaration) -> Callable[..., object]:
     fn.argtypes = decl.argtypes  # type: ignore[assignment]
     setattr(sys.modules[decl.module], decl.name, fn)
     return fn
-
-
-def library() -> ctypes.CDLL:
-    """The loaded library (loading it first if needed)."""
-    return load()
 
 
 def library_path() -> Path | None:

@@ -3,98 +3,83 @@
 :func:`build_caller` does, once per exported function, everything a call needs: the
 slot buffer (16 bytes per value, two 64-bit words), the ctypes arguments made ahead,
 the C function bound without ``argtypes`` (ctypes then skips per-argument conversion),
-and Python source specialised to the signature, so a call runs one Python frame:
-check the arity, range-check and store each argument, call C, read the results.
+and Python source specialised to the signature, so that a call runs one Python frame:
+check the arity, hold the store, range-check and store each argument, call C, read
+the results.
 
-Values cross as the bit patterns of wt's encoding: i32/f32 as 32-bit patterns,
-i64/f64 as 64-bit patterns, v128 as a 128-bit int; references go through per-slot
-converters supplied by the caller of :func:`build_caller`.
+Numbers cross as the bit patterns of :mod:`wt_ffi.slots`; each reference goes through
+the converter given for its slot (:class:`RefParam` in, a function out).
 """
 
 from __future__ import annotations
 
 import ctypes
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from ctypes import c_size_t, c_uint64, c_void_p
 from functools import lru_cache
 from types import CodeType
-from ctypes import c_size_t, c_uint64, c_void_p
 
 from ._library import raw_function
 from .extern import wasmtime_func_t
+from .slots import RANGES, range_check
 from .store import wasmtime_context_t
 from .types import VALTYPE_F32, VALTYPE_F64, VALTYPE_I32, VALTYPE_I64, VALTYPE_V128, ValType
 
-TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
-if TYPE_CHECKING:
-    from dataclasses import dataclass
-else:  # the same records without the import cost of dataclasses (see _records)
-    from ._records import dataclass
-
-__all__ = ["Failure", "build_caller", "take_failure"]
-
-RefConverter = Callable[[int], int]
-"""Turns an encoded reference into a raw slot value (in), or a raw slot value into
-an encoded reference (out)."""
+__all__ = ["RefParam", "StoreGate", "build_caller"]
 
 
-@dataclass(frozen=True)
-class Failure:
-    """What a failed call left behind, copied out of C and freed there."""
+class RefParam:
+    """How one reference parameter becomes its raw slot value.
 
-    message: str
-    trap_code: int | None
-    is_trap: bool
-    exit_status: int | None
-    frames: tuple[object, ...]
+    ``make(value)`` checks the encoded value and returns what C needs; it may allocate a
+    rooted GC reference, and so run a garbage collection that moves earlier references.
+    With ``raw`` set, the call reads each slot value with ``raw(made)`` only once every
+    argument is made; without it, ``make`` returns the slot value itself."""
 
+    __slots__ = ("make", "raw")
 
-def take_failure(error_addr: int | None, trap_holder: c_void_p) -> Failure:
-    """Read and free the error or trap that a call returned; reset ``trap_holder``."""
-    from . import error as _error
-    from . import trap as _trap
-
-    if error_addr is not None and error_addr != 0:
-        err = ctypes.cast(error_addr, _error.ErrorPtr)
-        try:
-            return Failure(_error.error_message(err), None, False, _error.error_exit_status(err),
-                           _trap.error_frames(err))
-        finally:
-            _error.wasmtime_error_delete(err)
-    trap = ctypes.cast(trap_holder.value or 0, _trap.TrapPtr)
-    trap_holder.value = None
-    try:
-        return Failure(_trap.trap_message(trap), _trap.trap_code(trap), True, None, _trap.trap_frames(trap))
-    finally:
-        _trap.wasm_trap_delete(trap)
+    def __init__(self, make: Callable[[object], object], raw: Callable[[object], int] | None = None) -> None:
+        self.make = make
+        self.raw = raw
 
 
-_LIMITS = {
-    VALTYPE_I32: ("-0x80000000", "0x100000000"),
-    VALTYPE_I64: ("-0x8000000000000000", "0x10000000000000000"),
-    VALTYPE_F32: ("0", "0x100000000"),
-    VALTYPE_F64: ("0", "0x10000000000000000"),
-    VALTYPE_V128: ("0", "0x100000000000000000000000000000000"),
-}
+class StoreGate:
+    """How a call holds its store: ``enter(False)`` tries the store's lock without waiting
+    (its ``acquire``) and ``wait()`` takes it the slow way (and may raise) when that fails;
+    ``leave`` releases it; ``alive`` is a one-item list, false once the store is closed;
+    ``closed()`` (must raise) runs when the store is closed before C is entered, and
+    ``after_close()`` after leaving when the store was closed meanwhile (a close from
+    inside the call, deferred until the call is over)."""
+
+    __slots__ = ("enter", "wait", "leave", "alive", "closed", "after_close")
+
+    def __init__(self, enter: Callable[[bool], bool], wait: Callable[[], object], leave: Callable[[], object],
+                 alive: list[bool], closed: Callable[[], object], after_close: Callable[[], object]) -> None:
+        self.enter = enter
+        self.wait = wait
+        self.leave = leave
+        self.alive = alive
+        self.closed = closed
+        self.after_close = after_close
 
 
-def _store_param(i: int, vt: ValType, lines: list[str], two_phase: bool) -> None:
+def _store_param(i: int, vt: ValType, conv: RefParam | None, lines: list[str]) -> None:
     a = f"a{i}"
-    if vt.kind in _LIMITS:
-        lo, hi = _LIMITS[vt.kind]
-        lines.append(f"    if not ({lo} <= {a} < {hi}): _bad({i}, {a})")
-    elif two_phase:
+    if vt.kind in RANGES:
+        lines.append(f"        if not ({range_check(vt.kind, a)}): _bad({i}, {a})")
+    elif conv is not None and conv.raw is not None:
         # The GC reference is made (and rooted) now; its raw value is read only once
         # every argument is made, since making one may collect, and move, the others.
-        lines.append(f"    p{i} = _in{i}({a})")
+        lines.append(f"        p{i} = _in{i}({a})")
         return
     else:
-        lines.append(f"    {a} = _in{i}({a})")
+        lines.append(f"        {a} = _in{i}({a})")
     if vt.kind == VALTYPE_V128:
-        lines.append(f"    s[{2 * i}] = {a} & 0xFFFFFFFFFFFFFFFF; s[{2 * i + 1}] = {a} >> 64")
+        lines.append(f"        s[{2 * i}] = {a} & 0xFFFFFFFFFFFFFFFF; s[{2 * i + 1}] = {a} >> 64")
     else:
         # A c_uint64 slot keeps the low 64 bits: negative i32/i64 land as their two's
         # complement, and wasmtime reads an i32 from the low 4 bytes.
-        lines.append(f"    s[{2 * i}] = {a}")
+        lines.append(f"        s[{2 * i}] = {a}")
 
 
 def _read_result(i: int, vt: ValType) -> str:
@@ -113,26 +98,22 @@ def build_caller(
     params: Sequence[ValType],
     results: Sequence[ValType],
     *,
-    ref_in: dict[int, RefConverter],
-    ref_out: dict[int, RefConverter],
-    ref_raw: dict[int, Callable[[object], int]] | None = None,
+    ref_params: Mapping[int, RefParam],
+    ref_results: Mapping[int, Callable[[int], object]],
+    gate: StoreGate,
     on_failure: Callable[[int | None, c_void_p], object],
     on_bad_value: Callable[[int, object], object],
     on_bad_args: Callable[[tuple[object, ...], TypeError], object],
     on_bad_arity: Callable[[int], object],
-    guard: object | None = None,
     name: str = "call",
 ) -> Callable[..., list[int]]:
     """A function taking the encoded arguments and returning the encoded results.
 
-    ``on_failure(error_addr, trap_holder)`` is called (and must raise) when the call
-    returns an error or trap; ``on_bad_value(index, value)`` (out of range),
-    ``on_bad_args(args, exc)`` (a TypeError while storing) and ``on_bad_arity(n)`` must
-    raise before C is entered. A parameter with a ``ref_raw`` converter takes two
-    phases: ``ref_in[i](value)`` makes a rooted reference (it may allocate, and so
-    collect garbage) for every such parameter first, then ``ref_raw[i](made)`` reads
-    each raw slot value, with no allocation left before the call. ``guard``, if given, is a lock held around the
-    call (the store's), acquired with ``acquire()``/``release()``.
+    Before C is entered: a wrong argument count calls ``on_bad_arity(n)``, an out-of-range
+    number ``on_bad_value(index, value)`` and any TypeError while storing
+    ``on_bad_args(args, exc)``; each must raise. ``on_failure(error_address, trap_holder)``
+    is called (and must raise) when the call returns an error or trap. The call holds
+    ``gate`` around everything after the arity check.
     """
     nslots = max(len(params), len(results), 1)
     slots = (c_uint64 * (2 * nslots))()
@@ -152,43 +133,42 @@ def build_caller(
         "_bad": on_bad_value,
         "_badargs": on_bad_args,
         "_arity": on_bad_arity,
+        "_enter": gate.enter,
+        "_wait": gate.wait,
+        "_leave": gate.leave,
+        "_alive": gate.alive,
+        "_closed": gate.closed,
+        "_after_close": gate.after_close,
     }
-    for i, conv in ref_in.items():
-        env[f"_in{i}"] = conv
-    for i, conv in ref_out.items():
-        env[f"_out{i}"] = conv
-    ref_raw = ref_raw or {}
-    for i, raw_conv in ref_raw.items():
-        env[f"_raw{i}"] = raw_conv
-    args = ", ".join(f"a{i}" for i in range(len(params)))
+    for i, conv in ref_params.items():
+        env[f"_in{i}"] = conv.make
+        if conv.raw is not None:
+            env[f"_raw{i}"] = conv.raw
+    for i, out in ref_results.items():
+        env[f"_out{i}"] = out
+    two_phase = sorted(i for i, conv in ref_params.items() if conv.raw is not None)
     lines = ["def call(*args):"]
-    lines.append(f"    if len(args) != {len(params)}: _arity(len(args))")
     if params:
-        lines.append(f"    {args}{',' if len(params) == 1 else ''} = args")
-    body: list[str] = []
+        names = ", ".join(f"a{i}" for i in range(len(params)))
+        lines += ["    try:", f"        {names}{',' if len(params) == 1 else ''} = args",
+                  "    except ValueError:", "        _arity(len(args))"]
+    else:
+        lines += ["    if args: _arity(len(args))"]
+    lines += ["    if not _enter(False): _wait()", "    try:", "        if not _alive[0]: _closed()"]
     if params:
         stores: list[str] = []
         for i, vt in enumerate(params):
-            _store_param(i, vt, stores, i in ref_raw)
-        stores.extend(f"    s[{2 * i}] = _raw{i}(p{i})" for i in sorted(ref_raw))
+            _store_param(i, vt, ref_params.get(i), stores)
+        stores.extend(f"        s[{2 * i}] = _raw{i}(p{i})" for i in two_phase)
         # Non-int arguments fail the range check or the slot store with TypeError.
-        body.append("    try:")
-        body.extend("    " + line for line in stores)
-        body.append("    except TypeError as exc:")
-        body.append("        _badargs(args, exc)")
-    body.append("    e = _c(_ctx, _f, s, _n, _t)")
-    body.append("    if e or _trap.value: _fail(e, _trap)")
-    body.append("    return [" + ", ".join(_read_result(i, vt) for i, vt in enumerate(results)) + "]")
-    if guard is not None:
-        env["_acq"] = guard.acquire  # type: ignore[attr-defined]
-        env["_rel"] = guard.release  # type: ignore[attr-defined]
-        lines.append("    _acq()")
-        lines.append("    try:")
-        lines.extend("    " + line for line in body)
-        lines.append("    finally:")
-        lines.append("        _rel()")
-    else:
-        lines.extend(body)
+        lines.append("        try:")
+        lines.extend("    " + line for line in stores)
+        lines.append("        except TypeError as exc:")
+        lines.append("            _badargs(args, exc)")
+    lines.append("        e = _c(_ctx, _f, s, _n, _t)")
+    lines.append("        if e or _trap.value: _fail(e, _trap)")
+    lines.append("        return [" + ", ".join(_read_result(i, vt) for i, vt in enumerate(results)) + "]")
+    lines += ["    finally:", "        _leave()", "        if not _alive[0]: _after_close()"]
     namespace: dict[str, object] = {}
     exec(_compiled("\n".join(lines)), env, namespace)  # noqa: S102
     fn = namespace["call"]

@@ -3,49 +3,29 @@
 wasmtime calls an unchecked host function with raw 16-byte slots (params in, results
 out). :func:`build_trampoline` generates, once per host function and store, Python
 source specialised to the signature that reads the parameters, calls the Python
-function, checks and writes the results, and turns any Python exception into a trap
-(through ``on_exception``) so that no exception is ever lost inside ctypes.
+function, checks and writes the results, and turns any exception into a trap.
+
+No exception may leave a callback into C: ctypes would print it and return garbage
+to wasmtime. Everything a trampoline does runs inside one ``try``, and its ``except``
+path makes no call at all (a signal handler can raise at any call): it leaves the
+exception with the store's :class:`~wt_ffi.sink.CallbackSink` and returns a trap taken
+from :data:`SPARE_TRAPS`, made ahead. The call that entered wasm raises the exception.
 """
 
 from __future__ import annotations
 
 import ctypes
-import struct
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from types import CodeType
 
+from .call import RefParam
 from .func import UNCHECKED_CALLBACK
+from .sink import CallbackSink, Spares
+from .slots import RANGES, bits_f32, bits_f64, f32_bits, f64_bits, range_check
 from .types import VALTYPE_F32, VALTYPE_F64, VALTYPE_I32, VALTYPE_I64, VALTYPE_V128, ValType
 
-__all__ = ["build_trampoline", "new_trap_address"]
-
-_F32 = struct.Struct("<f")
-_U32 = struct.Struct("<I")
-_F64 = struct.Struct("<d")
-_U64 = struct.Struct("<Q")
-
-
-def _f32_in(bits: int) -> float:
-    return float(_F32.unpack(_U32.pack(bits & 0xFFFFFFFF))[0])
-
-
-def _f64_in(bits: int) -> float:
-    return float(_F64.unpack(_U64.pack(bits))[0])
-
-
-def _f32_out(value: float) -> int:
-    try:
-        return int(_U32.unpack(_F32.pack(value))[0])
-    except (struct.error, OverflowError) as exc:
-        raise TypeError(f"an f32 result must be a float in the f32 range, not {value!r}") from exc
-
-
-def _f64_out(value: float) -> int:
-    try:
-        return int(_U64.unpack(_F64.pack(value))[0])
-    except struct.error as exc:
-        raise TypeError(f"an f64 result must be a float, not {value!r}") from exc
+__all__ = ["SPARE_TRAPS", "build_trampoline", "new_trap_address"]
 
 
 def new_trap_address(message: str) -> int:
@@ -53,17 +33,26 @@ def new_trap_address(message: str) -> int:
     from .trap import wasmtime_trap_new
 
     data = message.encode("utf-8", "replace")
-    trap = wasmtime_trap_new(data, len(data))
-    return ctypes.cast(trap, ctypes.c_void_p).value or 0
+    return ctypes.cast(wasmtime_trap_new(data, len(data)), ctypes.c_void_p).value or 0
 
 
-_RANGE = {
-    VALTYPE_I32: "-0x80000000 <= {v} < 0x100000000",
-    VALTYPE_I64: "-0x8000000000000000 <= {v} < 0x10000000000000000",
-    VALTYPE_F32: "0 <= {v} < 0x100000000",
-    VALTYPE_F64: "0 <= {v} < 0x10000000000000000",
-    VALTYPE_V128: "0 <= {v} < 0x100000000000000000000000000000000",
-}
+SPARE_TRAPS = Spares(lambda: new_trap_address("wt: the host function raised (wt re-raises its exception)"))
+"""The traps trampolines return after an exception (the message is never shown: the
+call that entered wasm raises the exception itself)."""
+
+
+_EXCEPT_PATH = [
+    "    except BaseException as exc:",
+    "        _sink.error = exc",
+    "        n = _count[0]",
+    "        if n:",
+    "            n -= 1",
+    "            _count[0] = n",
+    "            t = _items[n]",
+    "            _items[n] = 0",
+    "            return t",
+    "        return _make_trap()  # the pool ran dry (see Spares): a call, as a last resort",
+]
 
 
 def _read_bits(i: int, vt: ValType) -> str:
@@ -73,7 +62,7 @@ def _read_bits(i: int, vt: ValType) -> str:
         return f"(s[{2 * i}] | (s[{2 * i + 1}] << 64))"
     if vt.kind in (VALTYPE_I64, VALTYPE_F64):
         return f"s[{2 * i}]"
-    return f"_pin{i}(s[{2 * i}], caller)"
+    return f"_pin{i}(s[{2 * i}])"
 
 
 def _read_typed(i: int, vt: ValType) -> str:
@@ -83,37 +72,33 @@ def _read_typed(i: int, vt: ValType) -> str:
     if vt.kind == VALTYPE_I64:
         return f"(({bits} ^ 0x8000000000000000) - 0x8000000000000000)"
     if vt.kind == VALTYPE_F32:
-        return f"_f32_in({bits})"
+        return f"_bits_f32({bits})"
     if vt.kind == VALTYPE_F64:
-        return f"_f64_in({bits})"
-    if vt.kind == VALTYPE_V128:
-        return bits
-    return f"_tin{i}(s[{2 * i}], caller)"
+        return f"_bits_f64({bits})"
+    return bits
 
 
-def _write(i: int, vt: ValType, value: str, typed: bool, lines: list[str], indent: str,
-           two_phase: bool = False) -> None:
+def _write(i: int, vt: ValType, value: str, typed: bool, conv: RefParam | None, lines: list[str]) -> None:
     slot = f"s[{2 * i}]"
-    if vt.kind in _RANGE:
-        if typed and vt.kind == VALTYPE_F32:
-            lines.append(f"{indent}{slot} = _f32_out({value})")
+    pad = "        "
+    if vt.kind in RANGES:
+        if typed and vt.kind in (VALTYPE_F32, VALTYPE_F64):
+            packer = "_f32_bits" if vt.kind == VALTYPE_F32 else "_f64_bits"
+            lines += [f"{pad}try:", f"{pad}    {slot} = {packer}({value})",
+                      f"{pad}except (TypeError, ValueError):", f"{pad}    _badres({i}, {value})"]
             return
-        if typed and vt.kind == VALTYPE_F64:
-            lines.append(f"{indent}{slot} = _f64_out({value})")
-            return
-        check = f"(type({value}) is int or isinstance({value}, int)) and {_RANGE[vt.kind].format(v=value)}"
-        lines.append(f"{indent}if not ({check}): _badres({i}, {value})")
+        check = f"(type({value}) is int or isinstance({value}, int)) and {range_check(vt.kind, value)}"
+        lines.append(f"{pad}if not ({check}): _badres({i}, {value})")
         if vt.kind == VALTYPE_V128:
-            lines.append(f"{indent}{slot} = {value} & 0xFFFFFFFFFFFFFFFF; s[{2 * i + 1}] = {value} >> 64")
+            lines.append(f"{pad}{slot} = {value} & 0xFFFFFFFFFFFFFFFF; s[{2 * i + 1}] = {value} >> 64")
         else:
-            lines.append(f"{indent}{slot} = {value}")
+            lines.append(f"{pad}{slot} = {value}")
         return
-    conv = "_tout" if typed else "_pout"
-    if two_phase:
+    if conv is not None and conv.raw is not None:
         # Made (and rooted) now; the raw value is read once every result is made.
-        lines.append(f"{indent}q{i} = {conv}{i}({value}, caller)")
+        lines.append(f"{pad}q{i} = _pout{i}({value})")
     else:
-        lines.append(f"{indent}{slot} = {conv}{i}({value}, caller)")
+        lines.append(f"{pad}{slot} = _pout{i}({value})")
 
 
 def build_trampoline(
@@ -123,8 +108,9 @@ def build_trampoline(
     *,
     typed: bool,
     make_caller: Callable[[int], object] | None,
-    ref_converters: dict[str, Callable[..., object]],
-    on_exception: Callable[[BaseException], int],
+    ref_params: Mapping[int, Callable[[int], object]],
+    ref_results: Mapping[int, RefParam],
+    sink: CallbackSink,
     on_bad_result: Callable[[int, object], object],
 ) -> object:
     """A ``CFUNCTYPE`` object calling ``fn`` for wasm (keep it alive while wasm may call it).
@@ -132,48 +118,50 @@ def build_trampoline(
     ``typed=False`` is the seed's form: ``fn(stack)`` with ``stack`` a list holding the
     encoded params followed by room for the results, which ``fn`` fills in.
     ``typed=True`` passes plain Python values and takes the return value (a value, a
-    tuple for several results, or None). With ``make_caller``, ``fn`` receives
-    ``make_caller(caller_address)`` first. ``ref_converters`` maps ``_pin{i}``,
-    ``_tin{i}``, ``_pout{i}``, ``_tout{i}`` to reference converters ``(value, caller)``;
-    with ``_rraw{i}`` too, result ``i`` takes two phases: ``_pout{i}``/``_tout{i}`` make a
-    rooted reference for every such result first (making one may collect garbage and
-    move the others), then ``_rraw{i}(made)`` writes each raw slot value.
-    ``on_exception`` turns an exception into a trap address; ``on_bad_result`` raises.
+    tuple for several results, or None). ``ref_params[i]`` turns the raw slot value of a
+    reference parameter into what ``fn`` receives, ``ref_results[i]`` a result into its
+    slot value (two phases as in :class:`~wt_ffi.call.RefParam`). With ``make_caller``,
+    ``fn`` receives ``make_caller(caller_address)`` first, and that object's ``_end()`` is
+    called when ``fn`` returns or raises. ``on_bad_result(index, value)`` raises for a
+    result of the wrong type (index -1: the wrong number of results).
     """
     np, nr = len(params), len(results)
-    two = {i for i in range(nr) if f"_rraw{i}" in ref_converters}
+    two = sorted(i for i, conv in ref_results.items() if conv.raw is not None)
     lines = ["def trampoline(env, caller, s, n):", "    try:"]
-    head = "_mk(caller), " if make_caller is not None else ""
+    if make_caller is not None:
+        lines += ["        c = _mk(caller)", "        try:"]
+        head, inner = "c, ", "            "
+    else:
+        head, inner = "", "        "
     if typed:
-        args = ", ".join(_read_typed(i, vt) for i, vt in enumerate(params))
-        call = f"fn({head}{args})"
-        if nr == 0:
-            lines.append(f"        {call}")
-        elif nr == 1:
-            lines.append(f"        r = {call}")
-            _write(0, results[0], "r", True, lines, "        ", 0 in two)
-        else:
-            lines.append(f"        rs = {call}")
-            lines.append(f"        if type(rs) is not tuple or len(rs) != {nr}: _badres(-1, rs)")
-            for i, vt in enumerate(results):
-                lines.append(f"        r = rs[{i}]")
-                _write(i, vt, "r", True, lines, "        ", i in two)
+        call = f"fn({head}{', '.join(_read_typed(i, vt) for i, vt in enumerate(params))})"
+        lines.append(f"{inner}{'r = ' if nr == 1 else 'rs = ' if nr else ''}{call}")
     else:
         items = [_read_bits(i, vt) for i, vt in enumerate(params)] + ["0"] * nr
-        lines.append(f"        stack = [{', '.join(items)}]")
-        lines.append(f"        fn({head}stack)")
-        for i, vt in enumerate(results):
-            lines.append(f"        r = stack[{np + i}]")
-            _write(i, vt, "r", False, lines, "        ", i in two)
-    lines.extend(f"        s[{2 * i}] = _rraw{i}(q{i})" for i in sorted(two))
+        lines += [f"{inner}stack = [{', '.join(items)}]", f"{inner}fn({head}stack)"]
+    if make_caller is not None:
+        lines += ["        finally:", "            c._end()"]
+    if typed and nr > 1:
+        lines.append(f"        if type(rs) is not tuple or len(rs) != {nr}: _badres(-1, rs)")
+    for i, vt in enumerate(results):
+        value = "r" if typed and nr == 1 else f"rs[{i}]" if typed else f"stack[{np + i}]"
+        if value != "r":
+            lines.append(f"        r = {value}")
+        _write(i, vt, "r", typed, ref_results.get(i), lines)
+    lines.extend(f"        s[{2 * i}] = _rraw{i}(q{i})" for i in two)
     lines.append("        return 0")
-    lines.append("    except BaseException as exc:")
-    lines.append("        return _exc(exc)")
+    lines.extend(_EXCEPT_PATH)
     env: dict[str, object] = {
-        "fn": fn, "_mk": make_caller, "_exc": on_exception, "_badres": on_bad_result,
-        "_f32_in": _f32_in, "_f64_in": _f64_in, "_f32_out": _f32_out, "_f64_out": _f64_out,
+        "fn": fn, "_mk": make_caller, "_badres": on_bad_result, "_sink": sink,
+        "_count": SPARE_TRAPS.count, "_items": SPARE_TRAPS.items, "_make_trap": SPARE_TRAPS.make_one,
+        "_bits_f32": bits_f32, "_bits_f64": bits_f64, "_f32_bits": f32_bits, "_f64_bits": f64_bits,
     }
-    env.update(ref_converters)
+    for i, to_python in ref_params.items():
+        env[f"_pin{i}"] = to_python
+    for i, conv in ref_results.items():
+        env[f"_pout{i}"] = conv.make
+        if conv.raw is not None:
+            env[f"_rraw{i}"] = conv.raw
     namespace: dict[str, Callable[..., int]] = {}
     exec(_compiled("\n".join(lines)), env, namespace)  # noqa: S102
     return UNCHECKED_CALLBACK(namespace["trampoline"])

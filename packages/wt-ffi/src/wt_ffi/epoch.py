@@ -2,15 +2,17 @@
 
 wasmtime calls it on the thread running wasm (which takes the GIL for it) when the
 store's epoch deadline has passed, that is after ``wasmtime_engine_increment_epoch``.
-The thunk asks ``decide(key)`` (the key given to :func:`watch_store`) what to do:
+The thunk asks the store's ``decide()`` (given to :func:`watch_store`) what to do:
 ``None`` lets the wasm run on until the next epoch tick; a message stops it with a
 ``wasmtime_error_t`` carrying that message. When the store is freed, wasmtime calls
-the finaliser, which calls ``forget(key)``.
+the finaliser, which forgets the store.
 
-Both thunks catch every exception: an exception leaving a ctypes callback makes it
-return garbage, which wasmtime would free as an error. Python's own signal handlers can
-still raise at a callback's first instruction; :data:`CALLBACK_FILENAMES` and
-:func:`is_callback_entry` let a SIGINT handler recognise such frames and defer.
+No exception may leave the thunk (ctypes would return garbage to wasmtime): its
+``except`` path makes no call; it leaves the exception with the store's
+:class:`~wt_ffi.sink.CallbackSink` and stops the wasm with an error taken from
+:data:`SPARE_ERRORS`, so that the call raises the exception itself. Python's signal
+handlers can still raise at a callback's first instruction: :func:`is_callback_entry`
+lets wt's SIGINT handler recognise such frames and defer.
 """
 
 from __future__ import annotations
@@ -20,52 +22,52 @@ from collections.abc import Callable
 from types import CodeType
 
 from . import error as _error
-from . import store as _store
-from .store import (EPOCH_DEADLINE_CALLBACK, FINALIZER, UPDATE_DEADLINE_CONTINUE, wasmtime_context_t,
-                    wasmtime_store_t)
+from .sink import CallbackSink, Spares
+from .store import EPOCH_DEADLINE_CALLBACK, FINALIZER, UPDATE_DEADLINE_CONTINUE, wasmtime_context_t, wasmtime_store_t
 
-__all__ = ["watch_store", "set_handlers", "is_callback_entry", "CALLBACK_FILENAMES"]
+__all__ = ["watch_store", "is_callback_entry", "CALLBACK_FILENAMES", "SPARE_ERRORS"]
 
 CALLBACK_FILENAMES = frozenset({"<wt host function>"})
 """Filenames of generated code that C calls directly (the host-function trampolines)."""
 
 
-def _continue(key: int) -> str | None:
-    return None
+def _error_address(message: str) -> int:
+    return ctypes.cast(_error.wasmtime_error_new(message.encode("utf-8", "replace")), ctypes.c_void_p).value or 0
 
 
-def _ignore(key: int) -> None:
-    return None
+SPARE_ERRORS = Spares(lambda: _error_address("wt: the call was stopped by an exception in a callback"))
+"""The errors the thunk returns after an exception (see :class:`~wt_ffi.sink.Spares`)."""
 
-
-_decide: Callable[[int], str | None] = _continue
-_forget: Callable[[int], None] = _ignore
-
-
-def set_handlers(decide: Callable[[int], str | None], forget: Callable[[int], None]) -> None:
-    """Route every store's deadline callback to ``decide`` and its finaliser to ``forget``."""
-    global _decide, _forget
-    _decide, _forget = decide, forget
+_watched: dict[int, tuple[Callable[[], str | None], CallbackSink]] = {}
 
 
 def _on_deadline(context: object, env: int | None, delta: ctypes._Pointer[ctypes.c_uint64],
                  kind: ctypes._Pointer[ctypes.c_uint8]) -> int | None:
     try:
-        message = _decide(env or 0)
+        decide, _ = _watched[env or 0]
+        message = decide()
         if message is None:
             delta[0] = 1
             kind[0] = UPDATE_DEADLINE_CONTINUE
             return None
-        return ctypes.cast(_error.wasmtime_error_new(message.encode("utf-8", "replace")), ctypes.c_void_p).value
-    except BaseException:  # never let an exception reach ctypes
-        delta[0] = 1
-        kind[0] = UPDATE_DEADLINE_CONTINUE
-        return None
+        return _error_address(message)
+    except BaseException as exc:  # no call from here on: see the module docstring
+        if env in _watched:
+            _watched[env][1].error = exc
+        count, items = SPARE_ERRORS.count, SPARE_ERRORS.items
+        n = count[0]
+        if n:
+            n -= 1
+            count[0] = n
+            address = items[n]
+            items[n] = 0
+            return address
+        return SPARE_ERRORS.make_one()  # the pool ran dry: a call, as a last resort
 
 
 def _on_finalize(env: int | None) -> None:
     try:
-        _forget(env or 0)
+        _watched.pop(env or 0, None)
     except BaseException:  # pragma: no cover - never let an exception reach ctypes
         pass
 
@@ -85,9 +87,10 @@ _ONE_TICK = ctypes.c_uint64(1)
 
 
 def watch_store(store: ctypes._Pointer[wasmtime_store_t], context: ctypes._Pointer[wasmtime_context_t],
-                key: int) -> None:
-    """Route ``store``'s epoch deadline to the shared thunk under ``key`` (non-zero) and
-    set the deadline one tick ahead, so the next epoch increment consults ``decide``.
+                key: int, decide: Callable[[], str | None], sink: CallbackSink) -> None:
+    """Route ``store``'s epoch deadline to the shared thunk under ``key`` (non-zero, unique)
+    and set the deadline one tick ahead, so that the next epoch increment asks ``decide``;
+    an exception inside the thunk goes to ``sink``.
     (Every new store comes here: both C functions are bound without ``argtypes``, their
     constant arguments made once, ~0.3 us less per instantiation.)"""
     global _raw
@@ -97,5 +100,8 @@ def watch_store(store: ctypes._Pointer[wasmtime_store_t], context: ctypes._Point
         _raw = (raw_function("wasmtime_store_epoch_deadline_callback", None),
                 raw_function("wasmtime_context_set_epoch_deadline", None))
     set_callback, set_deadline = _raw
+    if not SPARE_ERRORS.count[0]:
+        SPARE_ERRORS.refill()
+    _watched[key] = (decide, sink)
     set_callback(store, _DEADLINE_THUNK, ctypes.c_void_p(key), _FINALIZE_THUNK)
     set_deadline(context, _ONE_TICK)

@@ -65,14 +65,3 @@ def wasmtime_caller_context(caller: int) -> ctypes._Pointer[wasmtime_context_t]:
 def wasmtime_caller_export_get(caller: int, name: bytes, length: int, out: object) -> bool:
     """Look up an export of the calling instance."""
     ...
-
-
-def error_to_trap_address(message: str) -> int:
-    """A new trap (as an address for a callback's return) carrying ``message``."""
-    from .trap import wasmtime_trap_new
-
-    data = message.encode("utf-8", "replace")
-    trap = wasmtime_trap_new(data, len(data))
-    return ctypes.cast(trap, c_void_p).value or 0
-
-

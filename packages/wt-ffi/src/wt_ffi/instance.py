@@ -12,7 +12,7 @@ from .extern import ExternPtr
 from .module import ModulePtr, wasmtime_module_t
 from .store import ContextPtr, wasmtime_context_t
 
-__all__ = ["wasmtime_instance_t", "raw_instance_new"]
+__all__ = ["wasmtime_instance_t", "wasmtime_instance_pre_t", "InstancePrePtr", "raw_instance_new"]
 
 
 class wasmtime_instance_t(ctypes.Structure):
@@ -23,6 +23,33 @@ class wasmtime_instance_t(ctypes.Structure):
 
 
 InstancePtr = POINTER(wasmtime_instance_t)
+
+
+class wasmtime_instance_pre_t(ctypes.Structure):
+    """Opaque ``wasmtime_instance_pre_t``: a module with its imports resolved and type
+    checked by a linker, ready to instantiate in any store of the engine."""
+
+
+InstancePrePtr = POINTER(wasmtime_instance_pre_t)
+
+
+@cfunc(None, InstancePrePtr)
+def wasmtime_instance_pre_delete(instance_pre: ctypes._Pointer[wasmtime_instance_pre_t]) -> None:
+    """Free an instance-pre."""
+
+
+@cfunc(ErrorPtr, InstancePrePtr, ContextPtr, InstancePtr, POINTER(ctypes.c_void_p))
+def wasmtime_instance_pre_instantiate(instance_pre: ctypes._Pointer[wasmtime_instance_pre_t],
+                                      context: ctypes._Pointer[wasmtime_context_t], out: object,
+                                      trap: object) -> ctypes._Pointer[wasmtime_error_t]:
+    """Instantiate in ``context``'s store (the linker's definitions must be usable there)."""
+    ...
+
+
+@cfunc(ModulePtr, InstancePrePtr)
+def wasmtime_instance_pre_module(instance_pre: ctypes._Pointer[wasmtime_instance_pre_t]) -> ctypes._Pointer[wasmtime_module_t]:
+    """A new reference to the module (free it with ``wasmtime_module_delete``)."""
+    ...
 
 
 @cfunc(ErrorPtr, ContextPtr, ModulePtr, ExternPtr, c_size_t, InstancePtr, POINTER(ctypes.c_void_p))

@@ -10,7 +10,7 @@ from .engine import EnginePtr, wasm_engine_t
 from .error import ErrorPtr, wasmtime_error_t
 from .extern import ExternPtr
 from .func import UNCHECKED_CALLBACK
-from .instance import InstancePtr
+from .instance import InstancePrePtr, InstancePtr, wasmtime_instance_pre_t
 from .module import ModulePtr, wasmtime_module_t
 from .store import ContextPtr, FINALIZER, wasmtime_context_t
 from .types import FuncTypePtr, wasm_functype_t
@@ -80,4 +80,12 @@ def wasmtime_linker_instantiate(linker: ctypes._Pointer[wasmtime_linker_t], cont
 def wasmtime_linker_get(linker: ctypes._Pointer[wasmtime_linker_t], context: ctypes._Pointer[wasmtime_context_t],
                         module: bytes, module_len: int, name: bytes, name_len: int, out: object) -> bool:
     """Look up a definition."""
+    ...
+
+
+@cfunc(ErrorPtr, LinkerPtr, ModulePtr, POINTER(InstancePrePtr))
+def wasmtime_linker_instantiate_pre(linker: ctypes._Pointer[wasmtime_linker_t], module: ctypes._Pointer[wasmtime_module_t],
+                                    out: object) -> ctypes._Pointer[wasmtime_error_t]:
+    """Resolve and type-check ``module``'s imports now (no store, nothing allocated):
+    an error names the first import that is missing or mistyped."""
     ...

@@ -8,7 +8,6 @@ from ctypes import CFUNCTYPE, POINTER, c_int64, c_uint8, c_uint64, c_void_p
 from ._library import cfunc
 from .engine import EnginePtr, wasm_engine_t
 from .error import ErrorPtr, wasmtime_error_t
-from .wasi import WasiConfigPtr, wasi_config_t
 
 __all__ = ["wasmtime_store_t", "wasmtime_context_t", "StorePtr", "ContextPtr", "FINALIZER",
            "EPOCH_DEADLINE_CALLBACK"]
@@ -66,12 +65,6 @@ def wasmtime_context_set_fuel(context: ctypes._Pointer[wasmtime_context_t], fuel
 @cfunc(ErrorPtr, ContextPtr, POINTER(c_uint64))
 def wasmtime_context_get_fuel(context: ctypes._Pointer[wasmtime_context_t], fuel: object) -> ctypes._Pointer[wasmtime_error_t]:
     """Read the fuel left in the store into ``fuel``."""
-    ...
-
-
-@cfunc(ErrorPtr, ContextPtr, WasiConfigPtr)
-def wasmtime_context_set_wasi(context: ctypes._Pointer[wasmtime_context_t], wasi: ctypes._Pointer[wasi_config_t]) -> ctypes._Pointer[wasmtime_error_t]:
-    """Give the store a WASI context; consumes ``wasi``."""
     ...
 
 

@@ -6,17 +6,12 @@ import ctypes
 from ctypes import POINTER, c_char_p, c_size_t, c_uint32, c_uint8
 
 from ._library import cfunc
-from .error import ErrorPtr, wasmtime_error_t
+from .error import ErrorPtr, error_exit_status, error_message, wasmtime_error_delete, wasmtime_error_t
 from .vec import wasm_byte_vec_t, byte_vec_bytes, take_string
-
-TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
-if TYPE_CHECKING:
-    from dataclasses import dataclass
-else:  # the same records without the import cost of dataclasses (see _records)
-    from ._records import dataclass
+from .records import Record
 
 __all__ = ["wasm_trap_t", "wasm_frame_t", "FrameInfo", "trap_message", "trap_code",
-           "trap_frames", "error_frames"]
+           "trap_frames", "error_frames", "Failure", "take_failure"]
 
 
 class wasm_trap_t(ctypes.Structure):
@@ -106,8 +101,7 @@ def wasmtime_error_wasm_trace(error: ctypes._Pointer[wasmtime_error_t], out: obj
     """Write the error's wasm backtrace (if any) into ``out``."""
 
 
-@dataclass(frozen=True)
-class FrameInfo:
+class FrameInfo(Record):
     """One frame of a wasm backtrace, copied out of C."""
 
     func_index: int
@@ -167,3 +161,32 @@ def error_frames(error: ctypes._Pointer[wasmtime_error_t]) -> tuple[FrameInfo, .
     vec = wasm_frame_vec_t()
     wasmtime_error_wasm_trace(error, ctypes.byref(vec))
     return _frames(vec)
+
+
+class Failure(Record):
+    """What a failed call or instantiation left behind, copied out of C and freed there:
+    wasmtime's message, the trap code (None for an error, or a trap the host made), the
+    WASI exit status (for ``proc_exit``) and the wasm backtrace."""
+
+    message: str
+    trap_code: int | None
+    is_trap: bool
+    exit_status: int | None
+    frames: tuple[FrameInfo, ...]
+
+
+def take_failure(error_address: int | None, trap_holder: ctypes.c_void_p) -> Failure:
+    """Read and free the error (at ``error_address``) or the trap (in ``trap_holder``, which
+    is reset) that a call or an instantiation returned."""
+    if error_address:
+        err = ctypes.cast(error_address, ErrorPtr)
+        try:
+            return Failure(error_message(err), None, False, error_exit_status(err), error_frames(err))
+        finally:
+            wasmtime_error_delete(err)
+    trap = ctypes.cast(trap_holder.value or 0, TrapPtr)
+    trap_holder.value = None
+    try:
+        return Failure(trap_message(trap), trap_code(trap), True, None, trap_frames(trap))
+    finally:
+        wasm_trap_delete(trap)

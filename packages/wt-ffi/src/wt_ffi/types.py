@@ -14,12 +14,7 @@ from ._library import cfunc
 from .engine import EnginePtr, wasm_engine_t
 from .error import ErrorPtr, wasmtime_error_t
 from .vec import wasm_byte_vec_t, byte_vec_bytes
-
-TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
-if TYPE_CHECKING:
-    from dataclasses import dataclass
-else:  # the same records without the import cost of dataclasses (see _records)
-    from ._records import dataclass
+from .records import Record
 
 __all__ = [
     "ValType", "FuncType", "GlobalType", "TableType", "MemoryType", "TagType", "ExternType",
@@ -373,8 +368,7 @@ def wasm_exporttype_type(et: object) -> ctypes._Pointer[wasm_externtype_t]:
 
 # --- plain-data descriptions -------------------------------------------------------
 
-@dataclass(frozen=True)
-class ValType:
+class ValType(Record):
     """A value type as plain data: ``kind`` is a ``VALTYPE_*``; for references,
     ``nullable`` and ``heap`` (a ``HEAP_*``) complete it."""
 
@@ -383,24 +377,21 @@ class ValType:
     heap: int = -1
 
 
-@dataclass(frozen=True)
-class FuncType:
+class FuncType(Record):
     """A function signature."""
 
     params: tuple[ValType, ...]
     results: tuple[ValType, ...]
 
 
-@dataclass(frozen=True)
-class GlobalType:
+class GlobalType(Record):
     """A global's content type and mutability."""
 
     content: ValType
     mutable: bool
 
 
-@dataclass(frozen=True)
-class TableType:
+class TableType(Record):
     """A table's element type and limits (in elements)."""
 
     element: ValType
@@ -408,8 +399,7 @@ class TableType:
     maximum: int | None
 
 
-@dataclass(frozen=True)
-class MemoryType:
+class MemoryType(Record):
     """A memory's limits (in pages) and flags."""
 
     minimum: int
@@ -419,8 +409,7 @@ class MemoryType:
     page_size_log2: int
 
 
-@dataclass(frozen=True)
-class TagType:
+class TagType(Record):
     """An exception tag's payload signature."""
 
     signature: FuncType

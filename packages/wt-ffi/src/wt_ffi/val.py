@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+from collections.abc import Callable
 from ctypes import POINTER, c_bool, c_double, c_float, c_int32, c_int64, c_uint32, c_uint64, c_uint8, c_void_p
 
 from ._library import cfunc
@@ -199,10 +200,36 @@ def val_bits(val: wasmtime_val_t) -> int:
     return int(getattr(val.of, _NUMERIC_FIELD[val.kind]))
 
 
+def _ignore_drop(data: int) -> None:
+    return None
+
+
+_on_externref_dropped: Callable[[int], None] = _ignore_drop
+
+
+def _externref_dropped(data: int | None) -> None:
+    try:
+        _on_externref_dropped(data or 0)
+    except BaseException:  # pragma: no cover - a void callback: nothing may escape to C
+        pass
+
+
+_EXTERNREF_FINALIZER = FINALIZER(_externref_dropped)
+
+
+def on_externref_dropped(handler: Callable[[int], None]) -> None:
+    """Call ``handler(data)`` when wasmtime drops the host data of an externref made by
+    :func:`new_externref` (its garbage collector found it unreachable, or its store was
+    freed), on whichever thread that happens."""
+    global _on_externref_dropped
+    _on_externref_dropped = handler
+
+
 def new_externref(context: ctypes._Pointer[wasmtime_context_t], data: int) -> wasmtime_externref_t:
-    """A new rooted externref carrying ``data`` (a non-zero host handle); unroot it after use."""
+    """A new rooted externref carrying ``data`` (a non-zero host handle; the handler of
+    :func:`on_externref_dropped` hears when wasmtime drops it). Unroot it after use."""
     ref = wasmtime_externref_t()
-    if not wasmtime_externref_new(context, data, FINALIZER(), ctypes.byref(ref)):
+    if not wasmtime_externref_new(context, data, _EXTERNREF_FINALIZER, ctypes.byref(ref)):
         raise MemoryError("the store's GC heap has no room for another externref")
     return ref
 
@@ -225,14 +252,6 @@ def funcref_val(func: wasmtime_func_t | None) -> wasmtime_val_t:
     return val
 
 
-def externref_data_of(context: ctypes._Pointer[wasmtime_context_t], val: wasmtime_val_t) -> int | None:
-    """For an externref value: 0 if null, its host data, or None if it has none
-    (an externref made inside wasm)."""
-    if val.of.externref.store_id == 0:
-        return 0
-    return wasmtime_externref_data(context, ctypes.byref(val.of.externref))
-
-
 def externref_raw_to_data(context: ctypes._Pointer[wasmtime_context_t], raw: int) -> int | None:
     """The host data behind a raw externref slot value (0 for null, None for none)."""
     if raw == 0:
@@ -241,19 +260,6 @@ def externref_raw_to_data(context: ctypes._Pointer[wasmtime_context_t], raw: int
     wasmtime_externref_from_raw(context, raw, ctypes.byref(ref))
     try:
         return wasmtime_externref_data(context, ctypes.byref(ref))
-    finally:
-        wasmtime_externref_unroot(ctypes.byref(ref))
-
-
-def externref_data_to_raw(context: ctypes._Pointer[wasmtime_context_t], data: int) -> int:
-    """A raw externref slot value for host data (0 for null). The reference stays valid
-    until the store's next garbage collection, which a call does not start before
-    reading its arguments."""
-    if data == 0:
-        return 0
-    ref = new_externref(context, data)
-    try:
-        return wasmtime_externref_to_raw(context, ctypes.byref(ref))
     finally:
         wasmtime_externref_unroot(ctypes.byref(ref))
 

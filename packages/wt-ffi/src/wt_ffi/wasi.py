@@ -7,6 +7,8 @@ from collections.abc import Callable
 from ctypes import CFUNCTYPE, POINTER, c_bool, c_char_p, c_size_t, c_ssize_t, c_ubyte, c_void_p
 
 from ._library import cfunc
+from .error import ErrorPtr, wasmtime_error_t
+from .store import ContextPtr, wasmtime_context_t
 from .vec import wasm_byte_vec_t
 
 __all__ = ["wasi_config_t", "WasiConfigPtr", "WASI_OUTPUT_CALLBACK"]
@@ -107,6 +109,14 @@ def wasi_config_set_stderr_custom(config: ctypes._Pointer[wasi_config_t], callba
 @cfunc(c_bool, WasiConfigPtr, c_char_p, c_char_p, c_bool)
 def wasi_config_preopen_dir(config: ctypes._Pointer[wasi_config_t], host_path: bytes, guest_path: bytes, mutable: bool) -> bool:
     """Preopen a host directory under ``guest_path`` (50.x: one mutability flag)."""
+    ...
+
+
+@cfunc(ErrorPtr, ContextPtr, WasiConfigPtr)
+def wasmtime_context_set_wasi(context: ctypes._Pointer[wasmtime_context_t],
+                              wasi: ctypes._Pointer[wasi_config_t]) -> ctypes._Pointer[wasmtime_error_t]:
+    """Give the store a WASI context; consumes ``wasi``. (Declared in ``store.h``, under
+    its WASI feature; here with the rest of WASI, so that stores without it skip this module.)"""
     ...
 
 

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 from wt_ffi import types as _t
+from wt_ffi.records import Record
 
-TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
-if TYPE_CHECKING:
-    from dataclasses import dataclass
-else:  # the same records without the import cost of dataclasses
-    from wt_ffi._records import dataclass
-
-from .values import RefType, ValueType, from_raw_type, type_name
+from ._values import RefType, ValueType, from_raw_type, type_name
 
 __all__ = ["FunctionType", "GlobalType", "TableType", "MemoryType", "TagType", "ExternType",
            "ImportType", "ExportType"]
@@ -18,8 +13,7 @@ __all__ = ["FunctionType", "GlobalType", "TableType", "MemoryType", "TagType", "
 Type = ValueType | RefType
 
 
-@dataclass(frozen=True)
-class FunctionType:
+class FunctionType(Record):
     """A function signature.
 
     Thread-safety: an immutable value; share it freely."""
@@ -33,8 +27,7 @@ class FunctionType:
         return f"(func (param {p}) (result {r}))"
 
 
-@dataclass(frozen=True)
-class GlobalType:
+class GlobalType(Record):
     """A global's value type and mutability.
 
     Thread-safety: an immutable value; share it freely."""
@@ -47,8 +40,7 @@ class GlobalType:
         return f"(global (mut {t}))" if self.mutable else f"(global {t})"
 
 
-@dataclass(frozen=True)
-class TableType:
+class TableType(Record):
     """A table's element type and limits, in elements.
 
     Thread-safety: an immutable value; share it freely."""
@@ -62,8 +54,7 @@ class TableType:
         return f"(table {self.minimum}{mx} {type_name(self.element)})"
 
 
-@dataclass(frozen=True)
-class MemoryType:
+class MemoryType(Record):
     """A linear memory's limits, in pages, and its flags.
 
     Thread-safety: an immutable value; share it freely."""
@@ -80,8 +71,7 @@ class MemoryType:
         return f"(memory{flags} {self.minimum}{mx})"
 
 
-@dataclass(frozen=True)
-class TagType:
+class TagType(Record):
     """An exception tag's payload signature.
 
     Thread-safety: an immutable value; share it freely."""
@@ -95,8 +85,7 @@ class TagType:
 ExternType = FunctionType | GlobalType | TableType | MemoryType | TagType
 
 
-@dataclass(frozen=True)
-class ImportType:
+class ImportType(Record):
     """One import of a module: where it comes from and what it must be.
 
     Thread-safety: an immutable value; share it freely."""
@@ -106,8 +95,7 @@ class ImportType:
     type: ExternType
 
 
-@dataclass(frozen=True)
-class ExportType:
+class ExportType(Record):
     """One export of a module: its name and type.
 
     Thread-safety: an immutable value; share it freely."""

@@ -20,20 +20,22 @@ and wasmtime reads a private copy-on-write mapping instead.
 
 from __future__ import annotations
 
+import ctypes
 import mmap
 import os
+import stat
 import struct
 import threading
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
-from .digest import tree_sha256
+from wt_ffi import engine as _engine
+from wt_ffi import module as _module
+from wt_ffi.records import Record
 
-TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
-if TYPE_CHECKING:
-    from .module import CompiledModule
-    from .runtime import Runtime
+from ._artifacts import deserialize, deserialize_file
+from ._digest import tree_sha256
+
 
 ENTRY = ".wtc"
 STAMP = ".stamp"
@@ -53,8 +55,7 @@ class Rejected(Exception):
     """An entry that must not be loaded; the message says why."""
 
 
-@dataclass(frozen=True)
-class Entry:
+class Entry(Record):
     """One entry as a directory scan sees it."""
 
     path: Path
@@ -75,18 +76,23 @@ class DiskEntries:
         return self.directory / (key.hex() + suffix)
 
     # -- loading --------------------------------------------------------------------
-    def load(self, runtime: Runtime, key: bytes) -> CompiledModule | None:
+    def load(self, engine: ctypes._Pointer[_engine.wasm_engine_t],
+             key: bytes) -> ctypes._Pointer[_module.wasmtime_module_t] | None:
         """The module in ``key``'s entry, or None if there is none. Raises :class:`Rejected`
-        (after removing the entry) if the entry is corrupt, truncated, foreign or refused."""
+        (after removing the entry) if the entry is corrupt, truncated, foreign, refused, or
+        not a regular file."""
         path = self.path(key)
         try:
-            fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+            # Non-blocking: a FIFO planted as an entry must not block the open.
+            fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise self._reject(path, f"cannot read it: {exc}") from None
         try:
             st = os.fstat(fd)
+            if not stat.S_ISREG(st.st_mode):
+                raise self._reject(path, "not a regular file")
             length, digest = self._check_trailer(fd, st.st_size, key, path)
             stamp = identity(key, st)
             sidecar = self.path(key, STAMP)
@@ -96,7 +102,7 @@ class DiskEntries:
                     raise self._reject(path, "its SHA-256 does not match (corrupt)")
                 if identity(key, os.fstat(fd)) != stamp:
                     raise self._reject(path, "it changed while it was being verified")
-            module = self._deserialize(runtime, fd, path, length, stamp, key)
+            module = self._deserialize(engine, fd, path, length, stamp, key)
         finally:
             os.close(fd)
         if module is None:
@@ -116,35 +122,25 @@ class DiskEntries:
             raise self._reject(path, f"its length does not match ({size - TRAILER.size} of {length} bytes)")
         return length, digest
 
-    def _deserialize(self, runtime: Runtime, fd: int, path: Path, length: int, stamp: bytes,
-                     key: bytes) -> CompiledModule | None:
-        import ctypes
-
-        from wt_ffi import error as _error
-        from wt_ffi import module as _module
-
-        from .module import CompiledModule
-
+    def _deserialize(self, engine: ctypes._Pointer[_engine.wasm_engine_t], fd: int, path: Path, length: int,
+                     stamp: bytes, key: bytes) -> ctypes._Pointer[_module.wasmtime_module_t] | None:
         if not self.map_files:
             with mmap.mmap(fd, 0, access=mmap.ACCESS_COPY) as mapped:
-                return deserialize(runtime, mapped, length)
+                loaded = deserialize(engine, mapped, length)
+            return None if isinstance(loaded, str) else loaded
         # wasmtime maps the file itself. Through /proc/self/fd (or /dev/fd) it opens the
         # very file verified above; by name, the file is checked again afterwards.
         by_fd = _fd_path(fd)
-        out = _module.ModulePtr()
-        err = _module.wasmtime_module_deserialize_file(runtime.engine_ptr(), os.fsencode(by_fd or path),
-                                                       ctypes.byref(out))
-        if err:
-            _error.wasmtime_error_delete(err)
+        module = deserialize_file(engine, by_fd or path)
+        if isinstance(module, str):
             return None
-        module = CompiledModule(runtime, out)
         if by_fd is None:
             try:
                 same = identity(key, os.stat(path)) == stamp
             except OSError:
                 same = False
             if not same:
-                module.close()
+                _module.wasmtime_module_delete(module)
                 raise Rejected("replaced while it was being loaded")  # another writer's: leave it
         return module
 
@@ -159,7 +155,11 @@ class DiskEntries:
             pass  # a stamp only saves a verification
 
     def _reject(self, path: Path, why: str) -> Rejected:
-        unlink(path)
+        if not unlink(path):
+            try:
+                os.rmdir(path)  # an empty directory where the entry belongs
+            except OSError:
+                pass  # left in place: every compile of this module then skips the cache
         unlink(path.with_suffix(STAMP))
         return Rejected(why)
 
@@ -250,28 +250,6 @@ class DiskEntries:
 
 
 # -- helpers --------------------------------------------------------------------------
-def deserialize(runtime: Runtime, buffer: bytes | mmap.mmap, length: int) -> CompiledModule | None:
-    """Load the first ``length`` bytes of ``buffer``, an artifact verified to be wt's own,
-    copying them into wasmtime; None if wasmtime refuses it."""
-    import ctypes
-
-    from wt_ffi import error as _error
-    from wt_ffi import module as _module
-
-    from .module import CompiledModule
-
-    data: object = buffer if isinstance(buffer, bytes) else (ctypes.c_char * length).from_buffer(buffer)
-    out = _module.ModulePtr()
-    try:
-        err = _module.wasmtime_module_deserialize(runtime.engine_ptr(), data, length, ctypes.byref(out))
-    finally:
-        del data  # release the buffer export before the mapping closes
-    if err:
-        _error.wasmtime_error_delete(err)
-        return None
-    return CompiledModule(runtime, out)
-
-
 def write_atomic(path: Path, *parts: bytes) -> None:
     """Write ``parts`` to ``path`` through a temporary file renamed into place, so that
     readers (in any process) see the old file or the whole new one. Raises OSError."""
@@ -301,11 +279,20 @@ def identity(key: bytes, st: os.stat_result) -> bytes:
 
 
 def _read_small(path: Path) -> bytes | None:
+    """The start of a small sidecar file, or None if there is no regular file there (a
+    FIFO must not block the read)."""
     try:
-        with open(path, "rb") as f:
-            return f.read(_STAMP.size + 33)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0) | getattr(os, "O_NONBLOCK", 0))
     except OSError:
         return None
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        return os.read(fd, _STAMP.size + 33)
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def _read_at(fd: int, size: int, offset: int) -> bytes:

@@ -6,17 +6,15 @@ import ctypes
 import weakref
 from ctypes import c_ubyte, c_uint64
 
-from wt_ffi import error as _error
 from wt_ffi import extern as _extern
 from wt_ffi import memory as _memory
 from wt_ffi import sharedmemory as _shm
 
-from .errors import WasmRuntimeError
-from .externtypes import MemoryType
-
-TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
-if TYPE_CHECKING:
-    from .store import Store
+from ._errors import WasmRuntimeError
+from ._externtypes import MemoryType
+from ._failure import raise_error
+from ._store import Store
+from ._values import check_u64
 
 __all__ = ["Memory"]
 
@@ -52,11 +50,9 @@ class Memory:
             self._raw_size = _memory.size_reader(store.context, self._mem)
 
     def _ctx(self) -> ctypes._Pointer[ctypes.Structure]:
-        self._store.check()
         return self._store.context  # type: ignore[return-value]
 
     def _data_size(self) -> int:
-        self._store.check()
         return self._raw_size()
 
     def _data(self) -> int:
@@ -77,13 +73,13 @@ class Memory:
     @property
     def size(self) -> int:
         """The memory's size in bytes."""
-        with self._store.lock:
+        with self._store:
             return self._data_size()
 
     @property
     def pages(self) -> int:
         """The memory's size in pages."""
-        with self._store.lock:
+        with self._store:
             if self._shared is not None:
                 return _shm.wasmtime_sharedmemory_size(self._shared)
             return _memory.wasmtime_memory_size(self._ctx(), self._mem)  # type: ignore[arg-type]
@@ -96,20 +92,14 @@ class Memory:
     def grow(self, delta: int) -> int:
         """Grow by ``delta`` pages; returns the previous size in pages. Raises
         :class:`~wt_api.WasmRuntimeError` if the memory cannot grow that far."""
-        if not isinstance(delta, int) or delta < 0:
-            raise ValueError(f"grow takes a non-negative number of pages, not {delta!r}")
+        delta = check_u64("a memory's growth in pages", delta)
         previous = c_uint64()
-        with self._store.lock:
+        with self._store:
             if self._shared is not None:
                 err = _shm.wasmtime_sharedmemory_grow(self._shared, delta, ctypes.byref(previous))
             else:
                 err = _memory.wasmtime_memory_grow(self._ctx(), self._mem, delta, ctypes.byref(previous))  # type: ignore[arg-type]
-        if err:
-            try:
-                message = _error.error_message(err)
-            finally:
-                _error.wasmtime_error_delete(err)
-            raise WasmRuntimeError(f"cannot grow memory by {delta} pages: {message}")
+        raise_error(err, WasmRuntimeError, f"cannot grow memory by {delta} pages")
         return previous.value
 
     def _base(self, offset: int, length: int) -> int:
@@ -122,7 +112,7 @@ class Memory:
 
     def read(self, offset: int, length: int) -> bytes:
         """Copy ``length`` bytes from ``offset``."""
-        with self._store.lock:
+        with self._store:
             base = self._base(offset, length)
             return ctypes.string_at(base + offset, length) if length else b""
 
@@ -136,15 +126,14 @@ class Memory:
             n = view.nbytes
             # A writable buffer is copied straight from its memory; others go through bytes.
             src = (c_ubyte * n).from_buffer(view) if not view.readonly and n else view.tobytes()
-        with self._store.lock:
+        with self._store:
             base = self._base(offset, n)
             if n:
                 ctypes.memmove(base + offset, src, n)
 
     def view(self, offset: int = 0, length: int | None = None) -> memoryview:
         """A writable zero-copy ``memoryview`` of ``length`` bytes (default: to the end)."""
-        with self._store.lock:
-            self._store.check()
+        with self._store:
             size = self._data_size()
             if length is None:
                 length = size - offset if 0 <= offset <= size else -1

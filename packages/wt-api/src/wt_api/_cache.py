@@ -25,33 +25,33 @@ With ``max_size`` the least recently used entries are removed past that many byt
 
 from __future__ import annotations
 
-import dataclasses
+import ctypes
 import os
 import sys
 import threading
 from collections import OrderedDict
-from dataclasses import dataclass
-from functools import lru_cache
-from pathlib import Path
 
+from wt_ffi import WASMTIME_VERSION
+from wt_ffi import engine as _engine
+from wt_ffi import module as _module
+from wt_ffi.records import Record
+
+from ._artifacts import Source, compile_wasm, deserialize, is_binary, serialize, to_wasm
+from ._errors import ClosedError, ConfigError
 from ._handle import Closeable
-from .errors import ClosedError, ConfigError
 
-TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
+TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
-    from .cache_disk import DiskEntries
-    from .config import RuntimeConfig
-    from .module import CompiledModule
-    from .runtime import Runtime
+    from pathlib import Path
+
+    from ._cache_disk import DiskEntries
 
 __all__ = ["CompilationCache", "CacheStats", "cache_key"]
 
-# RuntimeConfig fields that do not change the generated code.
-_NOT_CODEGEN = frozenset({"wasi", "compilation_cache", "parallel_compilation"})
+_TRAILER_SIZE = 80  # bytes a disk entry adds to its artifact (_cache_disk.TRAILER.size)
 
 
-@dataclass(frozen=True)
-class CacheStats:
+class CacheStats(Record):
     """What a cache did since it was made: ``hits`` (modules loaded instead of compiled),
     ``misses`` (compiled), ``writes`` (entries stored), ``rejected`` (entries found corrupt,
     foreign or incompatible, ignored and rewritten), ``errors`` (entries that could not be
@@ -68,61 +68,47 @@ class CacheStats:
 
 
 # -- keys ---------------------------------------------------------------------------
-@lru_cache(maxsize=1)
-def _platform() -> str:
-    import wt_loader
-
-    machine = os.uname().machine if hasattr(os, "uname") else os.environ.get("PROCESSOR_ARCHITECTURE", "")
-    flags = ""
-    if sys.platform.startswith("linux"):
-        try:
-            with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
-                for line in f:
-                    if line.startswith(("flags", "Features")):
-                        flags = " ".join(sorted(line.split(":", 1)[1].split()))
-                        break
-        except OSError:
-            pass
-    return f"wasmtime {wt_loader.WASMTIME_VERSION}; {sys.platform}; {machine}; {flags}"
+_PLATFORM: list[str] = []
 
 
-def _engine_fingerprint(config: RuntimeConfig) -> str:
-    parts: list[str] = []
-    for f in dataclasses.fields(config):
-        if f.name in _NOT_CODEGEN:
-            continue
-        value: object = getattr(config, f.name)
-        if f.name == "features":
-            value = sorted(config.resolved_features().items())
-        elif f.name == "extras":
-            value = [name for name, _ in config.extras]
-        parts.append(f"{f.name}={value!r}")
-    return "; ".join(parts)
+def platform_fingerprint() -> str:
+    """The wasmtime version, OS, machine and CPU features: what else, beside the engine's
+    settings, decides whether compiled code runs here."""
+    if not _PLATFORM:
+        machine = os.uname().machine if hasattr(os, "uname") else os.environ.get("PROCESSOR_ARCHITECTURE", "")
+        flags = ""
+        if sys.platform.startswith("linux"):
+            try:
+                with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
+                    for line in f:
+                        if line.startswith(("flags", "Features")):
+                            flags = " ".join(sorted(line.split(":", 1)[1].split()))
+                            break
+            except OSError:
+                pass
+        _PLATFORM.append(f"wasmtime {WASMTIME_VERSION}; {sys.platform}; {machine}; {flags}")
+    return _PLATFORM[0]
 
 
-def cache_key(wasm: bytes, config: RuntimeConfig, *, text: bool = False) -> bytes:
-    """The 32-byte key of ``wasm`` (a binary; with ``text``, WAT text) compiled under
-    ``config`` on this platform."""
-    return _key(wasm, b"wat" if text else b"wasm", config)
+def cache_key(data: bytes, fingerprint: str, *, kind: bytes = b"wasm") -> bytes:
+    """The 32-byte key of ``data`` (a wasm binary; ``kind=b"wat"``: WAT text; ``b"path"``:
+    a file's path) compiled by an engine of ``fingerprint`` on this platform."""
+    import hashlib  # (~2.6 ms at start-up: only runtimes with a cache pay it)
 
-
-def _key(data: bytes, kind: bytes, config: RuntimeConfig) -> bytes:
-    import hashlib
-
-    from .digest import tree_sha256
+    from ._digest import tree_sha256
 
     content = tree_sha256(data, prefix=kind)
     h = hashlib.sha256()
-    for part in (b"wt-cache 2", content, _engine_fingerprint(config).encode(), _platform().encode()):
+    for part in (b"wt-cache 2", content, fingerprint.encode(), platform_fingerprint().encode()):
         h.update(len(part).to_bytes(8, "little"))
         h.update(part)
     return h.digest()
 
 
-def _log_warning(message: str) -> None:
-    import logging
+def _log(level: int, message: str, *args: object) -> None:
+    import logging  # (~9 ms at start-up: only a cache that has something to report pays it)
 
-    logging.getLogger("wt.cache").warning(message)
+    logging.getLogger("wt.cache").log(level, message, *args)
 
 
 # -- the cache ----------------------------------------------------------------------
@@ -158,6 +144,10 @@ class CompilationCache(Closeable):
 
         Raises :class:`~wt_api.ConfigError` if the directory cannot be created or written,
         or if other users may write to it."""
+        from pathlib import Path  # (with the disk backend, ~8 ms at start-up: in-memory caches skip it)
+
+        from ._cache_disk import DiskEntries
+
         cache = cls(max_size=max_size)
         directory = Path(os.fspath(path)).expanduser()
         try:
@@ -173,8 +163,6 @@ class CompilationCache(Closeable):
             if st.st_uid != os.getuid() or st.st_mode & 0o002:
                 raise ConfigError(f"the compilation cache directory {directory} can be written by other users; "
                                   "wt only loads compiled code from a directory of your own")
-        from .cache_disk import DiskEntries
-
         cache._directory = directory
         cache._disk = DiskEntries(directory)
         return cache
@@ -201,8 +189,7 @@ class CompilationCache(Closeable):
 
     def _count(self, **deltas: int) -> None:
         with self._lock:
-            self._stats = dataclasses.replace(
-                self._stats, **{k: getattr(self._stats, k) + v for k, v in deltas.items()})
+            self._stats = self._stats.replace(**{k: getattr(self._stats, k) + v for k, v in deltas.items()})
 
     def clear(self) -> None:
         """Remove every entry (the directory's ``*.wtc``, ``*.stamp``, ``*.alias`` and
@@ -226,31 +213,63 @@ class CompilationCache(Closeable):
         where = f"dir={str(self._directory)!r}" if self._directory is not None else "memory"
         return f"<CompilationCache {where}{' closed' if self._closed else ''}>"
 
-    # -- used by Runtime.compile_module and compile_file ------------------------------
-    def fetch_or_compile(self, runtime: Runtime, source: str | bytes | bytearray | memoryview) -> CompiledModule:
-        """The module compiled from ``source`` in ``runtime``, loaded from the cache when an
-        entry fits, else compiled and stored."""
+    # -- used by the compile functions (wt_api._compiled) ------------------------------
+    def fetch(self, engine: ctypes._Pointer[_engine.wasm_engine_t], fingerprint: str,
+              source: Source) -> tuple[ctypes._Pointer[_module.wasmtime_module_t], bytes]:
+        """The module compiled from ``source`` by ``engine`` (of ``fingerprint``), loaded from
+        the cache when an entry fits, else compiled and stored; and its key."""
         if self._closed:
             raise ClosedError("this runtime's compilation cache is closed")
-        return self._fetch(runtime, source)[0]
+        # An entry is keyed by the wasm binary. WAT text also gets a small alias (its text's
+        # key -> the binary's key), so that a hit skips the translation, which for a large
+        # module costs as much as tens of hits.
+        text_key: bytes | None = None
+        if not is_binary(source):
+            text = source.encode("utf-8") if isinstance(source, str) else bytes(source)
+            text_key = cache_key(text, fingerprint, kind=b"wat")
+            aliased = self._read_alias(text_key)
+            if aliased is not None:
+                module = self._load(engine, aliased)
+                if module is not None:
+                    self._count(hits=1)
+                    return module, aliased
+        wasm = to_wasm(source)
+        key = cache_key(wasm, fingerprint)
+        module = self._load(engine, key)
+        if module is not None:
+            self._count(hits=1)
+        else:
+            module = compile_wasm(engine, wasm)
+            self._count(misses=1)
+            try:
+                artifact = serialize(module)
+            except Exception as exc:  # pragma: no cover - wasmtime serialises what it compiled
+                self._count(errors=1)
+                _log(30, "wt: could not serialise a compiled module for the cache: %s", exc)
+                return module, key
+            self._store(key, artifact)
+        if text_key is not None:
+            self._write_alias(text_key, key)
+        return module, key
 
-    def fetch_file_or_compile(self, runtime: Runtime, path: str | os.PathLike[str]) -> CompiledModule:
-        """The module compiled from the file ``path`` in ``runtime``. A file this cache saw
-        before and that has not changed since (same device, inode, size, modification and
-        change times; POSIX only) finds its entry without being read."""
-        import time
+    def fetch_file(self, engine: ctypes._Pointer[_engine.wasm_engine_t], fingerprint: str,
+                   path: str | os.PathLike[str]) -> ctypes._Pointer[_module.wasmtime_module_t]:
+        """The module compiled from the file ``path``. A file this cache saw before and that
+        has not changed since (same device, inode, size, modification and change times;
+        POSIX only) finds its entry without being read."""
+        import time  # (with the disk helpers: only compile_file through a cache pays for them)
 
-        from .cache_disk import RACY_NS, TRUSTS_STAMPS, identity
+        from ._cache_disk import RACY_NS, TRUSTS_STAMPS, identity
 
         if self._closed:
             raise ClosedError("this runtime's compilation cache is closed")
         real = os.path.realpath(path)
-        path_key = _key(os.fsencode(real), b"path", runtime.config)
+        path_key = cache_key(os.fsencode(real), fingerprint, kind=b"path")
         trust = TRUSTS_STAMPS if self._disk is None else self._disk.trust_stamps
         if trust:
             known = self._read_path_alias(path_key)
             if known is not None and known[0] == identity(path_key, os.stat(real)):
-                module = self._load(runtime, known[1])
+                module = self._load(engine, known[1])
                 if module is not None:
                     self._count(hits=1)
                     return module
@@ -259,48 +278,12 @@ class CompilationCache(Closeable):
             read_as = identity(path_key, before)
             data = f.read()
             unchanged = identity(path_key, os.fstat(f.fileno())) == read_as
-        module, key = self._fetch(runtime, data)
-        # As for stamps (cache_disk): a file changed in the tick of its last change could
+        module, key = self.fetch(engine, fingerprint, data)
+        # As for stamps (_cache_disk): a file changed in the tick of its last change could
         # keep its change time, so only a file older than that is remembered.
         if trust and unchanged and time.time_ns() - max(before.st_ctime_ns, before.st_mtime_ns) >= RACY_NS:
             self._write_path_alias(path_key, read_as, key)
         return module
-
-    def _fetch(self, runtime: Runtime, source: str | bytes | bytearray | memoryview) -> tuple[CompiledModule, bytes]:
-        """The module and its key."""
-        from .module import _to_wasm, compile_module
-
-        # An entry is keyed by the wasm binary. WAT text also gets a small alias (its text's
-        # key -> the binary's key), so that a hit skips the translation, which for a large
-        # module costs as much as tens of hits.
-        text_key: bytes | None = None
-        if isinstance(source, str) or bytes(source[:4]) != b"\0asm":
-            text = source.encode("utf-8") if isinstance(source, str) else bytes(source)
-            text_key = cache_key(text, runtime.config, text=True)
-            aliased = self._read_alias(text_key)
-            if aliased is not None:
-                module = self._load(runtime, aliased)
-                if module is not None:
-                    self._count(hits=1)
-                    return module, aliased
-        wasm = _to_wasm(source)
-        key = cache_key(wasm, runtime.config)
-        module = self._load(runtime, key)
-        if module is not None:
-            self._count(hits=1)
-        else:
-            module = compile_module(runtime, wasm)
-            self._count(misses=1)
-            try:
-                artifact = module.serialize()
-            except Exception as exc:  # pragma: no cover - wasmtime serialises what it compiled
-                self._count(errors=1)
-                _log_warning(f"wt: could not serialise a compiled module for the cache: {exc}")
-                return module, key
-            self._store(key, artifact)
-        if text_key is not None:
-            self._write_alias(text_key, key)
-        return module, key
 
     def _read_alias(self, text_key: bytes) -> bytes | None:
         if self._disk is None:
@@ -328,18 +311,16 @@ class CompilationCache(Closeable):
         else:
             self._disk.write_path_alias(path_key, identity, key)
 
-    def _load(self, runtime: Runtime, key: bytes) -> CompiledModule | None:
-        from .cache_disk import Rejected, deserialize
-
+    def _load(self, engine: ctypes._Pointer[_engine.wasm_engine_t],
+              key: bytes) -> ctypes._Pointer[_module.wasmtime_module_t] | None:
         if self._disk is not None:
-            try:
-                return self._disk.load(runtime, key)
-            except Rejected as exc:
-                import logging
+            from ._cache_disk import Rejected  # (loaded with the disk backend)
 
+            try:
+                return self._disk.load(engine, key)
+            except Rejected as exc:
                 self._count(rejected=1)
-                logging.getLogger("wt.cache").info("wt: ignoring compilation cache entry %s: %s",
-                                                   self._disk.path(key), exc)
+                _log(20, "wt: ignoring compilation cache entry %s: %s", self._disk.path(key), exc)
                 return None
         with self._lock:
             artifact = self._memory.get(key)
@@ -347,17 +328,16 @@ class CompilationCache(Closeable):
                 self._memory.move_to_end(key)
         if artifact is None:
             return None
-        module = deserialize(runtime, artifact, len(artifact))
-        if module is None:  # pragma: no cover - an artifact this engine wrote itself
+        module = deserialize(engine, artifact, len(artifact))
+        if isinstance(module, str):  # an artifact of another engine configuration
             self._count(rejected=1)
             with self._lock:
                 self._drop_memory(key)
+            return None
         return module
 
     def _store(self, key: bytes, artifact: bytes) -> None:
-        from .cache_disk import TRAILER
-
-        if self._max_size is not None and len(artifact) + TRAILER.size > self._max_size:
+        if self._max_size is not None and len(artifact) + _TRAILER_SIZE > self._max_size:
             return  # bigger than the whole cache
         if self._disk is not None:
             self._store_file(key, artifact)
@@ -385,8 +365,8 @@ class CompilationCache(Closeable):
             self._count(errors=1)
             if not self._warned:
                 self._warned = True
-                _log_warning(f"wt: cannot write to the compilation cache {self._directory} ({exc}); "
-                             "modules are compiled without caching")
+                _log(30, "wt: cannot write to the compilation cache %s (%s); modules are compiled without "
+                     "caching", self._directory, exc)
             return
         self._count(writes=1)
         if self._max_size is not None:

@@ -1,4 +1,4 @@
-"""wt's exceptions, and the one place that turns wasmtime's errors and traps into them.
+"""wt's exceptions (the one place that raises them for failed calls is ``_failure``).
 
 The tree::
 
@@ -13,7 +13,7 @@ The tree::
     ├── WasmRuntimeError             a call failed inside wasmtime without a trap
     │   ├── Trap                     a wasm trap: ``.code`` (:class:`TrapCode`), ``.frames``
     │   │   └── WasmTimeoutError     (also TimeoutError) a call ran past its timeout or deadline
-    │   └── WasmException            an uncaught wasm exception: ``.exception`` (an ExnRef), ``.payload``
+    │   └── WasmException            an uncaught wasm exception: ``.exception`` (exnref), ``.payload``
     └── ExitError                    WASI ``proc_exit(n)`` with n != 0; ``.exit_code``
 
 A Python exception raised inside a host function is re-raised as itself by the call
@@ -25,16 +25,12 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Sequence
-from wt_loader import LoaderError, WtError
 
-TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
+from wt_ffi import LoaderError, WtError
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
-    from typing import NoReturn
-
-    from wt_ffi.call import Failure
     from wt_ffi.trap import FrameInfo
-
-    from .refs import ExnRef
 
 __all__ = [
     "WtError", "LoaderError", "ClosedError", "WasmArgumentError", "ConfigError", "CompileError",
@@ -156,17 +152,15 @@ class Trap(WasmRuntimeError):
 
 class WasmException(WasmRuntimeError):
     """A WebAssembly exception (``throw``, ``throw_ref``) that no wasm handler caught:
-    ``exception`` is its :class:`~wt_api.ExnRef` and ``payload`` its values, encoded.
-    Unlike a trap, wasm could have caught it."""
+    ``exception`` is its encoded exnref (an :class:`~wt_api.ExnRef`, which holds it) and
+    ``payload`` its values, encoded as its tag's signature orders them. Unlike a trap,
+    wasm could have caught it."""
 
-    def __init__(self, message: str, exception: ExnRef, frames: Sequence[Frame] = ()) -> None:
+    def __init__(self, message: str, exception: int, payload: tuple[int, ...],
+                 frames: Sequence[Frame] = ()) -> None:
         super().__init__(message, frames)
         self.exception = exception
-
-    @property
-    def payload(self) -> tuple[int, ...]:
-        """The exception's values, encoded (as its tag's signature orders them)."""
-        return self.exception.payload
+        self.payload = payload
 
 
 class ExitError(WtError):
@@ -177,15 +171,6 @@ class ExitError(WtError):
         self.exit_code = exit_code
 
 
-def _trap_code(code: int | None) -> TrapCode | None:
-    if code is None:
-        return None
-    try:
-        return TrapCode(code)
-    except ValueError:
-        return None
-
-
 class WasmTimeoutError(Trap, TimeoutError):
     """A call ran past its timeout or deadline and was stopped (``code`` is
     ``TrapCode.INTERRUPT``); ``timeout`` is the timeout in seconds, or None for a deadline.
@@ -194,40 +179,3 @@ class WasmTimeoutError(Trap, TimeoutError):
     def __init__(self, message: str, timeout: float | None = None, frames: Sequence[Frame] = ()) -> None:
         super().__init__(message, TrapCode.INTERRUPT, frames)
         self.timeout = timeout
-
-
-def _interruption(failure: Failure, frames: Sequence[Frame]) -> WtError | None:
-    from .interrupt import interrupt_reason
-
-    reason = interrupt_reason(failure.message)
-    if reason is None:
-        return None
-    kind, timeout = reason
-    if kind == "timeout":
-        what = "its deadline" if timeout is None else f"its timeout of {timeout:g} s"
-        return WasmTimeoutError(f"the wasm call ran past {what} and was stopped", timeout, frames)
-    # Ctrl-C, deferred by wt's SIGINT handler while wasm called back into Python.
-    from .interrupt import raise_deferred_sigint
-
-    raise_deferred_sigint()
-    return Trap("the wasm call was interrupted (SIGINT)", TrapCode.INTERRUPT, frames)
-
-
-def failure_to_exception(failure: Failure) -> WtError:
-    """The wt exception for a failed call, instantiation or host-trap. A call that Ctrl-C
-    stopped raises ``KeyboardInterrupt`` here instead."""
-    frames = [Frame(f) for f in failure.frames]  # type: ignore[arg-type]
-    if failure.exit_status is not None:
-        return ExitError(failure.exit_status)
-    if "wt-interrupt:" in failure.message:
-        stopped = _interruption(failure, frames)
-        if stopped is not None:
-            return stopped
-    if failure.is_trap or failure.trap_code is not None:
-        return Trap(failure.message, _trap_code(failure.trap_code), frames)
-    return WasmRuntimeError(failure.message, frames)
-
-
-def raise_failure(failure: Failure) -> NoReturn:
-    """Raise the wt exception for ``failure``."""
-    raise failure_to_exception(failure)

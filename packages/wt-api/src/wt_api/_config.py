@@ -1,27 +1,27 @@
-"""Configuration values: :class:`RuntimeConfig` (the engine) and :class:`ModuleConfig`
-(one instantiation). Both are immutable; every ``with_*`` returns a new config."""
+"""Configuration values: :class:`RuntimeConfig` (the engine), :class:`ModuleConfig` (one
+instantiation) and :class:`WasiSettings` (what a WASI guest sees). All are immutable;
+every ``with_*`` returns a new config."""
 
 from __future__ import annotations
 
 import os
+import posixpath
 from collections.abc import Mapping
-from .errors import ConfigError
-from .limits import PoolingAllocator, ResourceLimits
 
-TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
-if TYPE_CHECKING:
-    import dataclasses
-    from dataclasses import dataclass, field
+from wt_ffi.records import Record
 
-    from .cache import CompilationCache
-else:  # the same records without the import cost of dataclasses
-    from wt_ffi import _records as dataclasses
-    from wt_ffi._records import dataclass, field
+from ._errors import ConfigError
+from ._limits import DEFAULT_LIMITS, PoolingAllocator, ResourceLimits
 
-__all__ = ["RuntimeConfig", "ModuleConfig", "FEATURES", "FEATURE_DOCS", "DEFAULT_FEATURES", "Feature", "OptLevel"]
-
+TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
     from typing import Literal
+
+    from ._cache import CompilationCache
+
+__all__ = ["RuntimeConfig", "ModuleConfig", "WasiSettings", "FEATURES", "FEATURE_DOCS", "DEFAULT_FEATURES"]
+
+if TYPE_CHECKING:
 
     OptLevel = Literal["none", "speed", "speed_and_size"]
 
@@ -34,15 +34,6 @@ if TYPE_CHECKING:
     """The name of a WebAssembly feature (a standard version or a proposal) that wasmtime
     50.0.1 implements; see :data:`FEATURE_DOCS`."""
 
-
-def __getattr__(name: str) -> object:
-    # The typing aliases are made on first use (importing typing costs milliseconds): the
-    # same values as above, Feature's being FEATURES.
-    if name in ("Feature", "OptLevel"):
-        from typing import Literal
-
-        return Literal[FEATURES] if name == "Feature" else Literal["none", "speed", "speed_and_size"]
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 FEATURE_DOCS: Mapping[Feature, str] = {
     "bulk_memory": "memory.copy/fill/init, table.copy/init, passive segments (Wasm 2.0)",
@@ -85,8 +76,30 @@ _REQUIRES: dict[str, tuple[str, ...]] = {
 }
 
 
-@dataclass(frozen=True)
-class RuntimeConfig:
+class WasiSettings(Record):
+    """What a WASI guest sees: its args, environment, stdio and preopened directories.
+
+    ``wt_wasi.WASIConfig`` builds these; wt-api reads them (``RuntimeConfig.with_wasi``),
+    overlaid per instance by a :class:`ModuleConfig`. ``stdin`` is bytes, a binary file
+    object or a path; ``stdout``/``stderr`` a binary writer or a callable taking bytes;
+    ``preopens`` holds ``(host_dir, guest_path, read_only)`` triples.
+
+    Thread-safety: an immutable value; share it freely."""
+
+    args: tuple[str, ...] = ()
+    env: tuple[tuple[str, str], ...] = ()
+    inherit_args: bool = False
+    inherit_env: bool = False
+    inherit_stdin: bool = False
+    inherit_stdout: bool = False
+    inherit_stderr: bool = False
+    stdin: object | None = None
+    stdout: object | None = None
+    stderr: object | None = None
+    preopens: tuple[tuple[str, str, bool], ...] = ()
+
+
+class RuntimeConfig(Record):
     """How a :class:`~wt_api.Runtime` compiles and runs wasm. Immutable: each ``with_*``
     returns a new config, and nothing happens until a Runtime uses it.
 
@@ -97,12 +110,12 @@ class RuntimeConfig:
     opt_level: OptLevel = "speed"
     max_wasm_stack: int | None = None
     parallel_compilation: bool = True
-    wasi: object | None = None
+    wasi: WasiSettings | None = None
     epoch_interruption: bool = True
     fuel_metering: bool = False
     pooling: PoolingAllocator | None = None
     compilation_cache: CompilationCache | None = None
-    extras: tuple[tuple[str, object], ...] = field(default=(), repr=False)
+    limits: ResourceLimits = DEFAULT_LIMITS
 
     def with_feature(self, name: Feature, enabled: bool = True) -> RuntimeConfig:
         """Switch one WebAssembly feature (a :data:`Feature`, see :data:`FEATURE_DOCS`) on
@@ -121,7 +134,7 @@ class RuntimeConfig:
             if name == "extended_const" and not enabled:
                 raise ConfigError("wasmtime 50 cannot switch the WebAssembly feature 'extended_const' off")
             merged[name] = enabled
-        config = dataclasses.replace(self, features=tuple(sorted(merged.items())))
+        config = self.replace(features=tuple(sorted(merged.items())))
         config.resolved_features()  # conflicts are reported now, not when a Runtime is made
         return config
 
@@ -135,58 +148,66 @@ class RuntimeConfig:
 
     def with_debug_info(self, enabled: bool = True) -> RuntimeConfig:
         """Emit DWARF debug information for compiled code."""
-        return dataclasses.replace(self, debug_info=bool(enabled))
+        return self.replace(debug_info=bool(enabled))
 
     def with_opt_level(self, level: OptLevel) -> RuntimeConfig:
         """Cranelift's optimisation level: ``"none"``, ``"speed"`` or ``"speed_and_size"``."""
         if level not in ("none", "speed", "speed_and_size"):
             raise ConfigError(f"opt_level must be 'none', 'speed' or 'speed_and_size', not {level!r}")
-        return dataclasses.replace(self, opt_level=level)
+        return self.replace(opt_level=level)
 
     def with_max_wasm_stack(self, size: int) -> RuntimeConfig:
         """The largest stack wasm may use, in bytes; deeper recursion traps."""
         if not isinstance(size, int) or size <= 0:
             raise ConfigError(f"max_wasm_stack must be a positive int of bytes, not {size!r}")
-        return dataclasses.replace(self, max_wasm_stack=size)
+        return self.replace(max_wasm_stack=size)
 
     def with_parallel_compilation(self, enabled: bool = True) -> RuntimeConfig:
         """Compile a module's functions on several threads."""
-        return dataclasses.replace(self, parallel_compilation=bool(enabled))
+        return self.replace(parallel_compilation=bool(enabled))
 
     def with_epoch_interruption(self, enabled: bool = True) -> RuntimeConfig:
         """Let running wasm be stopped: per-call timeouts and deadlines, and Ctrl-C on the
         main thread. On by default; compiled code then checks the engine's epoch at each
         function entry and loop (under 1 % slower, see RATIONALE.md)."""
-        return dataclasses.replace(self, epoch_interruption=bool(enabled))
+        return self.replace(epoch_interruption=bool(enabled))
 
     def with_fuel_metering(self, enabled: bool = True) -> RuntimeConfig:
         """Count the fuel wasm uses, so that ``ModuleConfig.with_fuel`` can budget an
         instance (running out traps with ``TrapCode.OUT_OF_FUEL``). Off by default: it slows
         call-heavy code by up to 2x."""
-        return dataclasses.replace(self, fuel_metering=bool(enabled))
+        return self.replace(fuel_metering=bool(enabled))
 
     def with_pooling_allocator(self, pooling: PoolingAllocator | None = PoolingAllocator()) -> RuntimeConfig:
         """Allocate instances from pools reserved when the runtime starts (cheaper for many
         short-lived instances, bounded in number); ``None`` switches it off."""
         if pooling is not None and not isinstance(pooling, PoolingAllocator):
             raise ConfigError(f"with_pooling_allocator takes a PoolingAllocator or None, not {type(pooling).__name__}")
-        return dataclasses.replace(self, pooling=pooling)
+        return self.replace(pooling=pooling)
 
     def with_compilation_cache(self, cache: CompilationCache | None) -> RuntimeConfig:
         """Reuse compiled modules through ``cache`` (a :class:`~wt_api.CompilationCache`, in
         memory or on disk) instead of compiling the same bytes again; ``None``: no cache."""
-        from .cache import CompilationCache
+        from ._cache import CompilationCache  # (caches load on first use: start-up)
 
         if cache is not None and not isinstance(cache, CompilationCache):
             raise ConfigError(f"with_compilation_cache takes a CompilationCache or None, not {type(cache).__name__}")
-        return dataclasses.replace(self, compilation_cache=cache)
+        return self.replace(compilation_cache=cache)
 
-    def with_wasi(self, wasi: object) -> RuntimeConfig:
+    def with_wasi(self, wasi: WasiSettings) -> RuntimeConfig:
         """The WASI configuration that :meth:`~wt_api.Runtime.instantiate_with_wasi` uses
-        (a ``wt_wasi.WASIConfig``)."""
-        if not hasattr(wasi, "_wt_build_wasi"):
+        (a ``wt_wasi.WASIConfig``, or any :class:`WasiSettings`)."""
+        if not isinstance(wasi, WasiSettings):
             raise ConfigError(f"with_wasi takes a wt_wasi.WASIConfig, not {type(wasi).__name__}")
-        return dataclasses.replace(self, wasi=wasi)
+        return self.replace(wasi=wasi)
+
+    def with_limits(self, limits: ResourceLimits) -> RuntimeConfig:
+        """What each store of the runtime may allocate unless an instance's
+        ``ModuleConfig.with_limits`` says otherwise (default: :data:`~wt_api.DEFAULT_LIMITS`;
+        ``ResourceLimits()`` lifts every limit)."""
+        if not isinstance(limits, ResourceLimits):
+            raise ConfigError(f"with_limits takes a ResourceLimits, not {type(limits).__name__}")
+        return self.replace(limits=limits)
 
     def resolved_features(self) -> dict[str, bool]:
         """The explicit feature switches, with the features they need added, checked."""
@@ -226,8 +247,7 @@ def _all_needs(feature: str) -> set[str]:
     return needs
 
 
-@dataclass(frozen=True)
-class ModuleConfig:
+class ModuleConfig(Record):
     """Settings for one instantiation. Immutable: each ``with_*`` returns a new config.
 
     Thread-safety: a config is a value and may be shared freely."""
@@ -240,7 +260,7 @@ class ModuleConfig:
     stderr: object | None = None
     preopens: tuple[tuple[str, str, bool], ...] = ()
     fuel: int | None = None
-    limits: ResourceLimits = ResourceLimits()
+    limits: ResourceLimits | None = None
     timeout: float | None = None
 
     def with_fuel(self, fuel: int) -> ModuleConfig:
@@ -249,25 +269,27 @@ class ModuleConfig:
         and ``Module.set_fuel`` refills it. Needs ``RuntimeConfig.with_fuel_metering()``."""
         if isinstance(fuel, bool) or not isinstance(fuel, int) or not 0 <= fuel < 1 << 64:
             raise ConfigError(f"fuel must be an int in [0, 2**64), not {fuel!r}")
-        return dataclasses.replace(self, fuel=fuel)
+        return self.replace(fuel=fuel)
 
     def with_limits(self, limits: ResourceLimits | None = None, *, memory_size: int | None = None,
                     table_elements: int | None = None, instances: int | None = None,
                     tables: int | None = None, memories: int | None = None) -> ModuleConfig:
         """Limit what the instance may allocate: a :class:`~wt_api.ResourceLimits`, or its
-        fields as keywords (replacing earlier limits). Growth past a limit fails inside
-        wasm as the spec says (``memory.grow`` and ``table.grow`` return -1)."""
+        fields as keywords (replacing the runtime's limits and earlier ones; a field left
+        None is unlimited). Growth past a limit fails inside wasm as the spec says
+        (``memory.grow`` and ``table.grow`` return -1)."""
         if limits is None:
             limits = ResourceLimits(memory_size, table_elements, instances, tables, memories)
         elif not isinstance(limits, ResourceLimits):
             raise ConfigError(f"with_limits takes a ResourceLimits, not {type(limits).__name__}")
         elif any(v is not None for v in (memory_size, table_elements, instances, tables, memories)):
             raise ConfigError("with_limits takes a ResourceLimits or keywords, not both")
-        return dataclasses.replace(self, limits=limits)
+        return self.replace(limits=limits)
 
     def with_memory_limit(self, size: int) -> ModuleConfig:
-        """Limit each linear memory of the instance to ``size`` bytes (other limits kept)."""
-        return dataclasses.replace(self, limits=dataclasses.replace(self.limits, memory_size=size))
+        """Limit each linear memory of the instance to ``size`` bytes (its other limits are
+        this config's, or :data:`~wt_api.DEFAULT_LIMITS`)."""
+        return self.replace(limits=(self.limits or DEFAULT_LIMITS).replace(memory_size=size))
 
     def with_timeout(self, seconds: float | None) -> ModuleConfig:
         """Stop every call of the instance's exported functions that runs longer than
@@ -276,28 +298,29 @@ class ModuleConfig:
         if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
                                     or not 0 < seconds < float("inf")):
             raise ConfigError(f"a timeout must be a positive number of seconds, not {seconds!r}")
-        return dataclasses.replace(self, timeout=None if seconds is None else float(seconds))
+        return self.replace(timeout=None if seconds is None else float(seconds))
 
     def with_name(self, name: str) -> ModuleConfig:
         """Instantiate under ``name``: later modules can import its exports from it."""
         if not isinstance(name, str) or not name:
             raise ConfigError("a module name must be a non-empty str")
-        return dataclasses.replace(self, name=name)
+        return self.replace(name=name)
 
     # -- WASI, applied on top of the runtime's WASI config by instantiate_with_wasi --
     def with_args(self, *args: str) -> ModuleConfig:
         """The guest's argv (replacing the runtime's WASI args); ``args[0]`` is the program name."""
-        return dataclasses.replace(self, args=_strs(args, "args"))
+        return self.replace(args=_strs(args, "args"))
 
     def with_env(self, key: str, value: str) -> ModuleConfig:
-        """Add (or replace) one environment variable of the guest."""
+        """Set one environment variable of the guest (replacing an earlier value of the same
+        name, as ``os.environ`` does)."""
         _strs((key, value), "env")
         if not key or "=" in key:
             raise ConfigError(f"an environment variable name is non-empty and has no '=': {key!r}")
-        return dataclasses.replace(self, env=tuple((k, v) for k, v in self.env if k != key) + ((key, value),))
+        return self.replace(env=tuple((k, v) for k, v in self.env if k != key) + ((key, value),))
 
     def with_envs(self, env: Mapping[str, str]) -> ModuleConfig:
-        """Add (or replace) several environment variables of the guest."""
+        """Set several environment variables of the guest (as :meth:`with_env`)."""
         config = self
         for key, value in env.items():
             config = config.with_env(key, value)
@@ -312,7 +335,7 @@ class ModuleConfig:
         if isinstance(source, io.TextIOBase) and not hasattr(getattr(source, "buffer", None), "read"):
             raise ConfigError(f"stdin takes bytes: {type(source).__name__} is a text stream with no binary buffer; "
                               "pass its text encoded, or a file opened 'rb'")
-        return dataclasses.replace(self, stdin=bytes(source) if isinstance(source, (bytearray, memoryview)) else source)
+        return self.replace(stdin=bytes(source) if isinstance(source, (bytearray, memoryview)) else source)
 
     def with_stdout(self, writer: object) -> ModuleConfig:
         """Where the guest's stdout goes: a binary writer (``write(bytes)``: a file opened
@@ -321,17 +344,17 @@ class ModuleConfig:
         write fails (and wasmtime closes the stream) and the exception comes out of the call
         during which the guest wrote."""
         _check_writer(writer, "stdout")
-        return dataclasses.replace(self, stdout=writer)
+        return self.replace(stdout=writer)
 
     def with_stderr(self, writer: object) -> ModuleConfig:
         """Where the guest's stderr goes (as :meth:`with_stdout`)."""
         _check_writer(writer, "stderr")
-        return dataclasses.replace(self, stderr=writer)
+        return self.replace(stderr=writer)
 
-    def with_dir_preopen(self, host: str | os.PathLike[str], guest: str, *, read_only: bool = False) -> ModuleConfig:
+    def with_preopen_dir(self, host: str | os.PathLike[str], guest: str, *, read_only: bool = False) -> ModuleConfig:
         """Let the guest reach the host directory ``host`` as ``guest`` (and nothing outside
         it, ``..`` included); ``read_only`` makes every guest write fail."""
-        return dataclasses.replace(self, preopens=self.preopens + (_preopen(host, guest, read_only),))
+        return self.replace(preopens=self.preopens + (_preopen(host, guest, read_only),))
 
 
 def _strs(values: tuple[object, ...], what: str) -> tuple[str, ...]:
@@ -353,8 +376,15 @@ def _check_writer(writer: object, what: str) -> None:
 
 def _preopen(host: str | os.PathLike[str], guest: str, read_only: bool) -> tuple[str, str, bool]:
     """A checked (host, guest, read_only) preopen."""
-    if not isinstance(guest, str) or not guest:
-        raise ConfigError(f"a preopen's guest path is a non-empty str, not {guest!r}")
+    if not isinstance(guest, str) or not guest or "\0" in guest:
+        raise ConfigError(f"a preopen's guest path is a non-empty str without NUL, not {guest!r}")
+    normal = posixpath.normpath(guest)
+    if normal != guest or normal == ".." or normal.startswith("../") or "/../" in normal:
+        hint = "" if normal == ".." or normal.startswith("../") else f" (write {normal!r})"
+        raise ConfigError(f"a preopen's guest path must be normalised and stay inside the guest's tree, "
+                          f"not {guest!r}{hint}")
+    if not isinstance(host, (str, os.PathLike)):
+        raise ConfigError(f"a preopen's host path is a str or os.PathLike, not {type(host).__name__}")
     path = os.fspath(host)
     if not os.path.isdir(path):
         raise ConfigError(f"the host directory {path!r} to preopen as {guest!r} does not exist")

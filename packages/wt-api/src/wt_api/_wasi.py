@@ -1,4 +1,5 @@
-"""How an instantiation gets its WASI context (built by wt-wasi, or an empty one)."""
+"""How an instantiation gets its WASI context: a runtime's :class:`~wt_api.WasiSettings`
+(``wt_wasi.WASIConfig``), overlaid by the instance's :class:`~wt_api.ModuleConfig`."""
 
 from __future__ import annotations
 
@@ -6,65 +7,39 @@ import ctypes
 import io
 import os
 import sys
+import threading
 import weakref
 from collections.abc import Callable
 
-from wt_ffi import error as _error
-from wt_ffi import linker as _linker
-from wt_ffi import store as _store
 from wt_ffi import vec as _vec
 from wt_ffi import wasi as _wasi
 
-from .errors import ConfigError
+from ._config import ModuleConfig, WasiSettings
+from ._errors import ConfigError
+from ._failure import error_exception
+from ._store import OUTPUT_THREADS, Store
 
-TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
-if TYPE_CHECKING:
-    from dataclasses import dataclass
-
-    from .config import ModuleConfig
-    from .module import Module
-    from .store import Store
-else:  # the same records without the import cost of dataclasses
-    from wt_ffi._records import dataclass
-
-__all__ = ["configure_wasi", "build_wasi", "WasiSettings", "wasi_instance_made", "raise_output_error",
-           "surfacing_caller", "define_wasi", "has_wasi_settings"]
+__all__ = ["configure_wasi", "build_wasi", "merge", "wasi_instance_made", "raise_output_error", "surfacing_caller",
+           "has_wasi_settings"]
 
 
-@dataclass(frozen=True)
-class WasiSettings:
-    """The WASI context of one instance, as plain data: a runtime's WASI config (from
-    wt-wasi) overlaid by the instance's :class:`~wt_api.ModuleConfig`."""
-
-    args: tuple[str, ...] = ()
-    env: tuple[tuple[str, str], ...] = ()
-    stdin: object | None = None
-    stdout: object | None = None
-    stderr: object | None = None
-    inherit_stdin: bool = False
-    inherit_stdout: bool = False
-    inherit_stderr: bool = False
-    preopens: tuple[tuple[str, str, bool], ...] = ()
-
-
-def merge(base: object | None, config: ModuleConfig) -> WasiSettings:
-    """``base`` (an object with WASIConfig's attributes, or None) overlaid by ``config``."""
-    args: tuple[str, ...] = tuple(getattr(base, "args", ()) or ())
-    if getattr(base, "inherit_args", False):
-        args = tuple(sys.argv)
+def merge(base: WasiSettings | None, config: ModuleConfig) -> WasiSettings:
+    """``base`` (None: nothing) overlaid by ``config``: the settings of one instance."""
+    base = base or WasiSettings()
+    args = tuple(sys.argv) if base.inherit_args else base.args
     if config.args is not None:
         args = tuple(config.args)
-    env: dict[str, str] = dict(os.environ) if getattr(base, "inherit_env", False) else {}
-    env.update(dict(getattr(base, "env", ()) or ()))
+    env: dict[str, str] = dict(os.environ) if base.inherit_env else {}
+    env.update(dict(base.env))
     env.update(dict(config.env))
-    stdio = {}
+    stdio: dict[str, object] = {}
     for stream in ("stdin", "stdout", "stderr"):
         mine = getattr(config, stream)
-        theirs = getattr(base, stream, None)
+        theirs = getattr(base, stream)
         stdio[stream] = mine if mine is not None else theirs
-        stdio[f"inherit_{stream}"] = mine is None and theirs is None and bool(getattr(base, f"inherit_{stream}", False))
-    preopens = tuple(getattr(base, "preopens", ()) or ()) + tuple(config.preopens)
-    return WasiSettings(args=args, env=tuple(env.items()), preopens=preopens, **stdio)  # type: ignore[arg-type]
+        stdio[f"inherit_{stream}"] = mine is None and theirs is None and bool(getattr(base, f"inherit_{stream}"))
+    return WasiSettings(args=args, env=tuple(env.items()), preopens=base.preopens + config.preopens,
+                        **stdio)  # type: ignore[arg-type]
 
 
 def _writer(target: object, name: str) -> Callable[[bytes], object]:
@@ -97,10 +72,27 @@ def _writer(target: object, name: str) -> Callable[[bytes], object]:
                 n = raw_write(data)
                 if not n:  # None: a non-blocking file that would block; 0: no progress
                     raise BlockingIOError(f"the {name} writer took none of the guest's bytes")
+                if type(n) is not int or not 0 < n <= len(data):
+                    raise OSError(f"the {name} writer's write() returned {n!r} for {len(data)} bytes: "
+                                  "a raw writer returns how many of them it wrote")
                 data = data[n:]
 
         return write_all
     return write  # type: ignore[no-any-return]
+
+
+def _marked(write: Callable[[bytes], object]) -> Callable[[bytes], object]:
+    """``write``, with its thread marked as a guest output writer while it runs (see
+    ``_store.OUTPUT_THREADS``)."""
+    def write_marked(data: bytes) -> object:
+        me = threading.get_ident()
+        OUTPUT_THREADS.add(me)
+        try:
+            return write(data)
+        finally:
+            OUTPUT_THREADS.discard(me)
+
+    return write_marked
 
 
 class _OutputSink:
@@ -110,7 +102,7 @@ class _OutputSink:
 
     def __init__(self, target: object, name: str) -> None:
         self.errors: list[BaseException] = []
-        self.callback = _wasi.new_output_callback(_writer(target, name), self._failed)
+        self.callback = _wasi.new_output_callback(_marked(_writer(target, name)), self._failed)
 
     def _failed(self, exc: BaseException) -> None:
         self.errors.append(exc)
@@ -141,7 +133,7 @@ def _stdin_bytes(source: object) -> bytes | str:
     return bytes(data)
 
 
-def build_wasi(base: object | None, config: ModuleConfig) -> tuple[ctypes._Pointer[_wasi.wasi_config_t], list[object]]:
+def build_wasi(base: WasiSettings | None, config: ModuleConfig) -> tuple[ctypes._Pointer[_wasi.wasi_config_t], list[object]]:
     """A new ``wasi_config_t`` for ``base`` overlaid by ``config``, and what must stay alive
     with the store (the output callbacks). Raises ConfigError for invalid settings."""
     settings = merge(base, config)
@@ -192,9 +184,9 @@ def has_wasi_settings(config: ModuleConfig) -> bool:
             or config.stdin is not None or config.stdout is not None or config.stderr is not None)
 
 
-def configure_wasi(store: Store, wasi: object, config: ModuleConfig) -> None:
-    """Give ``store`` a WASI context from ``wasi`` (a wt-wasi config, or True for none)
-    overlaid by ``config``.
+def configure_wasi(store: Store, wasi: WasiSettings | None, config: ModuleConfig) -> None:
+    """Give ``store`` a WASI context from ``wasi`` (a runtime's settings, or None for
+    none) overlaid by ``config``.
 
     A store holds one WASI context. Its first WASI instance sets it (so does one that comes
     after every earlier user closed); an instance joining a store whose context a live
@@ -214,20 +206,11 @@ def configure_wasi(store: Store, wasi: object, config: ModuleConfig) -> None:
                     "of that store or on the runtime's WASIConfig, or instantiate this module without a "
                     "name (and without imports from named modules) to give it a WASI context of its own")
             return
-    if wasi is True:
-        ptr, keep = build_wasi(None, config)
-    else:
-        build = getattr(wasi, "_wt_build_wasi", None)
-        if build is None:
-            raise ConfigError(f"not a WASI configuration: {type(wasi).__name__}")
-        ptr, keep = build(config)
-    err = _store.wasmtime_context_set_wasi(store.context, ptr)  # consumes ptr
+    ptr, keep = build_wasi(wasi, config)
+    err = _wasi.wasmtime_context_set_wasi(store.context, ptr)  # consumes ptr
     store.keep.extend(keep)
     if err:
-        try:
-            raise ConfigError(f"invalid WASI configuration: {_error.error_message(err)}")
-        finally:
-            _error.wasmtime_error_delete(err)
+        raise error_exception(err, ConfigError, "invalid WASI configuration")
     store.wasi_users = weakref.WeakSet()
     sinks = [k for k in keep if isinstance(k, _OutputSink)]
     if sinks:
@@ -237,13 +220,13 @@ def configure_wasi(store: Store, wasi: object, config: ModuleConfig) -> None:
             sink.errors = store.output_errors
 
 
-def wasi_instance_made(store: Store, module: Module) -> None:
+def wasi_instance_made(store: Store, module: object) -> None:
     """Record ``module`` as a user of its store's WASI context; if a Python writer raised
     while its start function ran, close it and raise that exception."""
     if store.wasi_users is not None:
         store.wasi_users.add(module)
     if store.output_errors:
-        module.close()
+        module.close()  # type: ignore[attr-defined]
         raise_output_error(store)
 
 
@@ -260,12 +243,11 @@ def raise_output_error(store: Store) -> None:
 def surfacing_caller(store: Store, call: Callable[..., list[int]]) -> Callable[..., list[int]]:
     """``call`` that re-raises what a Python writer of the guest's stdout or stderr raised
     during it (the guest saw its write fail); used only for stores with such writers."""
-    lock = store.lock
     errors = store.output_errors
     assert errors is not None
 
     def call_surfacing(*args: object) -> list[int]:
-        with lock:  # the store's (reentrant) lock: another thread's failed write is not ours
+        with store:  # held across the call: another thread's failed write is not ours
             try:
                 results = call(*args)
             except BaseException:
@@ -278,13 +260,3 @@ def surfacing_caller(store: Store, call: Callable[..., list[int]]) -> Callable[.
 
     call_surfacing.__name__ = call_surfacing.__qualname__ = getattr(call, "__name__", "call")
     return call_surfacing
-
-
-def define_wasi(linker: ctypes._Pointer[_linker.wasmtime_linker_t]) -> None:
-    """Define the WASI preview-1 imports in ``linker``."""
-    err = _linker.wasmtime_linker_define_wasi(linker)
-    if err:
-        try:
-            raise ConfigError(f"cannot define WASI: {_error.error_message(err)}")
-        finally:
-            _error.wasmtime_error_delete(err)

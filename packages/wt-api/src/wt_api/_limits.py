@@ -5,22 +5,15 @@ from __future__ import annotations
 
 import ctypes
 
-from wt_ffi import error as _error
 from wt_ffi import store as _store
+from wt_ffi.records import Record
 
-from .errors import ConfigError
+from ._errors import ConfigError
+from ._failure import error_exception
+from ._store import Store
 
-TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
-if TYPE_CHECKING:
-    import dataclasses
-    from dataclasses import dataclass
-
-    from .store import Store
-else:  # the same records without the import cost of dataclasses
-    from wt_ffi import _records as dataclasses
-    from wt_ffi._records import dataclass
-
-__all__ = ["ResourceLimits", "PoolingAllocator", "WASM_PAGE", "apply_limits", "set_store_fuel", "store_fuel"]
+__all__ = ["ResourceLimits", "PoolingAllocator", "WASM_PAGE", "DEFAULT_LIMITS", "apply_limits", "set_store_fuel",
+           "store_fuel"]
 
 WASM_PAGE = 65536
 """The size of a WebAssembly page, in bytes."""
@@ -33,8 +26,7 @@ def _check(owner: str, name: str, value: object) -> None:
         raise ConfigError(f"{owner}.{name} must be a non-negative int or None, not {value!r}")
 
 
-@dataclass(frozen=True)
-class ResourceLimits:
+class ResourceLimits(Record):
     """Limits on what wasm may allocate in one instance's store. ``None`` means no limit.
 
     - ``memory_size``: the largest size of each linear memory, in bytes (a multiple of
@@ -54,8 +46,8 @@ class ResourceLimits:
     memories: int | None = None
 
     def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):
-            _check("ResourceLimits", f.name, getattr(self, f.name))
+        for name in self._fields:
+            _check("ResourceLimits", name, getattr(self, name))
 
     @property
     def unlimited(self) -> bool:
@@ -72,8 +64,7 @@ class ResourceLimits:
                 arg(self.tables), arg(self.memories))
 
 
-@dataclass(frozen=True)
-class PoolingAllocator:
+class PoolingAllocator(Record):
     """The pooling instance allocator: memories, tables and instance state are carved out of
     pools reserved once, so making and dropping many short-lived instances is cheap. Every
     field left ``None`` keeps wasmtime's default (1000 instances, memories and tables).
@@ -105,8 +96,8 @@ class PoolingAllocator:
     table_keep_resident: int | None = None
 
     def __post_init__(self) -> None:
-        for f in dataclasses.fields(self):
-            _check("PoolingAllocator", f.name, getattr(self, f.name))
+        for name in self._fields:
+            _check("PoolingAllocator", name, getattr(self, name))
         for name in ("total_core_instances", "total_memories", "total_tables", "total_stacks",
                      "total_gc_heaps", "max_memories_per_module", "max_tables_per_module",
                      "max_unused_warm_slots"):
@@ -116,8 +107,14 @@ class PoolingAllocator:
 
     def settings(self) -> dict[str, int]:
         """The fields that are set, by name."""
-        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
-                if getattr(self, f.name) is not None}
+        return {name: getattr(self, name) for name in self._fields if getattr(self, name) is not None}
+
+
+DEFAULT_LIMITS = ResourceLimits(memory_size=4 << 30, table_elements=10_000_000)
+"""What every store may allocate unless its runtime or instance says otherwise: 4 GiB per
+linear memory and ten million elements per table (a table without a maximum would
+otherwise grow to gigabytes on one ``table.grow``). ``RuntimeConfig.with_limits`` and
+``ModuleConfig.with_limits`` change them; ``ResourceLimits()`` lifts them."""
 
 
 # -- applying them to a store (wt-api's own use) ------------------------------------
@@ -130,7 +127,7 @@ def set_store_fuel(store: Store, fuel: int) -> None:
     """Set the fuel left in ``store`` (its runtime must meter fuel)."""
     err = _store.wasmtime_context_set_fuel(store.context, fuel)
     if err:
-        raise ConfigError(f"{_take_message(err)}: fuel needs RuntimeConfig().with_fuel_metering()")
+        raise _fuel_error(err)
 
 
 def store_fuel(store: Store) -> int:
@@ -138,34 +135,10 @@ def store_fuel(store: Store) -> int:
     out = ctypes.c_uint64()
     err = _store.wasmtime_context_get_fuel(store.context, ctypes.byref(out))
     if err:
-        raise ConfigError(f"{_take_message(err)}: fuel needs RuntimeConfig().with_fuel_metering()")
+        raise _fuel_error(err)
     return out.value
 
 
-def _take_message(err: ctypes._Pointer[_error.wasmtime_error_t]) -> str:
-    try:
-        return _error.error_message(err)
-    finally:
-        _error.wasmtime_error_delete(err)
-
-
-def configure_instance_store(store: Store, config: object, new_store: bool) -> None:
-    """Apply a ModuleConfig's fuel budget and limits to the store it is instantiated in.
-
-    They belong to one store: a module that joins another's store (a named module in the
-    runtime's link store, or an importer of one) cannot bring its own."""
-    fuel: int | None = getattr(config, "fuel", None)
-    limits: ResourceLimits | None = getattr(config, "limits", None)
-    if getattr(config, "timeout", None) is not None:
-        from .interrupt import clock_of
-
-        clock_of(store)  # raises ConfigError without epoch interruption
-    if fuel is None and (limits is None or limits.unlimited):
-        return
-    if not new_store:
-        raise ConfigError("fuel budgets and resource limits apply to an instance with a store of its own; "
-                          "this module joins a shared store (it has a name, or imports from a named module)")
-    if limits is not None and not limits.unlimited:
-        apply_limits(store, limits)
-    if fuel is not None:
-        set_store_fuel(store, fuel)
+def _fuel_error(err: object) -> ConfigError:
+    exc = error_exception(err, ConfigError)  # type: ignore[arg-type]
+    return ConfigError(f"{exc}: fuel needs RuntimeConfig().with_fuel_metering()")

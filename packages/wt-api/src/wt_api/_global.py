@@ -4,17 +4,15 @@ from __future__ import annotations
 
 import ctypes
 
-from wt_ffi import error as _error
 from wt_ffi import extern as _extern
 from wt_ffi import global_ as _global
+from wt_ffi import val as _val
 
-from .errors import WasmRuntimeError
-from .externtypes import GlobalType
-from .valconv import from_val, to_val
-
-TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
-if TYPE_CHECKING:
-    from .store import Store
+from ._convert import from_val, to_val
+from ._errors import WasmRuntimeError
+from ._externtypes import GlobalType
+from ._failure import raise_error
+from ._store import Store
 
 __all__ = ["Global"]
 
@@ -38,10 +36,7 @@ class Global:
 
     def get(self) -> int:
         """The global's value, encoded."""
-        with self._store.lock:
-            self._store.check()
-            from wt_ffi import val as _val
-
+        with self._store:
             out = _val.wasmtime_val_t()
             _global.wasmtime_global_get(self._store.context, ctypes.byref(self._glob), ctypes.byref(out))
             return from_val(self._store, out)
@@ -50,18 +45,11 @@ class Global:
         """Set the global to an encoded value."""
         if not self.type.mutable:
             raise WasmRuntimeError(f"cannot set an immutable global {self.type}")
-        with self._store.lock:
-            self._store.check()
-            val, keep = to_val(self._store, self.type.content, value)
-            try:
-                err = _global.wasmtime_global_set(self._store.context, ctypes.byref(self._glob), ctypes.byref(val))
-            finally:
-                keep()
-            if err:
-                try:
-                    raise WasmRuntimeError(_error.error_message(err))
-                finally:
-                    _error.wasmtime_error_delete(err)
+        with self._store:
+            val, keep = to_val(self._store, self.type.content, value, f"Global.set: {self.type}")
+            err = _global.wasmtime_global_set(self._store.context, ctypes.byref(self._glob), ctypes.byref(val))
+            del keep
+            raise_error(err, WasmRuntimeError, "cannot set the global")
 
     def __repr__(self) -> str:
         return f"<Global {self.type}>"

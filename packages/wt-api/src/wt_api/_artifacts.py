@@ -1,0 +1,114 @@
+"""Modules as wasmtime holds them: WAT to wasm, compiling, validating, and compiled
+artifacts in and out (raw module handles; :mod:`wt_api._compiled` wraps them)."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+
+from wt_ffi import engine as _engine
+from wt_ffi import module as _module
+from wt_ffi import vec as _vec
+from wt_ffi import wat as _wat
+
+from ._errors import CompileError
+from ._failure import error_exception
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
+if TYPE_CHECKING:
+    import mmap
+
+__all__ = ["Source", "is_binary", "to_wasm", "compile_wasm", "validate_wasm", "serialize", "deserialize", "deserialize_file"]
+
+Source = str | bytes | bytearray | memoryview
+"""What ``compile_module`` takes: WAT text (``str``, or bytes not starting with ``\\0asm``)
+or a wasm binary."""
+
+def is_binary(source: Source) -> bool:
+    """Whether ``source`` is a wasm binary (rather than WAT text)."""
+    return not isinstance(source, str) and bytes(source[:4]) == b"\0asm"
+
+
+def to_wasm(source: Source) -> bytes:
+    """The wasm binary of ``source`` (WAT text is translated; CompileError if it is not
+    WAT, or not a module)."""
+    if isinstance(source, str):
+        text = source.encode("utf-8")
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        if data[:4] == b"\0asm":
+            return data
+        text = data
+    else:
+        raise TypeError(f"compile_module takes WAT text (str) or wasm bytes, not {type(source).__name__}")
+    out = _vec.wasm_byte_vec_t()
+    err = _wat.wasmtime_wat2wasm(text, len(text), ctypes.byref(out))
+    if err:
+        exc = error_exception(err, CompileError)
+        if not _looks_like_text(text):
+            raise CompileError(f"not a WebAssembly module or WAT text (the bytes start with {text[:8]!r}, not "
+                               f"b'\\x00asm', and are not WAT: {exc})")
+        raise exc
+    return _vec.take_bytes(out)
+
+
+def _looks_like_text(data: bytes) -> bool:
+    """Whether ``data`` could be meant as WAT: mostly printable UTF-8."""
+    head = data[:512]
+    try:
+        text = head.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return sum(c.isprintable() or c.isspace() for c in text) >= 0.9 * max(len(text), 1)
+
+
+def compile_wasm(engine: ctypes._Pointer[_engine.wasm_engine_t], wasm: bytes) -> ctypes._Pointer[_module.wasmtime_module_t]:
+    """Compile a wasm binary (CompileError with wasmtime's message if it is invalid)."""
+    buf = ctypes.create_string_buffer(wasm, len(wasm)) if wasm else None
+    out = _module.ModulePtr()
+    err = _module.wasmtime_module_new(engine, buf, len(wasm), ctypes.byref(out))
+    if err:
+        raise error_exception(err, CompileError)
+    return out
+
+
+def validate_wasm(engine: ctypes._Pointer[_engine.wasm_engine_t], wasm: bytes) -> None:
+    """Check a wasm binary without compiling it (CompileError if it is invalid)."""
+    buf = ctypes.create_string_buffer(wasm, len(wasm)) if wasm else None
+    err = _module.wasmtime_module_validate(engine, buf, len(wasm))
+    if err:
+        raise error_exception(err, CompileError)
+
+
+def serialize(module: ctypes._Pointer[_module.wasmtime_module_t]) -> bytes:
+    """The compiled artifact of a module, as bytes."""
+    out = _vec.wasm_byte_vec_t()
+    err = _module.wasmtime_module_serialize(module, ctypes.byref(out))
+    if err:
+        raise error_exception(err, CompileError, "cannot serialise the module")
+    return _vec.take_bytes(out)
+
+
+def deserialize(engine: ctypes._Pointer[_engine.wasm_engine_t], buffer: bytes | mmap.mmap,
+                length: int) -> ctypes._Pointer[_module.wasmtime_module_t] | str:
+    """Load the first ``length`` bytes of ``buffer`` (an artifact that a trusted engine
+    wrote) into wasmtime, copying them; wasmtime's refusal as a message otherwise."""
+    data: object = buffer if isinstance(buffer, bytes) else (ctypes.c_char * length).from_buffer(buffer)
+    out = _module.ModulePtr()
+    try:
+        err = _module.wasmtime_module_deserialize(engine, data, length, ctypes.byref(out))
+    finally:
+        del data  # release the buffer export before a mapping closes
+    if err:
+        return str(error_exception(err, CompileError))
+    return out
+
+
+def deserialize_file(engine: ctypes._Pointer[_engine.wasm_engine_t],
+                     path: str | os.PathLike[str]) -> ctypes._Pointer[_module.wasmtime_module_t] | str:
+    """Let wasmtime map the artifact in the file ``path``; its refusal as a message otherwise."""
+    out = _module.ModulePtr()
+    err = _module.wasmtime_module_deserialize_file(engine, os.fsencode(path), ctypes.byref(out))
+    if err:
+        return str(error_exception(err, CompileError))
+    return out

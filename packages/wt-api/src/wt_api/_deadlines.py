@@ -1,0 +1,237 @@
+"""Stopping running wasm: per-call timeouts and deadlines, on wasmtime's epochs.
+
+With epoch interruption (``RuntimeConfig.with_epoch_interruption``), compiled code
+compares the engine's epoch with its store's deadline at every function entry and loop
+back-edge. Every store of such an engine gets a deadline one tick ahead and the shared
+callback of :mod:`wt_ffi.epoch`, so nothing happens until somebody increments the epoch.
+Then each store running wasm asks its :class:`StoreClock`, on its own thread, whether to
+stop:
+
+- a call with a timeout or deadline stops once ``time.monotonic()`` has passed it. A
+  timer thread, alive only while timed calls run, increments the engine's epoch when the
+  earliest deadline passes (and every few milliseconds after, until the call ends);
+- wasm running on the main thread stops after Ctrl-C (see :mod:`wt_api._sigint`).
+
+The clock records why it stopped the wasm before returning; the failing call reads that
+record (:mod:`wt_api._failure`), never wasmtime's message.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import itertools
+import math
+import os
+import threading
+import time
+import weakref
+from collections.abc import Callable, Sequence
+
+from wt_ffi import engine as _engine
+from wt_ffi import epoch as _epoch
+
+from . import _sigint
+from ._errors import ConfigError
+from ._handle import Owned
+from ._store import StopRecord, Store
+
+__all__ = ["EngineClock", "StoreClock", "engine_clock", "watch_store", "call_before", "timed_caller",
+           "check_seconds", "clock_of"]
+
+_RETRY = 0.005  # after a deadline passed: increment again this often until the call ends
+_IDLE = 2.0  # the timer thread exits after this long without timed calls
+
+
+class EngineClock:
+    """A runtime's engine, kept by a reference of its own so that the timer and the SIGINT
+    watcher can increment its epoch from other threads until the runtime closes.
+
+    Thread-safety: every method may be called from any thread."""
+
+    def __init__(self, engine: Owned[ctypes._Pointer[_engine.wasm_engine_t]]) -> None:
+        self._engine = engine
+        self._lock = threading.Lock()
+
+    def increment(self) -> None:
+        """Advance the engine's epoch (nothing once closed)."""
+        with self._lock:
+            if not self._engine.closed:
+                _engine.wasmtime_engine_increment_epoch(self._engine.get())
+
+    def close(self) -> None:
+        """Drop the engine reference. Idempotent."""
+        with self._lock:
+            self._engine.close()
+
+    def after_fork(self) -> None:
+        """The child of a fork: a fresh lock (the parent's may have been held)."""
+        self._lock = threading.Lock()
+
+
+class StoreClock(StopRecord):
+    """The deadlines of the timed calls running in one store (nested calls stack), and
+    the deadline callback's decision.
+
+    Thread-safety: changed only under the store's lock; read by the timer thread and by
+    the deadline callback (on the thread that holds the store's lock)."""
+
+    __slots__ = ("engine", "deadlines", "fire_at", "__weakref__")
+
+    def __init__(self, engine: EngineClock) -> None:
+        super().__init__()
+        self.engine = engine
+        self.deadlines: list[tuple[float, float | None]] = []  # (monotonic deadline, timeout or None)
+        self.fire_at = math.inf
+
+    def current(self) -> tuple[float, float | None] | None:
+        """The earliest (deadline, timeout) in force, or None when no timed call runs."""
+        return min(self.deadlines) if self.deadlines else None
+
+    def decide(self) -> str | None:
+        """Runs on the thread running wasm, at an epoch tick: a stop message (the reason
+        recorded in ``stopped``), or None to run on."""
+        if _sigint.pending() and _sigint.is_main_thread():
+            self.stopped = ("sigint", None)
+            return "wt: the call was interrupted (SIGINT)"
+        if self.deadlines:
+            deadline, timeout = min(self.deadlines)
+            if time.monotonic() >= deadline:
+                self.stopped = ("timeout", timeout)
+                return "wt: the call ran past its deadline"
+        return None
+
+
+_engines: weakref.WeakSet[EngineClock] = weakref.WeakSet()
+_next_key = itertools.count(1)
+
+
+def engine_clock(engine: ctypes._Pointer[_engine.wasm_engine_t]) -> EngineClock:
+    """A clock for an engine with epoch interruption (it holds an engine handle of its own,
+    closed with it); SIGINT advances it."""
+    clock = EngineClock(Owned(_engine.wasmtime_engine_clone(engine), _engine.wasm_engine_delete, "runtime"))
+    _engines.add(clock)
+    _sigint.wake_on_sigint(clock)
+    return clock
+
+
+def watch_store(store: Store, clock: EngineClock) -> None:
+    """Give ``store`` a :class:`StoreClock` and the shared deadline callback."""
+    state = StoreClock(clock)
+    store.clock = state
+    _epoch.watch_store(store.ptr, store.context, next(_next_key), state.decide, store.sink)
+
+
+def clock_of(store: Store) -> StoreClock:
+    """The clock of ``store``; ConfigError when its runtime has no epoch interruption."""
+    clock = store.clock
+    if not isinstance(clock, StoreClock):
+        raise ConfigError("timeouts need epoch interruption, which this runtime's config switched off "
+                          "(RuntimeConfig.with_epoch_interruption(True))")
+    return clock
+
+
+# -- timed calls --------------------------------------------------------------------
+def check_seconds(what: str, value: float) -> float:
+    """``value`` as a float if it is a positive, finite number of seconds (ConfigError)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
+        raise ConfigError(f"{what} must be a positive, finite number of seconds, not {value!r}")
+    return float(value)
+
+
+def call_before(store: Store, deadline: float, timeout: float | None, call: Callable[..., list[int]],
+                args: Sequence[object]) -> list[int]:
+    """``call(*args)`` holding ``store``, stopped once ``time.monotonic()`` passes
+    ``deadline`` (``timeout`` is only reported)."""
+    clock = clock_of(store)
+    if _sigint.is_main_thread():
+        _sigint.ensure_installed()
+    with store:
+        entry = (deadline, timeout)
+        clock.deadlines.append(entry)
+        _timer.arm(clock)
+        try:
+            return call(*args)
+        finally:
+            clock.deadlines.remove(entry)
+            _timer.disarm(clock)
+
+
+def timed_caller(store: Store, call: Callable[..., list[int]], timeout: float) -> Callable[..., list[int]]:
+    """``call`` with ``timeout`` seconds applied to each call."""
+    timeout = check_seconds("a timeout", timeout)
+    clock_of(store)  # fail now, not at the first call
+
+    def timed(*args: object) -> list[int]:
+        return call_before(store, time.monotonic() + timeout, timeout, call, args)
+
+    timed.__name__ = timed.__qualname__ = getattr(call, "__name__", "call")
+    timed.__doc__ = call.__doc__
+    return timed
+
+
+class _Timer:
+    """One thread for the whole process, alive only while timed calls run: it sleeps until
+    the earliest deadline, then increments that store's engine epoch."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition(threading.Lock())
+        self._active: set[StoreClock] = set()
+        self._thread: threading.Thread | None = None
+        self._planned = math.inf
+
+    def arm(self, clock: StoreClock) -> None:
+        current = clock.current()
+        assert current is not None
+        with self._cond:
+            clock.fire_at = current[0]
+            self._active.add(clock)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="wt-deadline-timer", daemon=True)
+                self._planned = clock.fire_at
+                self._thread.start()
+            elif clock.fire_at < self._planned:
+                self._planned = clock.fire_at
+                self._cond.notify()
+
+    def disarm(self, clock: StoreClock) -> None:
+        current = clock.current()
+        with self._cond:
+            if current is None:
+                self._active.discard(clock)
+            else:
+                clock.fire_at = min(clock.fire_at, current[0])
+
+    def _run(self) -> None:
+        with self._cond:
+            while True:
+                if not self._active:
+                    self._planned = math.inf
+                    self._cond.wait(_IDLE)
+                    if not self._active:
+                        self._thread = None
+                        return
+                now = time.monotonic()
+                fired: set[int] = set()
+                for clock in self._active:
+                    if clock.fire_at <= now:
+                        if id(clock.engine) not in fired:
+                            clock.engine.increment()
+                            fired.add(id(clock.engine))
+                        clock.fire_at = now + _RETRY
+                self._planned = min((c.fire_at for c in self._active), default=math.inf)
+                self._cond.wait(max(0.0, min(self._planned - now, _IDLE)))
+
+
+_timer = _Timer()
+
+
+def _after_fork_in_child() -> None:
+    """Threads do not survive ``fork``: the child gets a fresh timer and engine locks."""
+    global _timer
+    _timer = _Timer()
+    for clock in list(_engines):
+        clock.after_fork()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

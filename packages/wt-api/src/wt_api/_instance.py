@@ -1,0 +1,285 @@
+"""Instances: instantiating a compiled module, and the :class:`Module` that results."""
+
+from __future__ import annotations
+
+import ctypes
+import threading
+from collections.abc import Callable
+from ctypes import c_void_p
+
+from wt_ffi import extern as _extern
+from wt_ffi import instance as _instance
+
+from ._compiled import CompiledModule
+from ._config import ModuleConfig, WasiSettings
+from ._deadlines import clock_of, timed_caller
+from ._engine import Engine
+from ._errors import ClosedError, ConfigError, ExitError, InstantiationError, LinkError
+from ._externtypes import ExternType, FunctionType, GlobalType, MemoryType, TableType
+from ._failure import call_failure
+from ._function import Function
+from ._handle import Closeable
+from ._limits import apply_limits, set_store_fuel, store_fuel
+from ._linking import Namespace, choose_store, link_problem, resolve_imports
+from ._memory import Memory
+from ._store import Store
+from ._values import check_u64
+
+__all__ = ["Module", "instantiate"]
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
+if TYPE_CHECKING:
+    from ._global import Global
+    from ._table import Table
+
+_KINDS = {"function": FunctionType, "memory": MemoryType, "global": GlobalType, "table": TableType}
+
+
+class Module(Closeable):
+    """An instantiated module: its exported functions, memories, globals and tables.
+
+    Closing a module frees its store (and with it every export taken from it) once no
+    other module in that store remains; a module closed while one of its calls runs
+    (from a host function, or another thread) is freed when that call returns. Use it
+    as a context manager or call :meth:`close`.
+
+    Thread-safety: calls into one module are serialised by its store's lock; separate
+    modules (separate stores) run in parallel."""
+
+    call_timeout: float | None = None
+    """The timeout applied to each call of an exported function (``ModuleConfig.with_timeout``)."""
+
+    def __init__(self, namespace: Namespace, store: Store, instance: _instance.wasmtime_instance_t,
+                 name: str | None, compiled: CompiledModule) -> None:
+        self._namespace = namespace
+        self._store = store
+        self._instance = instance
+        self._name = name
+        self._export_types = compiled.export_map
+        self._cache: dict[str, object] = {}
+        self._closed = False
+        self._lock = threading.Lock()
+
+    @property
+    def name(self) -> str | None:
+        """The name the module was instantiated under, if any."""
+        return self._name
+
+    @property
+    def closed(self) -> bool:
+        """Whether this module (or its runtime) was closed."""
+        return self._closed
+
+    @property
+    def exports(self) -> dict[str, ExternType]:
+        """Every export's name and type."""
+        self._check()
+        return dict(self._export_types)
+
+    def _check(self) -> None:
+        if self._closed:
+            raise ClosedError(f"module {self._name or ''} is closed".replace("  ", " "))
+
+    def _export_extern(self, name: str) -> _extern.wasmtime_extern_t | None:
+        self._check()
+        item = _extern.wasmtime_extern_t()
+        data = name.encode("utf-8")
+        with self._store:
+            found = _instance.wasmtime_instance_export_get(self._store.context, ctypes.byref(self._instance),
+                                                           data, len(data), ctypes.byref(item))
+        return item if found else None
+
+    # -- as a provider of imports (see _linking) ----------------------------------
+    def export_types(self) -> dict[str, ExternType]:
+        """Every export's name and type (for linking)."""
+        self._check()
+        return self._export_types
+
+    def store_for(self, name: str) -> Store | None:
+        """The store an importer of export ``name`` must live in."""
+        return self._store
+
+    def provide(self, store: Store, name: str) -> _extern.wasmtime_extern_t:
+        """Export ``name`` for an importer in ``store`` (which must be this module's)."""
+        if store is not self._store:
+            raise LinkError(f"module {self._name!r} lives in another store")
+        item = self._export_extern(name)
+        if item is None:  # pragma: no cover - export_types and the instance agree
+            raise LinkError(f"module {self._name!r} has no export named {name!r}")
+        return item
+
+    # -- exports ----------------------------------------------------------------------
+    def _export(self, name: str, kind: str) -> object | None:
+        if not isinstance(name, str):
+            raise TypeError(f"an export name is a str, not {type(name).__name__}")
+        self._check()
+        ty = self._export_types.get(name)
+        if not isinstance(ty, _KINDS[kind]):
+            return None
+        cached = self._cache.get(name)
+        if cached is not None:
+            return cached
+        item = self._export_extern(name)
+        if item is None:
+            return None
+        obj: object
+        if kind == "function":
+            function = Function(self._store, item.of.func, ty, name, self)  # type: ignore[arg-type]
+            store, timeout = self._store, self.call_timeout
+            if timeout is not None:
+                function._wrap_call(lambda call: timed_caller(store, call, timeout))
+            if store.output_errors is not None:  # a Python writer's exception comes out of the call
+                from ._wasi import surfacing_caller  # (loaded with WASI: RATIONALE, start-up)
+
+                function._wrap_call(lambda call: surfacing_caller(store, call))
+            obj = function
+        elif kind == "memory":
+            obj = Memory(self._store, item, ty, self)  # type: ignore[arg-type]
+        elif kind == "global":
+            from ._global import Global  # (globals and tables load on first use: start-up)
+
+            obj = Global(self._store, item.of.global_, ty, self)  # type: ignore[arg-type]
+        else:
+            from ._table import Table  # (globals and tables load on first use: start-up)
+
+            obj = Table(self._store, item.of.table, ty, self)  # type: ignore[arg-type]
+        self._cache[name] = obj
+        return obj
+
+    def exported_function(self, name: str) -> Function | None:
+        """The exported function ``name``, or None if there is no such function export."""
+        return self._export(name, "function")  # type: ignore[return-value]
+
+    def exported_memory(self, name: str) -> Memory | None:
+        """The exported memory ``name``, or None."""
+        return self._export(name, "memory")  # type: ignore[return-value]
+
+    def exported_global(self, name: str) -> Global | None:
+        """The exported global ``name``, or None."""
+        return self._export(name, "global")  # type: ignore[return-value]
+
+    def exported_table(self, name: str) -> Table | None:
+        """The exported table ``name``, or None."""
+        return self._export(name, "table")  # type: ignore[return-value]
+
+    @property
+    def fuel(self) -> int:
+        """The fuel left to the instance (shared with the modules of its store); needs
+        ``RuntimeConfig.with_fuel_metering()``."""
+        self._check()
+        with self._store:
+            return store_fuel(self._store)
+
+    def set_fuel(self, fuel: int) -> None:
+        """Set the fuel left to the instance, for example to refill it after
+        ``TrapCode.OUT_OF_FUEL``."""
+        try:
+            fuel = check_u64("fuel", fuel)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(str(exc)) from None
+        self._check()
+        with self._store:
+            set_store_fuel(self._store, fuel)
+
+    def close(self) -> None:
+        """Close the module; its store is freed when no other module uses it. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+        self._namespace.release(self)
+        self._cache.clear()
+        self._store.release()
+
+    def __repr__(self) -> str:
+        return f"<Module {self._name or ''}{' closed' if self._closed else ''}>".replace(" >", ">")
+
+
+def _configure_store(engine: Engine, store: Store, config: ModuleConfig, new_store: bool) -> None:
+    """Apply a ModuleConfig's fuel budget and limits to the store it is instantiated in.
+
+    They belong to one store: a module that joins another's store (a named module in the
+    runtime's link store, or an importer of one) cannot bring its own."""
+    if config.timeout is not None:
+        clock_of(store)  # raises ConfigError without epoch interruption
+    if config.fuel is None and config.limits is None:
+        return
+    if not new_store:
+        raise ConfigError("fuel budgets and resource limits apply to an instance with a store of its own; "
+                          "this module joins a shared store (it has a name, or imports from a named module)")
+    if config.limits is not None:
+        apply_limits(store, config.limits)
+    if config.fuel is not None:
+        set_store_fuel(store, config.fuel)
+
+
+_raw_instance_new: Callable[..., int | None] | None = None
+
+
+def _instance_new() -> Callable[..., int | None]:
+    global _raw_instance_new
+    if _raw_instance_new is None:
+        _raw_instance_new = _instance.raw_instance_new()
+    return _raw_instance_new
+
+
+def instantiate(engine: Engine, namespace: Namespace, compiled: CompiledModule, config: ModuleConfig,
+                wasi: WasiSettings | None, with_wasi: bool) -> Module:
+    """Instantiate ``compiled`` (see :meth:`~wt_api.Runtime.instantiate`)."""
+    if not isinstance(compiled, CompiledModule):
+        raise TypeError(f"instantiate takes a CompiledModule, not {type(compiled).__name__}")
+    if not isinstance(config, ModuleConfig):
+        raise TypeError(f"instantiate takes a ModuleConfig, not {type(config).__name__}")
+    if compiled._engine is not engine:
+        raise LinkError("this compiled module belongs to another runtime")
+    module_ptr = compiled.ptr
+    name = config.name
+    if name is not None and namespace.get(name) is not None:
+        raise LinkError(f"a module named {name!r} is already instantiated in this runtime; "
+                        "close it first or choose another name")
+    store = choose_store(namespace, engine, compiled, name)
+    new_store = store.users == 0
+    try:
+        with store:
+            _configure_store(engine, store, config, new_store)  # fuel and limits, before wasm runs
+            if with_wasi:
+                from ._wasi import configure_wasi  # (WASI loads on first use: RATIONALE, start-up)
+
+                # The store's first WASI instance sets its context; one joining a store whose
+                # context a live instance uses shares it (a store holds one WASI context).
+                configure_wasi(store, wasi, config)
+            items = resolve_imports(namespace, compiled, store, with_wasi) if compiled.imports else []
+            imports = (_extern.wasmtime_extern_t * len(items))(*items) if items else None
+            instance = _instance.wasmtime_instance_t()
+            trap = c_void_p()
+            mistyped = False
+            try:
+                err = _instance_new()(store.context, module_ptr, imports, ctypes.c_size_t(len(items)),
+                                      ctypes.byref(instance), ctypes.byref(trap))
+                if err and not trap.value and items:
+                    mistyped = link_problem(engine, store, compiled, items)
+            finally:
+                for i, item in enumerate(items):
+                    if item.kind == _extern.EXTERN_SHAREDMEMORY and imports is not None:  # made for this call
+                        _extern.wasmtime_extern_delete(ctypes.byref(imports[i]))
+            if err or trap.value:
+                exc = call_failure(store, err or None, trap, plain=LinkError if mistyped else InstantiationError)
+                raise exc if exc is not None else ExitError(0)  # exit(0) in a start function: no instance
+            store.users += 1
+    except BaseException:
+        if new_store:
+            store.close()
+        raise
+    module = Module(namespace, store, instance, name, compiled)
+    module.call_timeout = config.timeout
+    if store.wasi_users is not None:  # the store has a WASI context: this instance may use it
+        from ._wasi import wasi_instance_made  # (loaded with WASI: RATIONALE, start-up)
+
+        wasi_instance_made(store, module)
+    if name is not None:
+        try:
+            namespace.register(name, module)
+        except BaseException:
+            module.close()
+            raise
+    return module

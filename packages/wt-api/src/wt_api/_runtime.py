@@ -1,0 +1,173 @@
+"""The Runtime: an engine, the modules it compiles and the instances it makes."""
+
+from __future__ import annotations
+
+import os
+import threading
+import weakref
+
+from wt_ffi import load as _load
+
+from ._artifacts import Source
+from ._compiled import CompiledModule, compile_file, compile_module, load_compiled, load_compiled_file, validate
+from ._config import ModuleConfig, RuntimeConfig
+from ._engine import Engine
+from ._errors import ClosedError, ConfigError, LinkError
+from ._handle import Closeable
+from ._instance import Module, instantiate
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
+if TYPE_CHECKING:
+    from ._host import HostModuleBuilder
+    from ._host_module import HostModule
+from ._linking import Namespace
+
+__all__ = ["Runtime"]
+
+_DEFAULT_MODULE_CONFIG = ModuleConfig()
+
+
+class Runtime(Closeable):
+    """Compiles and instantiates WebAssembly modules.
+
+    A Runtime owns an engine (compiled-code settings) and everything made from it:
+    closing it closes every module it compiled or instantiated. Use it as a context
+    manager, or call :meth:`close`. Closing is safe at any time, from any thread or from
+    inside a host function: what is in use is freed when its call returns.
+
+    Thread-safety: compiling is safe from any thread; each instance has its own store
+    and lock, so calls on separate instances run in parallel (the GIL is released
+    while wasm runs) and calls on one instance are serialised.
+    """
+
+    def __init__(self, config: RuntimeConfig | None = None) -> None:
+        if config is not None and not isinstance(config, RuntimeConfig):
+            raise TypeError(f"Runtime takes a RuntimeConfig, not {type(config).__name__}")
+        _load()
+        self.config = config or RuntimeConfig()
+        self._engine = Engine(self.config)
+        self._namespace = Namespace(self._engine)
+        self._lock = threading.Lock()
+        self._children: weakref.WeakSet[CompiledModule | Module | HostModule] = weakref.WeakSet()
+        self._closed = False
+
+    # -- lifecycle --------------------------------------------------------------
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called."""
+        return self._closed
+
+    def close(self) -> None:
+        """Close every module this runtime made, then the runtime. Idempotent."""
+        with self._lock:
+            if self._closed:
+                return
+            self._closed = True
+            children = list(self._children)
+        for child in children:  # instances first: they hold stores
+            if not isinstance(child, CompiledModule):
+                child.close()
+        for child in children:
+            child.close()
+        self._namespace.close()
+        self._engine.close()
+
+    def __repr__(self) -> str:
+        return f"<Runtime{' closed' if self._closed else ''}>"
+
+    def _adopt(self, child: CompiledModule | Module | HostModule) -> None:
+        with self._lock:
+            if self._closed:
+                child.close()
+                raise ClosedError("this runtime is closed")
+            self._children.add(child)
+
+    # -- compile -----------------------------------------------------------------
+    def compile_module(self, source: Source) -> CompiledModule:
+        """Compile WAT text (``str``, or bytes not starting with ``\\0asm``) or a wasm binary.
+
+        Raises :class:`~wt_api.CompileError` with wasmtime's message for an invalid or
+        malformed module."""
+        module = compile_module(self._engine, source)
+        self._adopt(module)
+        return module
+
+    def compile_file(self, path: str | os.PathLike[str]) -> CompiledModule:
+        """Compile the module in the file ``path`` (a wasm binary, or WAT text).
+
+        With a compilation cache, a file the cache saw before and that has not changed since
+        (same device, inode, size, modification and change times) finds its entry without
+        being read. Raises OSError if the file cannot be read, and
+        :class:`~wt_api.CompileError` as :meth:`compile_module` does."""
+        module = compile_file(self._engine, path)
+        self._adopt(module)
+        return module
+
+    def validate(self, source: Source) -> None:
+        """Check that WAT text or a wasm binary is a valid module for this runtime's
+        features, without compiling it: returns None, or raises
+        :class:`~wt_api.CompileError` with wasmtime's message."""
+        validate(self._engine, source)
+
+    def load_compiled(self, data: bytes | bytearray | memoryview) -> CompiledModule:
+        """The module :meth:`CompiledModule.serialize` wrote, in a runtime of the same
+        configuration, wasmtime version and platform. Raises
+        :class:`~wt_api.CompileError` when it was made by another one. Load only what you
+        trust: wasmtime runs compiled code as it is."""
+        module = load_compiled(self._engine, data)
+        self._adopt(module)
+        return module
+
+    def load_compiled_file(self, path: str | os.PathLike[str]) -> CompiledModule:
+        """As :meth:`load_compiled`, from a file (``wt compile`` output), which wasmtime maps
+        rather than reads: do not change the file while the module is in use."""
+        module = load_compiled_file(self._engine, path)
+        self._adopt(module)
+        return module
+
+    # -- instantiate -------------------------------------------------------------
+    def instantiate(self, compiled: CompiledModule, config: ModuleConfig | None = None) -> Module:
+        """Instantiate a compiled module (running its start function) in a new store, or in
+        the store of the named modules it imports from."""
+        module = instantiate(self._engine, self._namespace, compiled, config or _DEFAULT_MODULE_CONFIG,
+                             None, with_wasi=False)
+        self._adopt(module)
+        return module
+
+    def instantiate_with_wasi(self, compiled: CompiledModule, config: ModuleConfig | None = None) -> Module:
+        """Instantiate with the runtime's WASI configuration (``RuntimeConfig.with_wasi``),
+        overlaid by ``config``'s args, env, stdio and preopens."""
+        module = instantiate(self._engine, self._namespace, compiled, config or _DEFAULT_MODULE_CONFIG,
+                             self.config.wasi, with_wasi=True)
+        self._adopt(module)
+        return module
+
+    def new_host_module_builder(self, name: str) -> HostModuleBuilder:
+        """Start a host module: Python functions (and globals, memories, tables) that wasm
+        modules instantiated later can import from ``name``."""
+        from ._host import HostModuleBuilder  # (host modules load on first use: RATIONALE, start-up)
+
+        if self._closed:
+            raise ClosedError("this runtime is closed")
+        return HostModuleBuilder(self._engine, self._namespace, name, self._adopt)  # type: ignore[arg-type]
+
+    def module(self, name: str) -> Module | HostModule | None:
+        """The live module instantiated (or registered) under ``name``, or None (as
+        wazero's ``Runtime.Module``)."""
+        return self._namespace.get(name)  # type: ignore[return-value]
+
+    def register(self, name: str, module: Module | HostModule) -> None:
+        """Make the exports of an instantiated ``module`` importable under ``name`` too
+        (as the spec's ``register`` command does). Closing the module frees every name it
+        holds. Modules that import from it join its store (see :class:`ModuleConfig`)."""
+        if not isinstance(name, str) or not name:
+            raise ConfigError("a module name must be a non-empty str")
+        from ._host_module import HostModule  # (host modules load on first use: RATIONALE, start-up)
+
+        if not isinstance(module, (Module, HostModule)):
+            raise TypeError(f"register takes a Module or HostModule, not {type(module).__name__}")
+        if module.closed:
+            raise ClosedError("cannot register a closed module")
+        if module._namespace is not self._namespace:
+            raise LinkError("this module belongs to another runtime")
+        self._namespace.register(name, module)

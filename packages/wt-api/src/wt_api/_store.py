@@ -1,0 +1,176 @@
+"""A wasmtime store: the home of instances, and the unit of thread exclusion."""
+
+from __future__ import annotations
+
+import threading
+import weakref
+
+from wt_ffi import engine as _engine
+from wt_ffi import extern as _extern
+from wt_ffi import store as _store
+from wt_ffi.call import StoreGate
+from wt_ffi.sink import CallbackSink
+
+from ._errors import ClosedError, WtError
+from ._handle import Owned
+from ._refs import GC
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
+if TYPE_CHECKING:
+    import ctypes
+
+__all__ = ["Store", "StopRecord", "OUTPUT_THREADS"]
+
+_NO_FINALIZER = _store.FINALIZER()
+
+OUTPUT_THREADS: set[int] = set()
+"""Threads running a Python writer of a guest's stdout or stderr right now. wasmtime calls
+those writers on a thread of its own while the guest's call waits, holding its store:
+a writer that used that store would wait forever, so it gets an error instead."""
+
+
+class StopRecord:
+    """Why the store's deadline callback last stopped its wasm: ``("timeout", seconds or
+    None)`` or ``("sigint", None)``, recorded when it happens; taken (reset to None) by
+    the call that failed because of it."""
+
+    __slots__ = ("stopped",)
+
+    def __init__(self) -> None:
+        self.stopped: tuple[str, float | None] | None = None
+
+
+class Store:
+    """One ``wasmtime_store_t`` and its context.
+
+    Every instance lives in a store; instances that import from each other share one.
+    ``lock`` (reentrant, so host functions may call back into wasm) serialises all use
+    of the store across threads; ``with store:`` and ``gate`` (for prepared calls) take it.
+
+    Closing is safe at any moment: a store in use by a call (on this thread, from inside
+    a host function, or on another) is marked closed at once, and freed when the last
+    such call leaves. The C store is freed only once every zero-copy memory view into it
+    is gone, so no view can outlive its memory.
+    """
+
+    clock: StopRecord | None = None
+    """The store's deadline state (a ``_deadlines.StoreClock``) when the engine has epoch
+    interruption; None otherwise."""
+    wasi_users: weakref.WeakSet[object] | None = None
+    """The instances that use the store's WASI context; None while it has none."""
+    output_errors: list[BaseException] | None = None
+    """What the Python writers of the guest's stdout and stderr raised, to be re-raised by
+    the call (or instantiation) during which they did; None without such writers."""
+
+    def __init__(self, engine: ctypes._Pointer[_engine.wasm_engine_t]) -> None:
+        ptr = _store.wasmtime_store_new(engine, None, _NO_FINALIZER)
+        self._handle = Owned(ptr, _store.wasmtime_store_delete, "store")
+        self.context = _store.wasmtime_store_context(ptr)
+        self.lock = threading.RLock()
+        self.alive = [True]
+        self.users = 0
+        self.sink = CallbackSink()
+        self.views: list[weakref.ref[object]] = []
+        self.keep: list[object] = []  # whatever C may use while the store lives
+        self.host_funcs: dict[int, _extern.wasmtime_extern_t] = {}  # host function id -> its item here
+        self.funcrefs: set[int] = set()  # raw funcref values handed to Python (valid while the store lives)
+        self.gc_handles: set[int] = set()  # handles of the GC references rooted here
+        self._pending_free = False
+        self.gate = StoreGate(self.lock.acquire, self._wait, self.lock.release, self.alive,
+                              self._raise_closed, self._finish_close)
+
+    @property
+    def ptr(self) -> ctypes._Pointer[_store.wasmtime_store_t]:
+        """The live store handle."""
+        return self._handle.get()
+
+    # -- taking the lock ---------------------------------------------------------------
+    def _wait(self) -> None:
+        """The lock is held by another thread: wait for it, unless this thread is a guest
+        output writer (whose guest may be the one holding it)."""
+        if threading.get_ident() in OUTPUT_THREADS:
+            raise WtError("a writer of a guest's stdout or stderr cannot use an instance that is busy on "
+                          "another thread (wasmtime runs the writer while the guest's call waits for it, "
+                          "holding its store): collect the output and act on it after the call returns")
+        self.lock.acquire()
+
+    def _raise_closed(self) -> None:
+        raise ClosedError("this module is closed")
+
+    def __enter__(self) -> Store:
+        """Hold the store for one operation (raises ClosedError once it is closed)."""
+        if not self.lock.acquire(False):
+            self._wait()
+        if not self.alive[0]:
+            self.lock.release()
+            self._finish_close()
+            self._raise_closed()
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.lock.release()
+        if not self.alive[0]:
+            self._finish_close()
+
+    # -- closing -------------------------------------------------------------------------
+    def release(self) -> None:
+        """One user (a module) is done with the store; the last one closes it."""
+        with self.lock:
+            self.users -= 1
+            last = self.users <= 0
+        if last:
+            self.close()
+
+    def close(self) -> None:
+        """Close the store: new uses raise ClosedError; the C store is freed now, or when
+        the calls running in it have returned."""
+        if not self.alive[0]:
+            return
+        self.alive[0] = False
+        self._pending_free = True
+        self._finish_close()
+
+    def _finish_close(self) -> None:
+        """Free a closed store if no call is in it (else its last call comes back here)."""
+        if not self._pending_free or self.lock._is_owned():  # type: ignore[attr-defined]
+            return  # nothing to do, or a call on this thread's stack is inside the store
+        if not self.lock.acquire(False):
+            return  # a call on another thread: it frees the store as it leaves
+        try:
+            pending, self._pending_free = self._pending_free, False
+        finally:
+            self.lock.release()
+        if pending:
+            self._free_when_unviewed()
+
+    def add_view(self, view: object) -> None:
+        """Track a zero-copy view: the C store is not freed while it exists."""
+        self.views = [ref for ref in self.views if ref() is not None]
+        self.views.append(weakref.ref(view))
+
+    def _free_when_unviewed(self) -> None:
+        views = [v for v in (ref() for ref in self.views) if v is not None]
+        self.views.clear()
+        if not views:
+            self._free()
+            return
+        remaining = [len(views)]
+
+        def one_gone() -> None:
+            remaining[0] -= 1
+            if remaining[0] == 0:
+                self._free()
+
+        for view in views:
+            weakref.finalize(view, one_gone)
+
+    def _free(self) -> None:
+        for handle in list(self.gc_handles):
+            entry = GC.get(handle)
+            if entry is not None:
+                entry.release()
+        self.gc_handles.clear()
+        self._handle.close()  # wasmtime drops every externref: their host objects are let go
+        self.keep.clear()
+        self.host_funcs.clear()
+        self.funcrefs.clear()
