@@ -55,7 +55,7 @@ _ON_FIRST_USE = {"Caller": "_caller", "HostFunctionBuilder": "_host", "HostModul
 def __getattr__(name: str) -> object:
     module = _ON_FIRST_USE.get(name)
     if module is not None:
-        import importlib
+        import importlib  # (the names loaded on first use: start-up)
 
         value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
         globals()[name] = value
@@ -64,7 +64,7 @@ def __getattr__(name: str) -> object:
     # ``import wt_api``. Their values are spelled once, in FEATURES and here; a test checks
     # them against the annotations in _config and _refs.
     if name in ("Feature", "OptLevel", "AnyRefKind"):
-        from typing import Literal
+        from typing import Literal  # (typing costs ~6 ms: the aliases are made on first use)
 
         values = {"Feature": FEATURES, "OptLevel": ("none", "speed", "speed_and_size"),
                   "AnyRefKind": ("i31", "struct", "array", "extern")}[name]

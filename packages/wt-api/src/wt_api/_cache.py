@@ -95,7 +95,7 @@ def cache_key(data: bytes, fingerprint: str, *, kind: bytes = b"wasm") -> bytes:
     a file's path) compiled by an engine of ``fingerprint`` on this platform."""
     import hashlib  # (~2.6 ms at start-up: only runtimes with a cache pay it)
 
-    from ._digest import tree_sha256
+    from ._digest import tree_sha256  # (hashlib with it, ~2.6 ms: only runtimes with a cache pay it)
 
     content = tree_sha256(data, prefix=kind)
     h = hashlib.sha256()
@@ -146,7 +146,7 @@ class CompilationCache(Closeable):
         or if other users may write to it."""
         from pathlib import Path  # (with the disk backend, ~8 ms at start-up: in-memory caches skip it)
 
-        from ._cache_disk import DiskEntries
+        from ._cache_disk import DiskEntries  # (the disk backend: only caches with a directory load it)
 
         cache = cls(max_size=max_size)
         directory = Path(os.fspath(path)).expanduser()
@@ -259,7 +259,7 @@ class CompilationCache(Closeable):
         POSIX only) finds its entry without being read."""
         import time  # (with the disk helpers: only compile_file through a cache pays for them)
 
-        from ._cache_disk import RACY_NS, TRUSTS_STAMPS, identity
+        from ._cache_disk import RACY_NS, TRUSTS_STAMPS, identity  # (the disk helpers: only compile_file through a cache loads them)
 
         if self._closed:
             raise ClosedError("this runtime's compilation cache is closed")

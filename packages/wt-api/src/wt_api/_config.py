@@ -4,8 +4,10 @@ every ``with_*`` returns a new config."""
 
 from __future__ import annotations
 
+import io
 import os
 import posixpath
+import sys
 from collections.abc import Mapping
 
 from wt_ffi.records import Record
@@ -227,9 +229,6 @@ class RuntimeConfig(Record):
                 if name in _all_needs(dependent) and dependent not in explicit:
                     resolved[dependent] = False  # e.g. simd off takes (default-on) relaxed_simd with it
         if resolved.get("stack_switching"):
-            import os
-            import sys
-
             if sys.platform not in ("linux", "darwin") or os.uname().machine not in ("x86_64", "amd64"):
                 raise ConfigError("wasmtime 50 implements stack switching on x86-64 Linux and macOS only")
         return resolved
@@ -330,8 +329,6 @@ class ModuleConfig(Record):
         """The guest's stdin: bytes, a binary file object (read when instantiating) or a path."""
         if not isinstance(source, (bytes, bytearray, memoryview, str, os.PathLike)) and not hasattr(source, "read"):
             raise ConfigError(f"stdin takes bytes, a binary file object or a path, not {type(source).__name__}")
-        import io
-
         if isinstance(source, io.TextIOBase) and not hasattr(getattr(source, "buffer", None), "read"):
             raise ConfigError(f"stdin takes bytes: {type(source).__name__} is a text stream with no binary buffer; "
                               "pass its text encoded, or a file opened 'rb'")
@@ -367,8 +364,6 @@ def _strs(values: tuple[object, ...], what: str) -> tuple[str, ...]:
 def _check_writer(writer: object, what: str) -> None:
     if not hasattr(writer, "write") and not callable(writer):
         raise ConfigError(f"{what} takes a binary writer (with write(bytes)) or a callable, not {type(writer).__name__}")
-    import io
-
     if isinstance(writer, io.TextIOBase) and not hasattr(getattr(writer, "buffer", None), "write"):
         raise ConfigError(f"{what} receives the guest's bytes: {type(writer).__name__} is a text stream with no "
                           "binary buffer; use io.BytesIO, a file opened 'wb' or a callable")

@@ -18,6 +18,8 @@ import sys
 import threading
 from collections.abc import Callable
 
+import wt_loader
+
 TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     from pathlib import Path
@@ -76,9 +78,9 @@ def declarations() -> tuple[Declaration, ...]:
 def bind_all() -> ctypes.CDLL:
     """Load the library, import every header module and bind every declared function
     (a :class:`~wt_loader.LoaderError` names the first symbol the library lacks)."""
-    import importlib
+    import importlib  # (bind_all is a check, not a start-up path)
 
-    from . import ALL_MODULES
+    from . import ALL_MODULES  # (the package imports this module: a circle at import time)
 
     cdll = load()
     for module in ALL_MODULES:
@@ -96,8 +98,7 @@ def load() -> ctypes.CDLL:
     with _lock:
         if _cdll is not None:  # another thread loaded it meanwhile
             return _cdll  # type: ignore[unreachable]
-        import wt_loader
-        from wt_loader.cache import ready_library
+        from wt_loader.cache import ready_library  # (the cache fast path, without the full search: start-up)
 
         # The common case (the library is cached, or named by WASMTIME_LIB_PATH) needs
         # nothing but os; the full search imports pathlib and logging (~6 ms).
@@ -119,8 +120,6 @@ def load() -> ctypes.CDLL:
 
 def _bind_one(cdll: ctypes.CDLL, decl: Declaration) -> Callable[..., object]:
     """Set the C signature on ``decl``'s symbol and put it in place of the stub."""
-    import wt_loader
-
     try:
         fn = cdll[decl.name]
     except AttributeError as exc:
@@ -138,7 +137,7 @@ def library_path() -> Path | None:
     """Where the loaded library came from, or None before it is loaded."""
     if _path is None:
         return None
-    from pathlib import Path
+    from pathlib import Path  # (pathlib costs ~7 ms: only callers of library_path pay it)
 
     return Path(_path)
 

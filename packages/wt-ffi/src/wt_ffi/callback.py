@@ -22,6 +22,7 @@ from types import CodeType
 from .call import RefParam
 from .func import UNCHECKED_CALLBACK
 from .sink import CallbackSink, Spares
+from .trap import wasmtime_trap_new
 from .slots import RANGES, bits_f32, bits_f64, f32_bits, f64_bits, range_check
 from .types import VALTYPE_F32, VALTYPE_F64, VALTYPE_I32, VALTYPE_I64, VALTYPE_V128, ValType
 
@@ -30,8 +31,6 @@ __all__ = ["SPARE_TRAPS", "build_trampoline", "new_trap_address"]
 
 def new_trap_address(message: str) -> int:
     """A new ``wasm_trap_t`` carrying ``message``, as the address a callback returns."""
-    from .trap import wasmtime_trap_new
-
     data = message.encode("utf-8", "replace")
     return ctypes.cast(wasmtime_trap_new(data, len(data)), ctypes.c_void_p).value or 0
 

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from types import CodeType
 
 from . import error as _error
+from ._library import raw_function
 from .sink import CallbackSink, Spares
 from .store import EPOCH_DEADLINE_CALLBACK, FINALIZER, UPDATE_DEADLINE_CONTINUE, wasmtime_context_t, wasmtime_store_t
 
@@ -95,8 +96,6 @@ def watch_store(store: ctypes._Pointer[wasmtime_store_t], context: ctypes._Point
     constant arguments made once, ~0.3 us less per instantiation.)"""
     global _raw
     if _raw is None:
-        from ._library import raw_function
-
         _raw = (raw_function("wasmtime_store_epoch_deadline_callback", None),
                 raw_function("wasmtime_context_set_epoch_deadline", None))
     set_callback, set_deadline = _raw

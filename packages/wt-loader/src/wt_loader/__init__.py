@@ -42,7 +42,7 @@ def __getattr__(name: str) -> object:
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'wt_loader' has no attribute {name!r}")
-    import importlib
+    import importlib  # (the loader's API loads on first use: start-up)
 
     value = getattr(importlib.import_module(f"{__name__}.{module}"), name)
     globals()[name] = value

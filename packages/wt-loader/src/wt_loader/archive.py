@@ -8,9 +8,14 @@ refused whole: such an archive is not the release.
 
 from __future__ import annotations
 
+import gzip
 import io
+import lzma
 import posixpath
 import stat
+import tarfile
+import zipfile
+import zlib
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,10 +40,6 @@ def _refuse(archive: Path, why: str) -> IntegrityError:
 
 
 def _tar_chunks(archive: Path, wanted: str) -> Iterator[bytes]:
-    import gzip
-    import lzma
-    import tarfile
-
     with open(archive, "rb") as raw:
         magic = raw.read(6)
         raw.seek(0)
@@ -76,8 +77,6 @@ def _tar_chunks(archive: Path, wanted: str) -> Iterator[bytes]:
 
 
 def _zip_chunks(archive: Path, wanted: str) -> Iterator[bytes]:
-    import zipfile
-
     with zipfile.ZipFile(archive) as zf:
         for info in zf.infolist():
             if _escapes(info.filename):
@@ -104,12 +103,6 @@ def library_chunks(archive: Path, platform: Platform) -> Iterator[bytes]:
     non-regular library member, and any member whose path escapes the archive's folder;
     the whole archive is checked before the iterator ends.
     """
-    import gzip
-    import lzma
-    import tarfile
-    import zipfile
-    import zlib
-
     read = _zip_chunks if archive.name.endswith(".zip") else _tar_chunks  # .tar.xz, .tar.gz, .tar
     try:
         yield from read(archive, platform.library_member)

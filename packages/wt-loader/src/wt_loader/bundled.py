@@ -30,7 +30,7 @@ def wheel_member(platform: Platform) -> str:
 def bundled_library(platform: Platform) -> Path | None:
     """The library file of an installed ``wasmtime`` distribution of exactly version
     50.0.1, if there is one (not yet verified: its digest is checked before use)."""
-    from importlib import metadata
+    from importlib import metadata  # (importlib.metadata costs milliseconds: only the bundled source needs it)
 
     try:
         dist = metadata.distribution("wasmtime")

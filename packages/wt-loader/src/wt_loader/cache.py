@@ -41,14 +41,14 @@ def _root(platformdirs_too: bool = True) -> str | None:
         return os.path.join(xdg or os.path.expanduser("~/.cache"), "wt")
     if not platformdirs_too:
         return None
-    import platformdirs
+    import platformdirs  # (only when WT_CACHE_DIR is not set)
 
     return str(platformdirs.user_cache_dir("wt", appauthor=False))
 
 
 def cache_root() -> Path:
     """The cache's root: ``WT_CACHE_DIR``, or the user cache directory for ``wt``."""
-    from pathlib import Path
+    from pathlib import Path  # (pathlib costs ~7 ms: the common path needs only os)
 
     return Path(_root() or "")
 
@@ -98,7 +98,7 @@ def cached_library(platform: Platform) -> Path | None:
 
 def sha256_of(path: Path) -> str:
     """The SHA-256 of a file, lowercase hex."""
-    import hashlib
+    import hashlib  # (only installing hashes)
 
     digest = hashlib.sha256()
     with open(path, "rb") as f:
@@ -109,7 +109,7 @@ def sha256_of(path: Path) -> str:
 
 def remove_leftovers(folder: Path) -> list[Path]:
     """Remove what an install killed midway left in ``folder`` (call it holding the lock)."""
-    import shutil
+    import shutil  # (only installing copies)
 
     removed = []
     try:
@@ -129,16 +129,16 @@ def remove_leftovers(folder: Path) -> list[Path]:
 def _temp_file(folder: Path) -> AbstractContextManager[tuple[BinaryIO, Path]]:
     """A new temporary file in ``folder``, open for writing, and its path; removed on exit.
     (contextlib is imported here, not at start-up: ready_library needs none of it.)"""
-    from contextlib import contextmanager
+    from contextlib import contextmanager  # (only installing locks: start-up)
 
     return contextmanager(_temp_file_steps)(folder)
 
 
 def _temp_file_steps(folder: Path) -> Iterator[tuple[BinaryIO, Path]]:
-    import tempfile
+    import tempfile  # (only installing writes temporary files)
 
     folder.mkdir(parents=True, exist_ok=True)
-    from pathlib import Path
+    from pathlib import Path  # (pathlib costs ~7 ms: only installing needs it)
 
     fd, name = tempfile.mkstemp(dir=folder, prefix=PARTIAL_PREFIXES[0], suffix=".tmp")
     path = Path(name)
@@ -153,7 +153,7 @@ def install_from(chunks: Iterable[bytes], platform: Platform, source: str) -> Pa
     """Write ``chunks`` as the platform's library into the cache, atomically, if and only
     if their size and SHA-256 match the pinned ones (:class:`IntegrityError` otherwise);
     nothing is left behind on any failure. ``source`` names them in messages."""
-    import hashlib
+    import hashlib  # (only verifying hashes)
 
     folder = cache_dir(platform)
     target = folder / platform.library_name
@@ -189,7 +189,7 @@ def install_from(chunks: Iterable[bytes], platform: Platform, source: str) -> Pa
 def clear_cache() -> list[Path]:
     """Remove every cached library of every wasmtime version and platform (only the
     ``wasmtime-*`` folders of the cache root); returns the folders removed."""
-    import shutil
+    import shutil  # (only clearing removes trees)
 
     root = cache_root()
     removed = []

@@ -69,7 +69,7 @@ class _Short(Exception):
 
 
 def _attempt(url: str, dest: Path) -> None:
-    import requests
+    import requests  # (requests costs ~100 ms: only downloads need it)
 
     headers = {"Accept-Encoding": "identity", "User-Agent": f"wt-loader (wasmtime {WASMTIME_VERSION})"}
     with requests.get(url, stream=True, timeout=(CONNECT_TIMEOUT, READ_TIMEOUT), headers=headers) as response:
@@ -99,7 +99,7 @@ def download_archive(platform: Platform, dest: Path) -> Path:
     """Download the release archive for ``platform`` to ``dest`` (a file path), retrying
     transient failures. Raises :class:`DownloadError` (unreachable, HTTP error) or
     :class:`IntegrityError` (every attempt's body was cut short)."""
-    import requests
+    import requests  # (requests costs ~100 ms: only downloads need it)
 
     url = asset_url(platform)
     failures: list[str] = []

@@ -68,11 +68,11 @@ def _install_bundled(platform: Platform, wheel_lib: Path, *, force: bool = False
 
 
 def _install_download(platform: Platform, *, force: bool = False) -> tuple[Path, bool]:
-    from .archive import library_chunks
-    from .download import asset_url, download_archive
+    from .archive import library_chunks  # (the download path loads on first use: start-up)
+    from .download import asset_url, download_archive  # (the download path loads on first use: start-up)
 
     def produce() -> Path:
-        import tempfile
+        import tempfile  # (only a download writes temporary files)
 
         with tempfile.TemporaryDirectory(dir=cache_dir(platform), prefix=".download-") as tmp:
             archive = download_archive(platform, Path(tmp) / platform.asset_name)

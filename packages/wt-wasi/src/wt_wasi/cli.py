@@ -39,9 +39,9 @@ def _split_dir(spec: str) -> tuple[str, str]:
 def run(argv: list[str]) -> int:
     """Run ``wt`` with ``argv`` (without the program name); returns the exit code."""
     args = _parser().parse_args(argv)
-    import wt_api as wt
+    import wt_api as wt  # (parse the command line before loading the runtime: --help stays instant)
 
-    from .config import WASIConfig
+    from .config import WASIConfig  # (with wt_api, after the command line is parsed)
 
     wasi = WASIConfig().with_inherit_stdio().with_args(Path(args.module).name, *args.args)
     if args.inherit_env:
@@ -98,7 +98,7 @@ def run(argv: list[str]) -> int:
 
 def _parse(t: object, text: str) -> int:
     """An --invoke argument as the encoded value of a parameter of type ``t``."""
-    import wt_api as wt
+    import wt_api as wt  # (loaded by run() already; named here for the helper's use)
 
     encoders: dict[object, Callable[[str], int]] = {
         wt.ValueType.I32: lambda s: wt.encode_i32(int(s, 0)), wt.ValueType.I64: lambda s: wt.encode_i64(int(s, 0)),
@@ -115,7 +115,7 @@ def _parse(t: object, text: str) -> int:
 
 def _show(t: object, value: int) -> str:
     """A result of type ``t`` as wasmtime run prints it."""
-    import wt_api as wt
+    import wt_api as wt  # (loaded by run() already; named here for the helper's use)
 
     decoders: dict[object, Callable[[int], object]] = {
         wt.ValueType.I32: wt.decode_i32, wt.ValueType.I64: wt.decode_i64,
