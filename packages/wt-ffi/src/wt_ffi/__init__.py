@@ -2,7 +2,8 @@
 
 One module per C header (``engine``, ``config``, ``store``, ``module``, ``func``, ``val``,
 ``extern``, ``instance``, ``linker``, ``memory``, ``global_``, ``table``, ``trap``,
-``error``, ``types``, ``vec``, ``wasi``, ``wat``, ``exnref``, ``sharedmemory``), each declaring its functions' C
+``error``, ``types``, ``vec``, ``wasi``, ``wat``, ``exnref``, ``sharedmemory``, and the component model's
+headers under ``component``), each declaring its functions' C
 signatures once. Importing costs no ``dlopen``: the library is located by wt-loader
 and bound on the first call (or :func:`load`). ``call`` and ``callback`` hold the
 prepared hot paths used by wt-api.
@@ -18,6 +19,10 @@ ALL_MODULES = (
     "vec", "error", "config", "engine", "wasi", "store", "types", "extern", "val", "trap",
     "module", "func", "instance", "linker", "memory", "global_", "table", "wat", "exnref",
     "sharedmemory",
+    # wasmtime/component/*.h (wt_ffi.component.MODULES)
+    "component.types.resource", "component.types.val", "component.types.func", "component.types.module",
+    "component.types.instance", "component.types.component", "component.val", "component.component",
+    "component.func", "component.instance", "component.linker",
 )
 
 
