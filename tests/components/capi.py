@@ -215,3 +215,25 @@ def call(st: Store, fn: F.wasmtime_component_func_t, args: list[Tagged], nresult
 def host_resource_type(number: int) -> Any:
     """An owned host resource type (free with ``wasmtime_component_resource_type_delete``)."""
     return R.wasmtime_component_resource_type_new_host(number)
+
+
+def host_resource_to_any(ctx: Any, owned: bool, rep: int, type_number: int) -> int:
+    """The address of a new ``resource_any`` handle in the store for a host resource."""
+    host = V.wasmtime_component_resource_host_new(owned, rep, type_number)
+    out = V.ResourceAnyPtr()
+    try:
+        check(V.wasmtime_component_resource_host_to_any(ctypes.cast(ctx, store.ContextPtr), host, ctypes.byref(out)))
+    finally:
+        V.wasmtime_component_resource_host_delete(host)
+    return ctypes.cast(out, ctypes.c_void_p).value or 0
+
+
+def any_to_host_rep(ctx: Any, address: int) -> int:
+    """The host rep behind a ``resource_any`` handle of a host resource."""
+    host = V.ResourceHostPtr()
+    check(V.wasmtime_component_resource_any_to_host(ctypes.cast(ctx, store.ContextPtr),
+                                                     ctypes.cast(address, V.ResourceAnyPtr), ctypes.byref(host)))
+    try:
+        return V.wasmtime_component_resource_host_rep(host)
+    finally:
+        V.wasmtime_component_resource_host_delete(host)

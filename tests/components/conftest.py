@@ -76,3 +76,75 @@ def new_store(engine: Any) -> Iterator[Callable[..., capi.Store]]:
     yield make
     for st in stores:
         st.close()
+
+
+HOST = "wt:kitchen/host@0.1.0"
+BLOB_TYPE = 7  # the host type number of `blob`
+
+
+class Host:
+    """The host side of the kitchen world, in Python: its calls and its blobs (rep -> bytes)."""
+
+    def __init__(self) -> None:
+        self.log: list[str] = []
+        self.blobs: dict[int, bytes] = {}
+        self.dropped: list[int] = []
+        self.next_rep = 100
+
+    def new_blob(self, ctx: Any, data: bytes) -> int:
+        """A new own<blob> handle in the store (its resource_any address)."""
+        self.next_rep += 1
+        self.blobs[self.next_rep] = data
+        return capi.host_resource_to_any(ctx, True, self.next_rep, BLOB_TYPE)
+
+    def blob_of(self, ctx: Any, address: int) -> bytes:
+        return self.blobs[capi.any_to_host_rep(ctx, address)]
+
+    def define(self, linker: capi.Linker) -> None:
+        def concat(ctx: Any, args: list[Any]) -> list[Any]:
+            a, b = (self.blob_of(ctx, arg[1]) for arg in args)
+            return [("resource", self.new_blob(ctx, a + b))]
+
+        funcs: dict[str, capi.HostFunc] = {
+            "log": lambda ctx, args: self.log.append(args[0][1]) or [],
+            "add": self._add,
+            "describe": lambda ctx, args: [("option", ("string", f"{args[0][1][0][1]}/{args[0][1][1][1]}: "
+                                                                  + ",".join(t[1] for t in args[1][1])))
+                                           if args[1][1] else ("option", None)],
+            "[constructor]blob": lambda ctx, args: [("resource", self.new_blob(ctx, bytes(b[1] for b in args[0][1])))],
+            "[method]blob.size": lambda ctx, args: [("u32", len(self.blob_of(ctx, args[0][1])))],
+            "[method]blob.read": lambda ctx, args: [("list", [("u8", b) for b in self.blob_of(ctx, args[0][1])])],
+            "[static]blob.concat": concat,
+        }
+        rtype = capi.host_resource_type(BLOB_TYPE)
+        try:
+            linker.define(HOST, funcs, {"blob": (rtype, self._drop)})
+        finally:
+            capi.R.wasmtime_component_resource_type_delete(rtype)
+
+    @staticmethod
+    def _add(ctx: Any, args: list[Any]) -> list[Any]:
+        if args[0][1] == 13:
+            raise ValueError("13 is unlucky")
+        return [("s32", args[0][1] + args[1][1])]
+
+    def _drop(self, rep: int) -> None:
+        self.dropped.append(rep)
+        del self.blobs[rep]
+
+
+@pytest.fixture
+def kitchen(engine: Any, compiled: Callable[[str], Any], new_store: Callable[..., capi.Store]) -> Iterator[Any]:
+    """The kitchen component instantiated with WASI 0.2 and the Python ``Host``: yields
+    ``(store, instance, host)``."""
+    cfg, keep = capi.wasi_config()
+    st = new_store(cfg)
+    linker = capi.Linker(engine, wasip2=True)
+    host = Host()
+    host.define(linker)
+    try:
+        inst = linker.instantiate(st, compiled("kitchen"))
+        yield st, inst, host
+    finally:
+        linker.close()
+        del keep

@@ -166,6 +166,3 @@ class Objects(exports.Objects):
 
     def consume(self, c: objects.Counter) -> int:
         return c.value
-
-    def live(self) -> int:
-        return objects.Counter.live
