@@ -10,7 +10,8 @@ Three components, from two toolchains:
   pinned below, installed into the cache directory, never into the repository).
 
 Each component is cached as ``<cache>/<name>-<digest>.wasm``, the digest covering its
-sources and the toolchain versions. The cache is ``$WT_TEST_BUILD_DIR/components`` when set,
+sources and the toolchain versions; a new build removes the earlier ones (and whatever the
+tests derived from them, named ``<name>-<digest>.*``). The cache is ``$WT_TEST_BUILD_DIR/components`` when set,
 else ``$XDG_CACHE_HOME/wt-tests/components`` (``~/.cache/wt-tests/components``).
 
 Run it alone to build everything and print what each step took (``--cold`` first empties the
@@ -89,6 +90,7 @@ def build(name: str, cache: Path | None = None) -> Path:
     cache.mkdir(parents=True, exist_ok=True)
     target = cache / f"{name}-{digest(spec)}.wasm"
     if target.exists():
+        _prune(cache, name, target)
         return target
     with tempfile.TemporaryDirectory(dir=cache, prefix=f".{name}-") as tmp:
         out = Path(tmp) / f"{name}.wasm"
@@ -97,7 +99,15 @@ def build(name: str, cache: Path | None = None) -> Path:
         else:
             _c_command(spec, Path(tmp), out, cache)
         out.replace(target)  # atomic: a concurrent build of the same sources writes the same bytes
+    _prune(cache, name, target)
     return target
+
+
+def _prune(cache: Path, name: str, target: Path) -> None:
+    """Remove earlier builds of ``name`` and the artifacts compiled from them."""
+    for stale in cache.glob(f"{name}-*"):
+        if not stale.name.startswith(target.stem + "."):
+            stale.unlink(missing_ok=True)
 
 
 def _run(argv: list[str], what: str, cwd: Path | None = None) -> None:
