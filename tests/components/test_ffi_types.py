@@ -224,3 +224,27 @@ def test_resource_functions_and_their_types(engine: Any, compiled: Any) -> None:
     assert host["[static]blob.concat"] == ([("a", "borrow"), ("b", "borrow")], "own")
     assert host["describe"] == ([("who", ("tuple", ["string", "u32"])), ("tags", ("list", "string"))],
                                 ("option", "string"))
+
+
+def test_get_func_writes_exactly_a_32_byte_func(engine: Any) -> None:
+    from wt_ffi.component import func as F
+    from wt_ffi.component import instance as I
+
+    from . import wat
+    from .capi import Linker, Store
+
+    st, linker = Store(engine), Linker(engine)
+    try:
+        inst = linker.instantiate(st, compile_bytes(engine, wat.STRINGS))
+        index = I.wasmtime_component_instance_get_export_index(ctypes.byref(inst), st.ctx, None, b"echo-char", 9)
+        buf = (ctypes.c_uint8 * 64)(*[0xAA] * 64)
+        assert I.wasmtime_component_instance_get_func(ctypes.byref(inst), st.ctx, index,
+                                                      ctypes.cast(buf, ctypes.POINTER(F.wasmtime_component_func_t)))
+        C.wasmtime_component_export_index_delete(index)
+        raw = bytes(buf)
+        assert raw[24:32] != b"\xaa" * 8  # the trailing pointer of 50.0.1's layout is written
+        assert raw[32:] == b"\xaa" * 32  # and nothing past it
+        assert int.from_bytes(raw[:8], "little") == inst.store_id
+    finally:
+        linker.close()
+        st.close()
