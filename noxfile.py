@@ -23,6 +23,9 @@ VERSIONS = ["3.10", "3.11", "3.12", "3.13"]
 # The PyPI wheel of the official binding carries the same libwasmtime as the release:
 # the test suite's source of the real library (wt-loader's "bundled" extra).
 TEST_DEPS = ["pytest>=8", "wasmtime==50.0.1"]
+# The component tests build their components from source (tests/components/build.py):
+# componentize-py for Python guests; jco (npm, into the test cache) for a C command.
+COMPONENT_TEST_DEPS = ["componentize-py==0.25.1"]
 
 nox.options.sessions = ["tests", "typecheck", "wheels"]
 nox.options.reuse_existing_virtualenvs = True
@@ -65,11 +68,19 @@ def _wasi_toolchain(session: nox.Session) -> None:
         session.run("bash", str(script), external=True, success_codes=[0, 1])
 
 
+def _node(session: nox.Session) -> None:
+    """Make sure node and npm exist for jco (installs Debian's packages when run as root)."""
+    script = ROOT / "scripts" / "setup-node.sh"
+    if shutil.which("bash") and os.name == "posix":
+        session.run("bash", str(script), external=True, success_codes=[0, 1])
+
+
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Run the test suite against the real libwasmtime."""
-    session.install(*[f"-e{p}" for p in PACKAGES], *TEST_DEPS)
+    session.install(*[f"-e{p}" for p in PACKAGES], *TEST_DEPS, *COMPONENT_TEST_DEPS)
     _wasi_toolchain(session)
+    _node(session)
     session.run("python", "-m", "pytest", *session.posargs, env=_env(session))
 
 

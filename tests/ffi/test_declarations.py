@@ -53,3 +53,19 @@ def test_struct_layouts_match_the_50_headers() -> None:
     assert ctypes.sizeof(val.wasmtime_externref_t) == 24
     assert ctypes.sizeof(val.wasmtime_val_t) == 32
     assert ctypes.sizeof(instance.wasmtime_instance_t) == 16
+
+
+def test_component_struct_layouts_match_50_0_1() -> None:
+    # Sizes of 50.0.1's headers (as the PyPI wheel's bindings reproduce them); the component
+    # tests check them against the library through calls that write each struct.
+    from wt_ffi.component import func, instance, val
+    from wt_ffi.component.types import component, val as types_val
+
+    assert ctypes.sizeof(val.wasmtime_component_val_t) == 32
+    assert val.wasmtime_component_val_t.of.offset == 8
+    assert ctypes.sizeof(val.wasmtime_component_valrecord_entry_t) == 48
+    assert ctypes.sizeof(val.wasmtime_component_valmap_entry_t) == 64
+    assert ctypes.sizeof(types_val.wasmtime_component_valtype_t) == 16
+    assert ctypes.sizeof(component.wasmtime_component_item_t) == 24
+    assert ctypes.sizeof(func.wasmtime_component_func_t) == 32
+    assert ctypes.sizeof(instance.wasmtime_component_instance_t) == 16

@@ -2,9 +2,10 @@
 
 One module per C header (``engine``, ``config``, ``store``, ``module``, ``func``, ``val``,
 ``extern``, ``instance``, ``linker``, ``memory``, ``global_``, ``table``, ``trap``,
-``error``, ``types``, ``vec``, ``wasi``, ``wat``, ``exnref``, ``sharedmemory``), each
-declaring its functions' C signatures once. Importing costs no ``dlopen``: the library
-is located by wt-loader and bound on the first call (or :func:`load`).
+``error``, ``types``, ``vec``, ``wasi``, ``wat``, ``exnref``, ``sharedmemory``, and the
+component model's headers under ``component``), each declaring its functions' C
+signatures once. Importing costs no ``dlopen``: the library is located by wt-loader and
+bound on the first call (or :func:`load`).
 
 Beside the headers: ``slots`` (numbers in raw value slots), ``call`` and ``callback``
 (the prepared hot paths of calls and host functions), ``epoch`` (the deadline
@@ -25,5 +26,9 @@ ALL_MODULES = (
     "vec", "error", "config", "engine", "wasi", "store", "types", "extern", "val", "trap",
     "module", "func", "instance", "linker", "memory", "global_", "table", "wat", "exnref",
     "sharedmemory",
+    # wasmtime/component/*.h (wt_ffi.component.MODULES)
+    "component.types.resource", "component.types.val", "component.types.func", "component.types.module",
+    "component.types.instance", "component.types.component", "component.val", "component.component",
+    "component.func", "component.instance", "component.linker",
 )
 """The modules that mirror C headers (each declares C functions)."""

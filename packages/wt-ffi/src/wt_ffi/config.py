@@ -234,6 +234,31 @@ def wasmtime_config_wasm_component_model_async_stackful_set(config: ctypes._Poin
     """Stackful async of the component model."""
 
 
+@cfunc(None, ConfigPtr, c_bool)
+def wasmtime_config_wasm_component_model_set(config: ctypes._Pointer[wasm_config_t], on: bool) -> None:
+    """The component model (on by default in 50)."""
+
+
+@cfunc(None, ConfigPtr, c_bool)
+def wasmtime_config_wasm_component_model_map_set(config: ctypes._Pointer[wasm_config_t], on: bool) -> None:
+    """The component model's ``map<K, V>`` type."""
+
+
+@cfunc(None, ConfigPtr, c_bool)
+def wasmtime_config_wasm_component_model_implements_set(config: ctypes._Pointer[wasm_config_t], on: bool) -> None:
+    """The component model's ``(implements "...")`` annotations."""
+
+
+@cfunc(None, ConfigPtr, c_bool)
+def wasmtime_config_wasm_component_model_canonical_names_set(config: ctypes._Pointer[wasm_config_t], on: bool) -> None:
+    """The component model's canonical names."""
+
+
+@cfunc(None, ConfigPtr, c_bool)
+def wasmtime_config_wasm_component_model_accessors_set(config: ctypes._Pointer[wasm_config_t], on: bool) -> None:
+    """The component model's accessors."""
+
+
 class wasmtime_pooling_allocation_config_t(ctypes.Structure):
     """Opaque ``wasmtime_pooling_allocation_config_t``: the pooling allocator's sizes, copied by
     ``wasmtime_pooling_allocation_strategy_set`` (the caller still deletes it)."""
@@ -322,6 +347,31 @@ def wasmtime_pooling_allocation_config_linear_memory_keep_resident_set(pooling: 
 @cfunc(None, PoolingPtr, ctypes.c_size_t)
 def wasmtime_pooling_allocation_config_table_keep_resident_set(pooling: ctypes._Pointer[wasmtime_pooling_allocation_config_t], size: int) -> None:
     """Bytes of a freed table kept resident for reuse."""
+
+
+@cfunc(None, PoolingPtr, ctypes.c_uint32)
+def wasmtime_pooling_allocation_config_total_component_instances_set(pooling: ctypes._Pointer[wasmtime_pooling_allocation_config_t], n: int) -> None:
+    """How many component instances may be alive at once."""
+
+
+@cfunc(None, PoolingPtr, ctypes.c_size_t)
+def wasmtime_pooling_allocation_config_max_component_instance_size_set(pooling: ctypes._Pointer[wasmtime_pooling_allocation_config_t], size: int) -> None:
+    """The largest size of a component instance's runtime state."""
+
+
+@cfunc(None, PoolingPtr, ctypes.c_uint32)
+def wasmtime_pooling_allocation_config_max_core_instances_per_component_set(pooling: ctypes._Pointer[wasmtime_pooling_allocation_config_t], n: int) -> None:
+    """The most core instances one component instance may hold."""
+
+
+@cfunc(None, PoolingPtr, ctypes.c_uint32)
+def wasmtime_pooling_allocation_config_max_memories_per_component_set(pooling: ctypes._Pointer[wasmtime_pooling_allocation_config_t], n: int) -> None:
+    """The most memories one component instance may hold."""
+
+
+@cfunc(None, PoolingPtr, ctypes.c_uint32)
+def wasmtime_pooling_allocation_config_max_tables_per_component_set(pooling: ctypes._Pointer[wasmtime_pooling_allocation_config_t], n: int) -> None:
+    """The most tables one component instance may hold."""
 
 
 @cfunc(None, ConfigPtr, ctypes.c_size_t)

@@ -68,6 +68,12 @@ def wasmtime_context_get_fuel(context: ctypes._Pointer[wasmtime_context_t], fuel
     ...
 
 
+@cfunc(None, ContextPtr)
+def wasmtime_context_set_wasi_http(context: ctypes._Pointer[wasmtime_context_t]) -> None:
+    """Give the store a wasi:http context (components linked with ``add_wasi_http`` need it,
+    and a WASI context too)."""
+
+
 @cfunc(None, ContextPtr, c_uint64)
 def wasmtime_context_set_epoch_deadline(context: ctypes._Pointer[wasmtime_context_t], ticks: int) -> None:
     """Trap once the engine's epoch passes the current one plus ``ticks``."""

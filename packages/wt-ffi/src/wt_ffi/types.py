@@ -366,6 +366,16 @@ def wasm_exporttype_type(et: object) -> ctypes._Pointer[wasm_externtype_t]:
     ...
 
 
+@cfunc(None, POINTER(wasm_importtype_t))
+def wasm_importtype_delete(it: object) -> None:
+    """Free an owned import type (one from ``wasmtime_module_type_import_nth``)."""
+
+
+@cfunc(None, POINTER(wasm_exporttype_t))
+def wasm_exporttype_delete(et: object) -> None:
+    """Free an owned export type (one from ``wasmtime_module_type_export_nth``)."""
+
+
 # --- plain-data descriptions -------------------------------------------------------
 
 class ValType(Record):

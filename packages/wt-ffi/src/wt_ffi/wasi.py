@@ -120,6 +120,16 @@ def wasmtime_context_set_wasi(context: ctypes._Pointer[wasmtime_context_t],
     ...
 
 
+@cfunc(None, WasiConfigPtr)
+def wasi_config_inherit_network(config: ctypes._Pointer[wasi_config_t]) -> None:
+    """Give the guest this process's network (WASI 0.2 sockets)."""
+
+
+@cfunc(None, WasiConfigPtr, c_bool)
+def wasi_config_allow_ip_name_lookup(config: ctypes._Pointer[wasi_config_t], allow: bool) -> None:
+    """Whether the guest may resolve host names (WASI 0.2 ``ip-name-lookup``)."""
+
+
 def new_output_callback(write: Callable[[bytes], object], on_error: Callable[[BaseException], object]) -> object:
     """A ``WASI_OUTPUT_CALLBACK`` handing each guest write, exactly, to ``write``; an
     exception is passed to ``on_error`` and the guest's write fails (never escapes into C).

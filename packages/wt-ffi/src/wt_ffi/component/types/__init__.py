@@ -1,0 +1,1 @@
+"""``wasmtime/component/types/*.h``: the type reflection of components, one module per header."""

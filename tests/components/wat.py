@@ -1,0 +1,49 @@
+"""Tiny components in WAT text (``wasmtime_component_new`` parses it), for the tests that
+probe the C API's edges without a toolchain."""
+
+STRINGS = b'''(component
+  (core module $m
+    (memory (export "mem") 1)
+    (global $top (mut i32) (i32.const 1024))
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+      (local $p i32)
+      global.get $top local.set $p
+      global.get $top local.get 3 i32.add global.set $top
+      local.get $p)
+    (func (export "len") (param i32 i32) (result i32) local.get 1)
+    (func (export "echo") (param i32) (result i32) local.get 0))
+  (core instance $i (instantiate $m))
+  (func (export "string-len") (param "s" string) (result u32)
+    (canon lift (core func $i "len") (memory (core memory $i "mem")) (realloc (core func $i "realloc"))))
+  (func (export "echo-char") (param "c" char) (result char) (canon lift (core func $i "echo")))
+)'''
+"""``string-len(s: string) -> u32`` and ``echo-char(c: char) -> char``."""
+
+HOST_CHAR = b'''(component
+  (import "host" (instance $h (export "get-char" (func (result char)))))
+  (core func $g (canon lower (func $h "get-char")))
+  (core module $m (import "" "g" (func $g (result i32))) (func (export "f") (result i32) call $g))
+  (core instance $i (instantiate $m (with "" (instance (export "g" (func $g))))))
+  (func (export "call") (result char) (canon lift (core func $i "f")))
+)'''
+"""``call() -> char`` returns what the host's ``host.get-char`` returns."""
+
+WASI_RANDOM = b'''(component
+  (import "wasi:random/random@0.2.0" (instance $r (export "get-random-u64" (func (result u64)))))
+  (core func $g (canon lower (func $r "get-random-u64")))
+  (core module $m (import "" "g" (func $g (result i64))) (func (export "f") (result i64) call $g))
+  (core instance $i (instantiate $m (with "" (instance (export "g" (func $g))))))
+  (func (export "random") (result u64) (canon lift (core func $i "f")))
+)'''
+"""``random() -> u64`` through ``wasi:random/random@0.2.0``."""
+
+WASI_HTTP = b'''(component
+  (import "wasi:http/types@0.2.0" (instance $h
+    (export "fields" (type $f (sub resource)))
+    (export "[constructor]fields" (func (result (own $f))))))
+  (core func $new (canon lower (func $h "[constructor]fields")))
+  (core module $m (import "" "new" (func $new (result i32))) (func (export "f") (result i32) call $new))
+  (core instance $i (instantiate $m (with "" (instance (export "new" (func $new))))))
+  (func (export "new-fields") (result u32) (canon lift (core func $i "f")))
+)'''
+"""``new-fields() -> u32``: makes a ``wasi:http/types.fields`` and returns its handle number."""
