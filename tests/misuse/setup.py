@@ -17,6 +17,9 @@ WAT = """(module
   (global (export "g") (mut i32) (i32.const 0))
   (table (export "t") 2 4 funcref)
   (func $f (export "f") (type $ft) (call $cb (local.get 0)))
+  (func (export "touch") (param i32) (result i32)
+    (drop (call $cb (local.get 0))) (i32.store (i32.const 0) (i32.const 1)) (global.set 0 (i32.const 2))
+    (table.set (i32.const 1) (ref.func $f)) (call_indirect (type $ft) (i32.const 0) (i32.const 1)))
   (func (export "add") (param i32 i32) (result i32) (i32.add (local.get 0) (local.get 1)))
   (func (export "call_ref") (param funcref) (result i32)
     (table.set (i32.const 1) (local.get 0)) (call_indirect (type $ft) (i32.const 5) (i32.const 1)))
@@ -29,7 +32,7 @@ hb.export_function("cb", [wt.ValueType.I32], [wt.ValueType.I32], lambda caller, 
 host = hb.instantiate()
 cm = rt.compile_module(WAT)
 mod = rt.instantiate(cm)
-f, add = mod.exported_function("f"), mod.exported_function("add")
+f, add, touch = mod.exported_function("f"), mod.exported_function("add"), mod.exported_function("touch")
 mem, g, t = mod.exported_memory("memory"), mod.exported_global("g"), mod.exported_table("t")
 
 
