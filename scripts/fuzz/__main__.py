@@ -2,6 +2,7 @@
 
     python -m fuzz --cases 20000 --seed 1            # (PYTHONPATH=scripts; nox -s fuzz does it)
     python -m fuzz --seconds 120 --seed 7 --workers 2 --out fuzz-results
+    python -m fuzz.minimize fuzz-results/crash-0123456789   # shrink one reproducer
 
 Exit status 1 when a crash, hang or runaway allocation was found, else 0. Each finding's
 reproducer (``repro.py`` and the module beside it) is under ``--out``, one per signature."""
@@ -30,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=min(2, os.cpu_count() or 1), help="worker processes")
     parser.add_argument("--out", type=Path, default=Path("fuzz-results"), help="where reproducers go")
     parser.add_argument("--case-timeout", type=float, default=30.0, help="seconds before a case is a hang")
+    parser.add_argument("--minimize", type=float, default=0.0, metavar="SECONDS",
+                        help="after the run, shrink each crash reproducer for up to SECONDS (repro.min.py)")
     args = parser.parse_args(argv)
     if args.cases is None and args.seconds is None:
         args.cases = 2000
@@ -51,7 +54,14 @@ def main(argv: list[str] | None = None) -> int:
     report = driver.run(args.seed, budget, args.workers, args.out, index_file, args.case_timeout)
     seconds = time.monotonic() - budget.started
     report.write_json(seconds)
-    print(report.summary(seconds))
+    print(report.summary(seconds), flush=True)
+    if args.minimize > 0:
+        from .minimize import minimize
+
+        for record in report.records.values():
+            if record.kind == "crash":
+                out = minimize(Path(record.path), args.minimize)
+                print(f"minimised: {out or record.path + ' (no crash when run alone)'}", flush=True)
     return 1 if report.failed() else 0
 
 
