@@ -119,8 +119,13 @@ def run(seed: int, budget: Budget, workers: int, out: Path, index_file: Path, ca
         journal = _read(w.workdir / "journal.py")
         stderr = _read(w.workdir / "stderr.txt")
         key = last_key(journal)
+        if kind == "crash" and status > 0 and "Traceback (most recent call last)" in stderr \
+                and "Fatal Python error" not in stderr:
+            kind = "harness-error"  # the worker's own Python code failed: a defect of the fuzzer
         if kind == "crash":
             signature = crash_signature(status, stderr, key)
+        elif kind == "harness-error":
+            signature = (stderr.strip().splitlines() or ["?"])[-1]
         else:
             signature = f"{kind} [{key}]"
         report.count(kind)

@@ -58,6 +58,8 @@ def join(parts: list[tuple[int, bytes]]) -> bytes:
 
 
 def _flip(rng: random.Random, data: bytearray) -> str:
+    if not data:
+        return _insert(rng, data)
     n = rng.choice((1, 1, 2, 4, 8))
     for _ in range(n):
         i = rng.randrange(8, len(data)) if len(data) > 8 else 0

@@ -48,7 +48,11 @@ def _limit_memory() -> None:
 def run_case(workdir: Path, corpus: Corpus, support: CodeType, number: int, seed: int) -> dict[str, object]:
     """Run one case; returns its result record."""
     rng = random.Random(seed)
-    source = corpus.pick(rng)
+    try:
+        source = corpus.pick(rng)
+    except Exception:  # noqa: BLE001 - a defect of the fuzzer, reported as such
+        return {"case": number, "outcome": "harness-error", "detail": traceback.format_exc(), "findings": [],
+                "statements": 0, "origin": "?", "module": "case.wasm"}
     module_file = workdir / ("case.wat" if isinstance(source.data, str) else "case.wasm")
     for stale in ("case.wat", "case.wasm"):
         (workdir / stale).unlink(missing_ok=True)
