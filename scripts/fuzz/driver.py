@@ -122,15 +122,16 @@ def run(seed: int, budget: Budget, workers: int, out: Path, index_file: Path, ca
         if kind == "crash" and status > 0 and "Traceback (most recent call last)" in stderr \
                 and "Fatal Python error" not in stderr:
             kind = "harness-error"  # the worker's own Python code failed: a defect of the fuzzer
-        if kind == "crash":
-            signature = crash_signature(status, stderr, key)
+        if kind == "crash":  # one signature per operation, whatever the other parameters' types
+            signature = crash_signature(status, stderr, key.split("(")[0])
         elif kind == "harness-error":
             signature = (stderr.strip().splitlines() or ["?"])[-1]
         else:
             signature = f"{kind} [{key}]"
         report.count(kind)
         record = report.finding(kind, signature, w.case if w.case is not None else -1,
-                                time.monotonic() - budget.started, w.workdir, _module_name(w.workdir), stderr)
+                                time.monotonic() - budget.started, w.workdir, _module_name(w.workdir), stderr,
+                                detail=f"last statement: {key}")
         if record.count == 1:
             print(f"[{report.cases}] new {kind}: {signature}", flush=True)
 
