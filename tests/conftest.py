@@ -23,3 +23,14 @@ def instantiate(runtime: wt.Runtime):  # type: ignore[no-untyped-def]
         return runtime.instantiate(runtime.compile_module(source))
 
     return make
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """``@pytest.mark.known_defect("why")``: the test checks a defect that is known and not yet
+    fixed. It runs as a strict xfail, listed with its reason in every run's summary; once the
+    defect is fixed the test passes, the run fails (XPASS strict), and the marker must go."""
+    for item in items:
+        mark = item.get_closest_marker("known_defect")
+        if mark is not None:
+            reason = mark.args[0] if mark.args else "known defect"
+            item.add_marker(pytest.mark.xfail(reason=f"known defect: {reason}", strict=True))

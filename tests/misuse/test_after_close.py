@@ -1,0 +1,93 @@
+"""Every public object used after it, or what owns it, was closed: a clear error
+(ClosedError, or LinkError where linking is refused), never a crash."""
+
+from __future__ import annotations
+
+import pytest
+
+from .setup import run_case
+
+CASES = {
+    "runtime: compile, instantiate, host modules": """
+        rt.close()
+        raises(wt.ClosedError, rt.compile_module, WAT)
+        raises(wt.ClosedError, rt.instantiate, cm)
+        raises(wt.ClosedError, rt.new_host_module_builder, "other")
+        rt.close()  # idempotent
+    """,
+    "runtime: every export of its modules": """
+        rt.close()
+        raises(wt.ClosedError, add.call, 1, 2)
+        raises(wt.ClosedError, f.call, 1)
+        raises(wt.ClosedError, mem.read, 0, 1)
+        raises(wt.ClosedError, mem.write, 0, b"x")
+        raises(wt.ClosedError, mem.grow, 1)
+        raises(wt.ClosedError, g.get)
+        raises(wt.ClosedError, g.set, 1)
+        raises(wt.ClosedError, t.get, 0)
+        raises(wt.ClosedError, t.grow, 1)
+        raises(wt.ClosedError, cm.serialize)
+    """,
+    "module: every export": """
+        mod.close()
+        raises(wt.ClosedError, add.call, 1, 2)
+        raises(wt.ClosedError, mem.read, 0, 1)
+        raises(wt.ClosedError, g.set, 1)
+        raises(wt.ClosedError, t.size)
+        raises(wt.ClosedError, mod.exported_function, "add")
+        mod.close()  # idempotent
+    """,
+    "module: a view taken before close stays usable": """
+        view = mem.view(0, 16)
+        mod.close()
+        view[0] = 7
+        assert view[0] == 7
+        del view
+    """,
+    "compiled module: its instances keep working, new ones are refused": """
+        cm.close()
+        assert add.call(2, 3) == [5]
+        raises(wt.ClosedError, rt.instantiate, cm)
+        raises(wt.ClosedError, cm.serialize)
+    """,
+    "host module: importers already made keep working, new ones cannot link": """
+        host.close()
+        works_or_raises(f.call, 1)
+        raises(wt.WtError, rt.instantiate, rt.compile_module(WAT))
+    """,
+    "function of a closed runtime passed to another runtime": """
+        other = wt.Runtime()
+        om = other.instantiate(other.compile_module(WAT.replace('(import "host" "cb" (func $cb (param i32) (result i32)))',
+            '(func $cb (param i32) (result i32) (local.get 0))')))
+        rt.close()
+        raises(wt.WasmArgumentError, om.exported_function("call_ref").call, f)
+    """,
+    "funcref value of a closed runtime passed to another runtime": """
+        other = wt.Runtime()
+        om = other.instantiate(other.compile_module(WAT.replace('(import "host" "cb" (func $cb (param i32) (result i32)))',
+            '(func $cb (param i32) (result i32) (local.get 0))')))
+        raw = t.get(0)
+        rt.close()
+        raises(wt.WasmArgumentError, om.exported_function("call_ref").call, raw)
+    """,
+    "compilation cache: a runtime using a closed cache": """
+        cache = wt.CompilationCache()
+        cached = wt.Runtime(wt.RuntimeConfig().with_compilation_cache(cache))
+        cached.compile_module(WAT)
+        cache.close()
+        works_or_raises(cached.compile_module, WAT)
+        cache.close()  # idempotent
+    """,
+}
+
+KNOWN_DEFECTS = {
+    "funcref value of a closed runtime passed to another runtime":
+        "13 section 1: a funcref of a closed module is accepted (crash in call_indirect)",
+}
+
+
+@pytest.mark.parametrize("code", [
+    pytest.param(code, id=name, marks=[pytest.mark.known_defect(KNOWN_DEFECTS[name])] if name in KNOWN_DEFECTS else [])
+    for name, code in CASES.items()])
+def test_use_after_close(code: str) -> None:
+    run_case(code)
