@@ -60,11 +60,7 @@ CASES = {
     """,
 }
 
-KNOWN_DEFECTS = {
-    "a funcref value passed to another runtime's function":
-        "13 section 1: a funcref from another store is accepted and runs without that store's lock",
-    "a funcref value set in another runtime's table": "13 section 1: Table.set of funcref type accepts any int",
-}
+KNOWN_DEFECTS = {}
 
 
 @pytest.mark.parametrize("code", [

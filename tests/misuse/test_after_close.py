@@ -80,10 +80,7 @@ CASES = {
     """,
 }
 
-KNOWN_DEFECTS = {
-    "funcref value of a closed runtime passed to another runtime":
-        "13 section 1: a funcref of a closed module is accepted (crash in call_indirect)",
-}
+KNOWN_DEFECTS = {}
 
 
 @pytest.mark.parametrize("code", [

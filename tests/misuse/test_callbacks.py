@@ -61,11 +61,7 @@ CASES = {
     """,
 }
 
-KNOWN_DEFECTS = {
-    "a Caller kept after its call": "13 section 2: a Caller kept after its host call is used on a freed context",
-    "the module closed from its own callback": "13 section 2: Module.close() inside a host function frees the store",
-    "the runtime closed from a callback": "13 section 2: Runtime.close() inside a host function frees the store",
-}
+KNOWN_DEFECTS = {}
 
 
 @pytest.mark.parametrize("code", [

@@ -79,10 +79,7 @@ CASES = {
     """,
 }
 
-KNOWN_DEFECTS = {
-    "runtime closed while other threads compile and instantiate":
-        "13 section 2: Runtime.close() frees the engine under threads still using it",
-}
+KNOWN_DEFECTS = {}
 
 
 @pytest.mark.parametrize("code", [

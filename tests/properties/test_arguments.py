@@ -176,7 +176,6 @@ def test_handles_not_issued_are_refused(mod: wt.Module, t: str, value: object) -
     refused(mod, f"id {t}", value)
 
 
-@pytest.mark.known_defect("13 section 1: a funcref is a raw pointer; any int reaches wasm (crash)")
 @pytest.mark.parametrize("t", ["funcref", "(ref null $ft)", "(ref $ft)"])
 def test_funcref_ints_not_issued_are_refused(t: str) -> None:
     run_in_child(f"""
@@ -196,7 +195,6 @@ def test_funcref_ints_not_issued_are_refused(t: str) -> None:
     """)
 
 
-@pytest.mark.known_defect("13 section 1: True is accepted as reference handle 1")
 @pytest.mark.parametrize("t", ["externref", "anyref", "funcref"])
 def test_bools_are_not_reference_handles(t: str) -> None:
     run_in_child(f"""
@@ -212,7 +210,6 @@ def test_bools_are_not_reference_handles(t: str) -> None:
     """)
 
 
-@pytest.mark.known_defect("found by the property tests: a float (or complex) equal to 0 passes as a null reference")
 @pytest.mark.parametrize("t", ["externref", "anyref", "exnref"])
 def test_zero_floats_are_not_null_references(mod: wt.Module, t: str) -> None:
     for value in (0.0, -0.0, 0j):

@@ -146,14 +146,12 @@ def test_memory_bounds(mod: wt.Module, data: st.DataObject) -> None:
             call()
 
 
-@pytest.mark.known_defect("13 section 3: an index of 2**64 or more is truncated by ctypes (element 0)")
 @given(index=st.integers(2**64, 2**66))
 def test_table_indices_beyond_64_bits(mod: wt.Module, index: int) -> None:
     with pytest.raises(IndexError):
         table(mod, "externs").get(index)
 
 
-@pytest.mark.known_defect("13 section 3: a delta of 2**64 or more is truncated by ctypes (grows by 1)")
 def test_growth_by_2_64_or_more() -> None:
     run_in_child("""
         r = wt.Runtime()
@@ -168,7 +166,6 @@ def test_growth_by_2_64_or_more() -> None:
     """)
 
 
-@pytest.mark.known_defect("13 section 1: Global.set and Table.set of funcref type accept any int (crash later)")
 @pytest.mark.parametrize("target", ["global", "table"])
 def test_funcref_ints_not_issued_are_refused_by_globals_and_tables(target: str) -> None:
     run_in_child(f"""

@@ -32,17 +32,26 @@ class CompiledModule(Closeable):
 
     @property
     def ptr(self) -> ctypes._Pointer[_module.wasmtime_module_t]:
-        """The live module handle (for wt-api's own modules)."""
+        """The live module handle (for wt-api's own modules, while they hold it)."""
         if self._engine.closed:
             raise ClosedError("the runtime of this compiled module is closed")
         return self._handle.get()
+
+    def _enter(self) -> ctypes._Pointer[_module.wasmtime_module_t]:
+        if self._engine.closed:
+            raise ClosedError("the runtime of this compiled module is closed")
+        return self._handle.enter()
 
     @property
     def imports(self) -> tuple[ImportType, ...]:
         """The module's imports, in order."""
         if self._imports is None:
             vec = _t.wasm_importtype_vec_t()
-            _module.wasmtime_module_imports(self.ptr, ctypes.byref(vec))
+            ptr = self._enter()
+            try:
+                _module.wasmtime_module_imports(ptr, ctypes.byref(vec))
+            finally:
+                self._handle.leave()
             self._imports = tuple(ImportType(m, n, from_raw_externtype(t)) for m, n, t in _t.read_imports(vec))
         return self._imports
 
@@ -51,7 +60,11 @@ class CompiledModule(Closeable):
         """The module's exports, in order."""
         if self._exports is None:
             vec = _t.wasm_exporttype_vec_t()
-            _module.wasmtime_module_exports(self.ptr, ctypes.byref(vec))
+            ptr = self._enter()
+            try:
+                _module.wasmtime_module_exports(ptr, ctypes.byref(vec))
+            finally:
+                self._handle.leave()
             self._exports = tuple(ExportType(n, from_raw_externtype(t)) for n, t in _t.read_exports(vec))
         return self._exports
 
@@ -66,7 +79,11 @@ class CompiledModule(Closeable):
         """The compiled code as bytes: ``Runtime.load_compiled`` (or ``wt compile``'s output
         for ``wt run``) turns it back into a module, in a runtime of the same configuration,
         wasmtime version and platform."""
-        return serialize(self.ptr)
+        ptr = self._enter()
+        try:
+            return serialize(ptr)
+        finally:
+            self._handle.leave()
 
     @property
     def closed(self) -> bool:

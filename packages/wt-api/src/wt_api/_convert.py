@@ -255,7 +255,7 @@ def _maker(store: Store, vt: _t.ValType, where: str) -> Callable[[object], Root 
     name = heap_name(vt)
     if heap in EXN_HEAPS:
         def make_exn(value: object) -> Root | None:
-            if value is None or (value == 0 and type(value) is not bool):
+            if value is None or (type(value) is int and value == 0):
                 _null(vt, where)
                 return None
             kind, entry = _classify(value, where)
@@ -268,7 +268,7 @@ def _maker(store: Store, vt: _t.ValType, where: str) -> Callable[[object], Root 
     kinds = ("i31", "struct", "array", "extern", "host") if extern else _ANY_KINDS.get(heap, ())
 
     def make(value: object) -> Root | None:
-        if value is None or (value == 0 and type(value) is not bool):
+        if value is None or (type(value) is int and value == 0):
             _null(vt, where)
             return None
         kind, entry = _classify(value, where)
@@ -296,7 +296,7 @@ def _funcref_maker(store: Store, vt: _t.ValType, where: str) -> Callable[[object
     bottom = vt.heap == _t.HEAP_NOFUNC
 
     def funcref_in(value: object) -> int:
-        if value is None or (value == 0 and type(value) is not bool):
+        if value is None or (type(value) is int and value == 0):
             if not nullable:
                 raise WasmArgumentError(f"{where}: a non-null reference cannot be null")
             return 0

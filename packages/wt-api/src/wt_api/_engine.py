@@ -12,7 +12,6 @@ from __future__ import annotations
 import ctypes
 import os
 import threading
-import weakref
 
 from wt_ffi import config as _config
 from wt_ffi import engine as _engine
@@ -143,7 +142,6 @@ def _new_engine(config: RuntimeConfig) -> ctypes._Pointer[_engine.wasm_engine_t]
 
 
 _forked = [False]
-_engines: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
 class Engine:
@@ -155,37 +153,32 @@ class Engine:
     def __init__(self, config: RuntimeConfig) -> None:
         self.config = config
         self.fingerprint = fingerprint(config)
-        self._handle = Owned(_new_engine(config), _engine.wasm_engine_delete, "runtime")
-        self.clock: EngineClock | None = engine_clock(self._handle.get()) if config.epoch_interruption else None
-        self._lock = threading.Lock()
-        self._busy = 0
-        self._closed = False
         self._pid = os.getpid()
-        _engines.add(self)
+        self._handle = Owned(_new_engine(config), self._delete, "runtime")
+        self.clock: EngineClock | None = engine_clock(self._handle.get()) if config.epoch_interruption else None
         _sigint.runtime_opened()
+
+    def _delete(self, ptr: ctypes._Pointer[_engine.wasm_engine_t]) -> None:
+        if self._pid == os.getpid():  # a forked child leaves the parent's engine alone
+            _engine.wasm_engine_delete(ptr)
 
     @property
     def closed(self) -> bool:
         """Whether :meth:`close` was called."""
-        return self._closed
+        return self._handle.closed
 
     def enter(self) -> ctypes._Pointer[_engine.wasm_engine_t]:
         """The live engine handle, for one C call; pair with :meth:`leave`. Raises
         ClosedError once closed, and in the child of a fork (see :meth:`check_process`)."""
-        with self._lock:
-            if self._closed:
-                raise ClosedError("this runtime is closed")
-            self.check_process()
-            self._busy += 1
-        return self._handle.get()
+        self.check_process()
+        try:
+            return self._handle.enter()
+        except ClosedError:
+            raise ClosedError("this runtime is closed") from None
 
     def leave(self) -> None:
         """One use of the handle is over; the last one after :meth:`close` frees it."""
-        with self._lock:
-            self._busy -= 1
-            free = self._closed and self._busy == 0
-        if free:
-            self._free()
+        self._handle.leave()
 
     def check_process(self) -> None:
         """Raise if this engine was made by the parent of a fork: wasmtime's threads and
@@ -212,26 +205,16 @@ class Engine:
     def close(self) -> None:
         """Close: later uses raise ClosedError; the handle is freed now, or when the C calls
         using it have returned. Idempotent."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            free = self._busy == 0
-        if free:
-            self._free()
-        _sigint.runtime_closed()
-
-    def _free(self) -> None:
+        if self._handle.closed:
+            return
+        self._handle.close()
         if self.clock is not None:
             self.clock.close()
-        if self._pid == os.getpid():
-            self._handle.close()
+        _sigint.runtime_closed()
 
 
 def _after_fork_in_child() -> None:
     _forked[0] = True
-    for engine in list(_engines):
-        engine._lock = threading.Lock()
 
 
 if hasattr(os, "register_at_fork"):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import threading
 from collections.abc import Callable
 from types import TracebackType
 from ._errors import ClosedError
@@ -51,33 +52,66 @@ class Owned(_Generic[T]):
     ``get()`` returns the handle or raises :class:`ClosedError`; ``close()`` frees it
     once (idempotent); at interpreter shutdown nothing is freed, since the library's
     globals may already be gone.
+
+    A C call that may run while another thread closes the owner takes the handle with
+    :meth:`enter` and gives it back with :meth:`leave`: ``close()`` then frees it when the
+    last such use has left, never under a running C call, and never waits.
+
+    Thread-safety: every method may be called from any thread.
     """
 
-    __slots__ = ("_ptr", "_free", "_what")
+    __slots__ = ("_ptr", "_free", "_what", "_uses", "_closing", "_lock")
 
     def __init__(self, ptr: T, free: Callable[[T], object], what: str) -> None:
         self._ptr: T | None = ptr
         self._free = free
         self._what = what
+        self._uses = 0
+        self._closing = False
+        self._lock = threading.Lock()
 
     def get(self) -> T:
-        """The live handle."""
+        """The live handle (for a use that no other thread's close can overlap)."""
         ptr = self._ptr
-        if ptr is None:
+        if ptr is None or self._closing:
             raise ClosedError(f"this {self._what} is closed")
         return ptr
 
+    def enter(self) -> T:
+        """The live handle for one C call; pair with :meth:`leave`."""
+        with self._lock:
+            ptr = self._ptr
+            if ptr is None or self._closing:
+                raise ClosedError(f"this {self._what} is closed")
+            self._uses += 1
+            return ptr
+
+    def leave(self) -> None:
+        """One use is over; after :meth:`close`, the last one frees the handle."""
+        with self._lock:
+            self._uses -= 1
+            ptr = self._ptr if self._closing and self._uses == 0 else None
+            if ptr is not None:
+                self._ptr = None
+        if ptr is not None:
+            self._free(ptr)
+
     @property
     def closed(self) -> bool:
-        """Whether the handle was freed."""
-        return self._ptr is None
+        """Whether the handle was closed (freed now, or once its last use leaves)."""
+        return self._ptr is None or self._closing
 
     def close(self) -> None:
-        """Free the handle; later calls do nothing."""
-        ptr, self._ptr = self._ptr, None
+        """Free the handle now, or when its last use leaves; later calls do nothing."""
+        with self._lock:
+            if self._closing:
+                return
+            self._closing = True
+            ptr = self._ptr if self._uses == 0 else None
+            self._ptr = None if ptr is not None else self._ptr
         if ptr is not None:
             self._free(ptr)
 
     def __del__(self) -> None:
-        if self._ptr is not None and not sys.is_finalizing():
+        if self._ptr is not None and not self._closing and not sys.is_finalizing():
             self.close()

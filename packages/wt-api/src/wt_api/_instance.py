@@ -29,6 +29,8 @@ __all__ = ["Module", "instantiate"]
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
+    from wt_ffi import module as _module
+
     from ._global import Global
     from ._table import Table
 
@@ -232,7 +234,16 @@ def instantiate(engine: Engine, namespace: Namespace, compiled: CompiledModule, 
         raise TypeError(f"instantiate takes a ModuleConfig, not {type(config).__name__}")
     if compiled._engine is not engine:
         raise LinkError("this compiled module belongs to another runtime")
-    module_ptr = compiled.ptr
+    module_ptr = compiled._handle.enter()  # (given back below: a close meanwhile frees it after)
+    try:
+        return _instantiate(engine, namespace, compiled, module_ptr, config, wasi, with_wasi)
+    finally:
+        compiled._handle.leave()
+
+
+def _instantiate(engine: Engine, namespace: Namespace, compiled: CompiledModule,
+                 module_ptr: ctypes._Pointer[_module.wasmtime_module_t],
+                 config: ModuleConfig, wasi: WasiSettings | None, with_wasi: bool) -> Module:
     name = config.name
     if name is not None and namespace.get(name) is not None:
         raise LinkError(f"a module named {name!r} is already instantiated in this runtime; "
@@ -257,7 +268,7 @@ def instantiate(engine: Engine, namespace: Namespace, compiled: CompiledModule, 
                 err = _instance_new()(store.context, module_ptr, imports, ctypes.c_size_t(len(items)),
                                       ctypes.byref(instance), ctypes.byref(trap))
                 if err and not trap.value and items:
-                    mistyped = link_problem(engine, store, compiled, items)
+                    mistyped = link_problem(engine, store, compiled, module_ptr, items)
             finally:
                 for i, item in enumerate(items):
                     if item.kind == _extern.EXTERN_SHAREDMEMORY and imports is not None:  # made for this call

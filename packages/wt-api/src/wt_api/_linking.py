@@ -15,6 +15,7 @@ import threading
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
     from wt_ffi import linker as _linker
+    from wt_ffi import module as _module
 
 from wt_ffi import error as _error
 from wt_ffi import extern as _extern
@@ -91,11 +92,15 @@ class Namespace:
                 err = _linker.wasmtime_linker_define_wasi(linker)
                 if err:
                     raise error_exception(err, ConfigError, "cannot define WASI")
-            linker_ptr = self._linker.get()
-        item = _extern.wasmtime_extern_t()
-        mod, field = module.encode(), name.encode("utf-8")
-        found = _linker.wasmtime_linker_get(linker_ptr, store.context, mod, len(mod), field, len(field),
-                                            ctypes.byref(item))
+            owner = self._linker
+            linker_ptr = owner.enter()  # (a close meanwhile frees it when this use leaves)
+        try:
+            item = _extern.wasmtime_extern_t()
+            mod, field = module.encode(), name.encode("utf-8")
+            found = _linker.wasmtime_linker_get(linker_ptr, store.context, mod, len(mod), field, len(field),
+                                                ctypes.byref(item))
+        finally:
+            owner.leave()
         return item if found else None
 
     def close(self) -> None:
@@ -188,6 +193,7 @@ def resolve_imports(namespace: Namespace, compiled: CompiledModule, store: Store
 
 
 def link_problem(engine: Engine, store: Store, compiled: CompiledModule,
+                 module_ptr: ctypes._Pointer[_module.wasmtime_module_t],
                  items: list[_extern.wasmtime_extern_t]) -> bool:
     """Whether wasmtime finds an import of ``compiled`` mistyped (asked after an
     instantiation failed with an error): the items are defined in a fresh linker, which
@@ -207,7 +213,7 @@ def link_problem(engine: Engine, store: Store, compiled: CompiledModule,
             if err:  # a name defined twice: the later item is the one instantiate_pre sees
                 _error.wasmtime_error_delete(err)
         pre = _instance.InstancePrePtr()
-        err = _linker.wasmtime_linker_instantiate_pre(linker, compiled.ptr, ctypes.byref(pre))
+        err = _linker.wasmtime_linker_instantiate_pre(linker, module_ptr, ctypes.byref(pre))
         if err:
             _error.wasmtime_error_delete(err)
             return True
