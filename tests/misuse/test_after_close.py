@@ -37,6 +37,17 @@ CASES = {
         raises(wt.ClosedError, mod.exported_function, "add")
         mod.close()  # idempotent
     """,
+    "module sharing its store with others: its own exports close with it": """
+        named = rt.instantiate(cm, wt.ModuleConfig().with_name("shared"))
+        importer = rt.instantiate(rt.compile_module(
+            '(module (import "shared" "add" (func (param i32 i32) (result i32))) (func (export "x")))'))
+        fn, m2 = named.exported_function("add"), named.exported_memory("memory")
+        named.close()
+        raises(wt.ClosedError, fn.call, 1, 2)
+        raises(wt.ClosedError, fn.call_with_timeout, 1.0, 1, 2)
+        raises(wt.ClosedError, m2.read, 0, 1)
+        importer.exported_function("x").call()  # the store lives on for the importer
+    """,
     "module: a view taken before close stays usable": """
         view = mem.view(0, 16)
         mod.close()

@@ -69,7 +69,7 @@ class Caller:
     def exported_memory(self, name: str = "memory") -> Memory | None:
         """The caller's exported memory ``name`` (default ``"memory"``), or None."""
         found = self._item(name, _extern.EXTERN_MEMORY, MemoryType)
-        return Memory(self._store, found[0], found[1], self._store) if found else None  # type: ignore[arg-type]
+        return Memory(self._store.scope, found[0], found[1], self._store) if found else None  # type: ignore[arg-type]
 
     @property
     def memory(self) -> Memory | None:
@@ -80,14 +80,14 @@ class Caller:
         """The caller's exported function ``name``, or None. It may be called right away
         (re-entrancy is allowed)."""
         found = self._item(name, _extern.EXTERN_FUNC, FunctionType)
-        return Function(self._store, found[0].of.func, found[1], name, self._store) if found else None  # type: ignore[arg-type]
+        return Function(self._store.scope, found[0].of.func, found[1], name, self._store) if found else None  # type: ignore[arg-type]
 
     def exported_global(self, name: str) -> Global | None:
         """The caller's exported global ``name``, or None."""
         found = self._item(name, _extern.EXTERN_GLOBAL, GlobalType)
-        return Global(self._store, found[0].of.global_, found[1], self._store) if found else None  # type: ignore[arg-type]
+        return Global(self._store.scope, found[0].of.global_, found[1], self._store) if found else None  # type: ignore[arg-type]
 
     def exported_table(self, name: str) -> Table | None:
         """The caller's exported table ``name``, or None."""
         found = self._item(name, _extern.EXTERN_TABLE, TableType)
-        return Table(self._store, found[0].of.table, found[1], self._store) if found else None  # type: ignore[arg-type]
+        return Table(self._store.scope, found[0].of.table, found[1], self._store) if found else None  # type: ignore[arg-type]

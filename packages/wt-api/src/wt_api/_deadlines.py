@@ -33,7 +33,7 @@ from wt_ffi import epoch as _epoch
 from . import _sigint
 from ._errors import ConfigError
 from ._handle import Owned
-from ._store import StopRecord, Store
+from ._store import Scope, StopRecord, Store
 
 __all__ = ["EngineClock", "StoreClock", "engine_clock", "watch_store", "call_before", "timed_caller",
            "check_seconds", "clock_of"]
@@ -138,14 +138,14 @@ def check_seconds(what: str, value: float) -> float:
     return float(value)
 
 
-def call_before(store: Store, deadline: float, timeout: float | None, call: Callable[..., list[int]],
+def call_before(scope: Scope, deadline: float, timeout: float | None, call: Callable[..., list[int]],
                 args: Sequence[object]) -> list[int]:
-    """``call(*args)`` holding ``store``, stopped once ``time.monotonic()`` passes
+    """``call(*args)`` holding ``scope``'s store, stopped once ``time.monotonic()`` passes
     ``deadline`` (``timeout`` is only reported)."""
-    clock = clock_of(store)
+    clock = clock_of(scope.store)
     if _sigint.is_main_thread():
         _sigint.ensure_installed()
-    with store:
+    with scope:
         entry = (deadline, timeout)
         clock.deadlines.append(entry)
         _timer.arm(clock)
@@ -156,13 +156,13 @@ def call_before(store: Store, deadline: float, timeout: float | None, call: Call
             _timer.disarm(clock)
 
 
-def timed_caller(store: Store, call: Callable[..., list[int]], timeout: float) -> Callable[..., list[int]]:
+def timed_caller(scope: Scope, call: Callable[..., list[int]], timeout: float) -> Callable[..., list[int]]:
     """``call`` with ``timeout`` seconds applied to each call."""
     timeout = check_seconds("a timeout", timeout)
-    clock_of(store)  # fail now, not at the first call
+    clock_of(scope.store)  # fail now, not at the first call
 
     def timed(*args: object) -> list[int]:
-        return call_before(store, time.monotonic() + timeout, timeout, call, args)
+        return call_before(scope, time.monotonic() + timeout, timeout, call, args)
 
     timed.__name__ = timed.__qualname__ = getattr(call, "__name__", "call")
     timed.__doc__ = call.__doc__

@@ -17,7 +17,7 @@ from ._deadlines import call_before, check_seconds
 from ._errors import ExitError, WasmArgumentError, WasmRuntimeError, WtError
 from ._externtypes import FunctionType
 from ._failure import call_failure
-from ._store import Store
+from ._store import Scope, Store
 from ._values import RefType, ValueType, to_raw_type, type_name
 
 __all__ = ["Function"]
@@ -39,9 +39,10 @@ class Function:
     serialised; a host function may call back into wasm on the same thread.
     """
 
-    def __init__(self, store: Store, func: _extern.wasmtime_func_t, ty: FunctionType, name: str,
+    def __init__(self, scope: Scope, func: _extern.wasmtime_func_t, ty: FunctionType, name: str,
                  owner: object) -> None:
-        self._store = store
+        self._scope = scope
+        self._store = store = scope.store
         self._func = func
         self._owner = owner  # keeps the module (and store) alive
         self.name = name
@@ -59,7 +60,7 @@ class Function:
         ref_results = {i: result_converter(store, vt) for i, vt in enumerate(results) if vt.kind == _t.VALTYPE_REF}
         self.__dict__["call"] = _call.build_caller(
             store.context, func, params, results, ref_params=ref_params, ref_results=ref_results,
-            gate=store.gate, on_failure=self._failed, on_bad_value=self._bad_value, on_bad_args=self._bad_args,
+            gate=scope.gate, on_failure=self._failed, on_bad_value=self._bad_value, on_bad_args=self._bad_args,
             on_bad_arity=self._bad_arity, name=ident,
         )
 
@@ -78,7 +79,7 @@ class Function:
 
     def _checked_caller(self, name: str) -> Callable[..., list[int]]:
         """A call through ``wasmtime_func_call``: typed values, checked by wasmtime."""
-        store, ty = self._store, self.type
+        scope, store, ty = self._scope, self._store, self.type
         nargs, nres = len(ty.params), len(ty.results)
         func = self._func
 
@@ -87,7 +88,7 @@ class Function:
         def call(*args: object) -> list[int]:
             if len(args) != nargs:
                 self._bad_arity(len(args))
-            with store:
+            with scope:
                 vals = (_val.wasmtime_val_t * max(nargs, 1))()
                 held = []
                 for i, (t, value) in enumerate(zip(ty.params, args)):
@@ -121,19 +122,19 @@ class Function:
         ``ModuleConfig.with_timeout`` still applies, whichever ends first). Wasm that is
         inside a host function stops when that function returns."""
         timeout = check_seconds("a timeout", timeout)
-        return call_before(self._store, _monotonic() + timeout, timeout, self.call, params)
+        return call_before(self._scope, _monotonic() + timeout, timeout, self.call, params)
 
     def call_with_deadline(self, deadline: float, *params: int) -> list[int]:
         """``call(*params)``, stopped with :class:`~wt_api.WasmTimeoutError` once
         ``time.monotonic()`` passes ``deadline``."""
-        return call_before(self._store, check_seconds("a deadline", deadline), None, self.call, params)
+        return call_before(self._scope, check_seconds("a deadline", deadline), None, self.call, params)
 
     def _funcref_in(self, store: Store, where: str) -> int:
         """This function as a funcref argument in ``store`` (WasmArgumentError if it lives
         in another store, or its store is closed)."""
         if store is not self._store:
             raise WasmArgumentError(f"{where}: this function belongs to another store")
-        if not store.alive[0]:
+        if not self._scope.alive[0]:
             raise WasmArgumentError(f"{where}: this function's module is closed")
         raw = _val.func_to_raw(store.context, self._func)
         store.funcrefs.add(raw)

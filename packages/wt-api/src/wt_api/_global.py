@@ -12,7 +12,7 @@ from ._convert import from_val, to_val
 from ._errors import WasmRuntimeError
 from ._externtypes import GlobalType
 from ._failure import raise_error
-from ._store import Store
+from ._store import Scope
 
 __all__ = ["Global"]
 
@@ -23,8 +23,9 @@ class Global:
 
     Thread-safety: access holds the store's lock."""
 
-    def __init__(self, store: Store, glob: _extern.wasmtime_global_t, ty: GlobalType, owner: object) -> None:
-        self._store = store
+    def __init__(self, scope: Scope, glob: _extern.wasmtime_global_t, ty: GlobalType, owner: object) -> None:
+        self._scope = scope
+        self._store = scope.store
         self._glob = glob
         self._owner = owner
         self.type = ty
@@ -36,7 +37,7 @@ class Global:
 
     def get(self) -> int:
         """The global's value, encoded."""
-        with self._store:
+        with self._scope:
             out = _val.wasmtime_val_t()
             _global.wasmtime_global_get(self._store.context, ctypes.byref(self._glob), ctypes.byref(out))
             return from_val(self._store, out)
@@ -45,7 +46,7 @@ class Global:
         """Set the global to an encoded value."""
         if not self.type.mutable:
             raise WasmRuntimeError(f"cannot set an immutable global {self.type}")
-        with self._store:
+        with self._scope:
             val, keep = to_val(self._store, self.type.content, value, f"Global.set: {self.type}")
             err = _global.wasmtime_global_set(self._store.context, ctypes.byref(self._glob), ctypes.byref(val))
             del keep

@@ -138,6 +138,6 @@ def _function_of(store: Store) -> Callable[[int], Function | None]:
             ty = from_raw_functype(_t.read_functype(ft))
         finally:
             _t.wasm_functype_delete(ft)
-        return Function(store, func, ty, "funcref", store)
+        return Function(store.scope, func, ty, "funcref", store)
 
     return function_of

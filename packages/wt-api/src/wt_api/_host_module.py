@@ -25,7 +25,7 @@ from ._handle import Closeable
 from ._host_items import HostFunction, HostGlobal, HostTable
 from ._linking import Namespace
 from ._memory import Memory
-from ._store import Store
+from ._store import Scope, Store
 from ._table import Table
 from ._values import to_raw_type
 
@@ -45,6 +45,7 @@ class HostModule(Closeable):
         self.name = name
         self._functions: dict[str, HostFunction] = {}
         self._store: Store | None = None
+        self._alive = [True]
         self._externs: dict[str, tuple[_extern.wasmtime_extern_t, ExternType]] = {}
         self._shared: dict[str, ctypes._Pointer[_extern.wasmtime_sharedmemory_t]] = {}
         self._closed = False
@@ -69,6 +70,9 @@ class HostModule(Closeable):
             self._store = self._namespace.link_store()
             self._store.users += 1
         return self._store
+
+    def _scope(self) -> Scope:
+        return Scope(self._own_store(), self._alive)
 
     def _define(self, name: str, item: object) -> None:
         if isinstance(item, MemoryType) and item.shared:
@@ -160,7 +164,7 @@ class HostModule(Closeable):
                                                       ctypes.byref(out)):  # pragma: no cover
             raise WasmRuntimeError(f"cannot make table {name!r}")
         if item.init:
-            table = Table(store, out.of.table, item.type, self)
+            table = Table(store.scope, out.of.table, item.type, self)
             for index in range(item.type.minimum):
                 table.set(index, item.init)
         return out
@@ -207,11 +211,11 @@ class HostModule(Closeable):
         shared = self._shared.get(name)
         if shared is not None and found is not None:
             handle = _shm.wasmtime_sharedmemory_clone(shared)  # owned by the Memory
-            return Memory(self._own_store(), _extern.extern_of(handle, _extern.EXTERN_SHAREDMEMORY),
+            return Memory(self._scope(), _extern.extern_of(handle, _extern.EXTERN_SHAREDMEMORY),
                           found[1], self)  # type: ignore[arg-type]
         if found is None or not isinstance(found[1], MemoryType) or self._store is None:
             return None
-        return Memory(self._store, found[0], found[1], self)
+        return Memory(self._scope(), found[0], found[1], self)
 
     def exported_global(self, name: str) -> Global | None:
         """The exported global ``name``, or None."""
@@ -219,7 +223,7 @@ class HostModule(Closeable):
         found = self._externs.get(name)
         if found is None or not isinstance(found[1], GlobalType) or self._store is None:
             return None
-        return Global(self._store, found[0].of.global_, found[1], self)
+        return Global(self._scope(), found[0].of.global_, found[1], self)
 
     def exported_table(self, name: str) -> Table | None:
         """The exported table ``name``, or None."""
@@ -227,13 +231,14 @@ class HostModule(Closeable):
         found = self._externs.get(name)
         if found is None or not isinstance(found[1], TableType) or self._store is None:
             return None
-        return Table(self._store, found[0].of.table, found[1], self)
+        return Table(self._scope(), found[0].of.table, found[1], self)
 
     def close(self) -> None:
         """Free the name and this module's store (once no importer still uses it). Idempotent."""
         if self._closed:
             return
         self._closed = True
+        self._alive[0] = False
         self._namespace.release(self)
         self._functions.clear()
         self._externs.clear()

@@ -22,7 +22,7 @@ from ._handle import Closeable
 from ._limits import apply_limits, set_store_fuel, store_fuel
 from ._linking import Namespace, choose_store, link_problem, resolve_imports
 from ._memory import Memory
-from ._store import Store
+from ._store import Scope, Store
 from ._values import check_u64
 
 __all__ = ["Module", "instantiate"]
@@ -55,6 +55,7 @@ class Module(Closeable):
                  name: str | None, compiled: CompiledModule) -> None:
         self._namespace = namespace
         self._store = store
+        self._scope = Scope(store, [True])
         self._instance = instance
         self._name = name
         self._export_types = compiled.export_map
@@ -86,7 +87,7 @@ class Module(Closeable):
         self._check()
         item = _extern.wasmtime_extern_t()
         data = name.encode("utf-8")
-        with self._store:
+        with self._scope:
             found = _instance.wasmtime_instance_export_get(self._store.context, ctypes.byref(self._instance),
                                                            data, len(data), ctypes.byref(item))
         return item if found else None
@@ -126,25 +127,25 @@ class Module(Closeable):
             return None
         obj: object
         if kind == "function":
-            function = Function(self._store, item.of.func, ty, name, self)  # type: ignore[arg-type]
-            store, timeout = self._store, self.call_timeout
+            function = Function(self._scope, item.of.func, ty, name, self)  # type: ignore[arg-type]
+            scope, store, timeout = self._scope, self._store, self.call_timeout
             if timeout is not None:
-                function._wrap_call(lambda call: timed_caller(store, call, timeout))
+                function._wrap_call(lambda call: timed_caller(scope, call, timeout))
             if store.output_errors is not None:  # a Python writer's exception comes out of the call
                 from ._wasi import surfacing_caller  # (loaded with WASI: RATIONALE, start-up)
 
-                function._wrap_call(lambda call: surfacing_caller(store, call))
+                function._wrap_call(lambda call: surfacing_caller(scope, call))
             obj = function
         elif kind == "memory":
-            obj = Memory(self._store, item, ty, self)  # type: ignore[arg-type]
+            obj = Memory(self._scope, item, ty, self)  # type: ignore[arg-type]
         elif kind == "global":
             from ._global import Global  # (globals and tables load on first use: start-up)
 
-            obj = Global(self._store, item.of.global_, ty, self)  # type: ignore[arg-type]
+            obj = Global(self._scope, item.of.global_, ty, self)  # type: ignore[arg-type]
         else:
             from ._table import Table  # (globals and tables load on first use: start-up)
 
-            obj = Table(self._store, item.of.table, ty, self)  # type: ignore[arg-type]
+            obj = Table(self._scope, item.of.table, ty, self)  # type: ignore[arg-type]
         self._cache[name] = obj
         return obj
 
@@ -168,8 +169,7 @@ class Module(Closeable):
     def fuel(self) -> int:
         """The fuel left to the instance (shared with the modules of its store); needs
         ``RuntimeConfig.with_fuel_metering()``."""
-        self._check()
-        with self._store:
+        with self._scope:
             return store_fuel(self._store)
 
     def set_fuel(self, fuel: int) -> None:
@@ -179,8 +179,7 @@ class Module(Closeable):
             fuel = check_u64("fuel", fuel)
         except (TypeError, ValueError) as exc:
             raise ConfigError(str(exc)) from None
-        self._check()
-        with self._store:
+        with self._scope:
             set_store_fuel(self._store, fuel)
 
     def close(self) -> None:
@@ -189,6 +188,7 @@ class Module(Closeable):
             if self._closed:
                 return
             self._closed = True
+            self._scope.alive[0] = False
         self._namespace.release(self)
         self._cache.clear()
         self._store.release()

@@ -13,7 +13,7 @@ from wt_ffi import sharedmemory as _shm
 from ._errors import WasmRuntimeError
 from ._externtypes import MemoryType
 from ._failure import raise_error
-from ._store import Store
+from ._store import Scope
 from ._values import check_u64
 
 __all__ = ["Memory"]
@@ -30,8 +30,9 @@ class Memory:
     Thread-safety: access holds the store's lock; views are not synchronised.
     """
 
-    def __init__(self, store: Store, item: _extern.wasmtime_extern_t, ty: MemoryType, owner: object) -> None:
-        self._store = store
+    def __init__(self, scope: Scope, item: _extern.wasmtime_extern_t, ty: MemoryType, owner: object) -> None:
+        self._scope = scope
+        self._store = store = scope.store
         self._item = item
         self._mem = ctypes.byref(item.of.memory)
         self._owner = owner
@@ -73,13 +74,13 @@ class Memory:
     @property
     def size(self) -> int:
         """The memory's size in bytes."""
-        with self._store:
+        with self._scope:
             return self._data_size()
 
     @property
     def pages(self) -> int:
         """The memory's size in pages."""
-        with self._store:
+        with self._scope:
             if self._shared is not None:
                 return _shm.wasmtime_sharedmemory_size(self._shared)
             return _memory.wasmtime_memory_size(self._ctx(), self._mem)  # type: ignore[arg-type]
@@ -94,7 +95,7 @@ class Memory:
         :class:`~wt_api.WasmRuntimeError` if the memory cannot grow that far."""
         delta = check_u64("a memory's growth in pages", delta)
         previous = c_uint64()
-        with self._store:
+        with self._scope:
             if self._shared is not None:
                 err = _shm.wasmtime_sharedmemory_grow(self._shared, delta, ctypes.byref(previous))
             else:
@@ -112,7 +113,7 @@ class Memory:
 
     def read(self, offset: int, length: int) -> bytes:
         """Copy ``length`` bytes from ``offset``."""
-        with self._store:
+        with self._scope:
             base = self._base(offset, length)
             return ctypes.string_at(base + offset, length) if length else b""
 
@@ -126,14 +127,14 @@ class Memory:
             n = view.nbytes
             # A writable buffer is copied straight from its memory; others go through bytes.
             src = (c_ubyte * n).from_buffer(view) if not view.readonly and n else view.tobytes()
-        with self._store:
+        with self._scope:
             base = self._base(offset, n)
             if n:
                 ctypes.memmove(base + offset, src, n)
 
     def view(self, offset: int = 0, length: int | None = None) -> memoryview:
         """A writable zero-copy ``memoryview`` of ``length`` bytes (default: to the end)."""
-        with self._store:
+        with self._scope:
             size = self._data_size()
             if length is None:
                 length = size - offset if 0 <= offset <= size else -1

@@ -19,7 +19,7 @@ TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE:
 if TYPE_CHECKING:
     import ctypes
 
-__all__ = ["Store", "StopRecord", "OUTPUT_THREADS"]
+__all__ = ["Store", "Scope", "StopRecord", "OUTPUT_THREADS"]
 
 _NO_FINALIZER = _store.FINALIZER()
 
@@ -78,6 +78,7 @@ class Store:
         self._pending_free = False
         self.gate = StoreGate(self.lock.acquire, self._wait, self.lock.release, self.alive,
                               self._raise_closed, self._finish_close)
+        self.scope = Scope(self, self.alive)
 
     @property
     def ptr(self) -> ctypes._Pointer[_store.wasmtime_store_t]:
@@ -174,3 +175,30 @@ class Store:
         self.keep.clear()
         self.host_funcs.clear()
         self.funcrefs.clear()
+
+
+class Scope:
+    """What one owner (a module) sees of its store: the store's lock, and the owner's own
+    liveness (``alive``, a one-item list) on top of the store's. Closing a module that
+    shares its store with others makes its own exports raise ClosedError at once.
+
+    ``with scope:`` holds the store for one operation; ``gate`` is the same for prepared
+    calls."""
+
+    __slots__ = ("store", "alive", "gate")
+
+    def __init__(self, store: Store, alive: list[bool]) -> None:
+        self.store = store
+        self.alive = alive
+        self.gate = StoreGate(store.lock.acquire, store._wait, store.lock.release, alive, store._raise_closed,
+                              store._finish_close)
+
+    def __enter__(self) -> Store:
+        store = self.store.__enter__()
+        if not self.alive[0]:
+            store.__exit__()
+            store._raise_closed()
+        return store
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.store.__exit__()

@@ -13,7 +13,7 @@ from ._convert import from_val, to_val
 from ._errors import WasmRuntimeError
 from ._externtypes import TableType
 from ._failure import raise_error
-from ._store import Store
+from ._store import Scope
 from ._values import check_u64
 
 __all__ = ["Table"]
@@ -24,22 +24,23 @@ class Table:
 
     Thread-safety: access holds the store's lock."""
 
-    def __init__(self, store: Store, table: _extern.wasmtime_table_t, ty: TableType, owner: object) -> None:
-        self._store = store
+    def __init__(self, scope: Scope, table: _extern.wasmtime_table_t, ty: TableType, owner: object) -> None:
+        self._scope = scope
+        self._store = scope.store
         self._table = table
         self._owner = owner
         self.type = ty
 
     def size(self) -> int:
         """The number of elements."""
-        with self._store:
+        with self._scope:
             return _table.wasmtime_table_size(self._store.context, ctypes.byref(self._table))
 
     def grow(self, delta: int, init: int = 0) -> int:
         """Grow by ``delta`` elements set to ``init``; returns the previous size."""
         delta = check_u64("a table's growth in elements", delta)
         previous = c_uint64()
-        with self._store:
+        with self._scope:
             val, keep = to_val(self._store, self.type.element, init, f"Table.grow: init {self.type}")
             err = _table.wasmtime_table_grow(self._store.context, ctypes.byref(self._table), delta,
                                              ctypes.byref(val), ctypes.byref(previous))
@@ -50,7 +51,7 @@ class Table:
     def get(self, index: int) -> int:
         """The element at ``index``, encoded; IndexError when out of bounds."""
         index = _index(index)
-        with self._store:
+        with self._scope:
             out = _val.wasmtime_val_t()
             if index < 0 or not _table.wasmtime_table_get(self._store.context, ctypes.byref(self._table), index,
                                                             ctypes.byref(out)):
@@ -60,7 +61,7 @@ class Table:
     def set(self, index: int, value: int) -> None:
         """Set the element at ``index`` to an encoded reference."""
         index = _index(index)
-        with self._store:
+        with self._scope:
             if index < 0 or index >= _table.wasmtime_table_size(self._store.context, ctypes.byref(self._table)):
                 raise IndexError(f"table index {index} is out of bounds")
             val, keep = to_val(self._store, self.type.element, value, f"Table.set: element {index} {self.type}")

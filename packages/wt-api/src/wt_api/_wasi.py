@@ -17,7 +17,7 @@ from wt_ffi import wasi as _wasi
 from ._config import ModuleConfig, WasiSettings
 from ._errors import ConfigError
 from ._failure import error_exception
-from ._store import OUTPUT_THREADS, Store
+from ._store import OUTPUT_THREADS, Scope, Store
 
 __all__ = ["configure_wasi", "build_wasi", "merge", "wasi_instance_made", "raise_output_error", "surfacing_caller",
            "has_wasi_settings"]
@@ -240,14 +240,15 @@ def raise_output_error(store: Store) -> None:
         raise exc.with_traceback(exc.__traceback__)
 
 
-def surfacing_caller(store: Store, call: Callable[..., list[int]]) -> Callable[..., list[int]]:
+def surfacing_caller(scope: Scope, call: Callable[..., list[int]]) -> Callable[..., list[int]]:
     """``call`` that re-raises what a Python writer of the guest's stdout or stderr raised
     during it (the guest saw its write fail); used only for stores with such writers."""
+    store = scope.store
     errors = store.output_errors
     assert errors is not None
 
     def call_surfacing(*args: object) -> list[int]:
-        with store:  # held across the call: another thread's failed write is not ours
+        with scope:  # held across the call: another thread's failed write is not ours
             try:
                 results = call(*args)
             except BaseException:
