@@ -22,7 +22,7 @@ from ._deadlines import EngineClock, engine_clock, watch_store
 from ._errors import ClosedError, ConfigError
 from ._handle import Owned
 from ._limits import apply_limits, set_store_fuel
-from ._store import Store
+from ._store import Store, check_thread_stack
 
 __all__ = ["Engine", "fingerprint"]
 
@@ -68,18 +68,9 @@ def fingerprint(config: RuntimeConfig) -> str:
 
 
 def _check_stack(size: int) -> None:
-    """wasm runs on the calling thread's stack: a wasm stack bound beyond that stack would
-    overflow it (SIGSEGV) before wasmtime's own check could trap."""
-    try:
-        import resource  # (POSIX only; imported where it is needed, the rare explicit bound)
-    except ImportError:  # pragma: no cover - not POSIX
-        return
-    soft = resource.getrlimit(resource.RLIMIT_STACK)[0]
-    room = [r for r in (soft, threading.stack_size()) if r and r != resource.RLIM_INFINITY]
-    if room and size > min(room) - (1 << 20):
-        raise ConfigError(f"max_wasm_stack={size} does not fit the threads' stacks ({min(room)} bytes, "
-                          "less 1 MiB for the host): wasm runs on the calling thread's stack; raise "
-                          "`ulimit -s` or threading.stack_size(), or choose a smaller max_wasm_stack")
+    """A wasm stack bound beyond the creating thread's own stack would overflow it (a crash)
+    before wasmtime's check could trap: refuse it now (every call checks its own thread)."""
+    check_thread_stack(size)
 
 
 def _set_pooling(cfg: ctypes._Pointer[_config.wasm_config_t], config: RuntimeConfig) -> None:
@@ -142,6 +133,8 @@ def _new_engine(config: RuntimeConfig) -> ctypes._Pointer[_engine.wasm_engine_t]
 
 
 _forked = [False]
+DEFAULT_MAX_WASM_STACK = 512 << 10
+"""wasmtime's default ``max_wasm_stack``."""
 
 
 class Engine:
@@ -190,7 +183,7 @@ class Engine:
     def new_store(self) -> Store:
         """A new store, ready to run wasm: the runtime's default limits, the deadline
         callback (epoch interruption) and unlimited fuel (fuel metering) as configured."""
-        store = Store(self.enter())
+        store = Store(self.enter(), self.config.max_wasm_stack or DEFAULT_MAX_WASM_STACK)
         try:
             if self.clock is not None:
                 watch_store(store, self.clock)

@@ -52,13 +52,13 @@ def _message(failure: Failure) -> str:
     return failure.message if at < 0 else failure.message[:at]
 
 
-def call_failure(store: Store, error_address: int | None, trap_holder: ctypes.c_void_p,
+def call_failure(store: Store, error_address: int | None, trap_address: int | None,
                  plain: type[WtError] = WasmRuntimeError) -> BaseException | None:
     """The exception for a call (or instantiation) of ``store`` that returned an error or a
     trap; None when the guest called ``proc_exit(0)``. Frees what C returned."""
     from wt_ffi.trap import take_failure  # (loaded by the first failure: start-up)
 
-    failure = take_failure(error_address, trap_holder)
+    failure = take_failure(error_address, trap_address)
     refill_spares()
     sink = store.sink
     raised, sink.error = sink.error, None
@@ -98,9 +98,9 @@ def _outcome(store: Store, failure: Failure, stopped: tuple[str, float | None] |
     return plain(_message(failure)) if plain is not WasmRuntimeError else WasmRuntimeError(_message(failure), frames)
 
 
-def raise_call_failure(store: Store, error_address: int | None, trap_holder: ctypes.c_void_p) -> None:
+def raise_call_failure(store: Store, error_address: int | None, trap_address: int | None) -> None:
     """Raise the exception for a failed call of ``store`` (return for ``proc_exit(0)``)."""
-    exc = call_failure(store, error_address, trap_holder)
+    exc = call_failure(store, error_address, trap_address)
     if exc is not None:
         raise exc.with_traceback(exc.__traceback__)
 

@@ -100,7 +100,7 @@ class Function:
                                                ctypes.byref(trap))
                 del held
                 if err or trap.value:
-                    self._raise(ctypes.cast(err, c_void_p).value, trap, plain=WasmArgumentError)
+                    self._raise(ctypes.cast(err, c_void_p).value, trap.value, plain=WasmArgumentError)
                 return [from_val(store, out[i]) for i in range(nres)]
 
         call.__name__ = call.__qualname__ = name
@@ -144,11 +144,12 @@ class Function:
         return f"<Function {self.name} {self.type}>"
 
     # -- failure paths (off the hot path) ------------------------------------------
-    def _failed(self, error_address: int | None, trap: c_void_p) -> None:
-        self._raise(error_address, trap)
+    def _failed(self, error_address: int | None, trap_address: int) -> None:
+        self._raise(error_address, trap_address)
 
-    def _raise(self, error_address: int | None, trap: c_void_p, plain: type[WtError] = WasmRuntimeError) -> None:
-        exc = call_failure(self._store, error_address, trap, plain=plain)
+    def _raise(self, error_address: int | None, trap_address: int | None,
+               plain: type[WtError] = WasmRuntimeError) -> None:
+        exc = call_failure(self._store, error_address, trap_address, plain=plain)
         if exc is None:  # proc_exit(0): a normal return, unless results were due
             if not self.type.results:
                 return

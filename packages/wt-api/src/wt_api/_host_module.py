@@ -155,7 +155,7 @@ class HostModule(Closeable):
             err = _instance.wasmtime_instance_new(store.context, compiled.ptr, None, 0, ctypes.byref(instance),
                                                   ctypes.byref(trap))
             if err or trap.value:
-                exc = call_failure(store, ctypes.cast(err, c_void_p).value, trap)
+                exc = call_failure(store, ctypes.cast(err, c_void_p).value, trap.value)
                 raise WasmRuntimeError(f"cannot make table {name!r}: {exc}")
         finally:
             compiled.close()

@@ -251,7 +251,7 @@ def _instantiate(engine: Engine, namespace: Namespace, compiled: CompiledModule,
     store = choose_store(namespace, engine, compiled, name)
     new_store = store.users == 0
     try:
-        with store:
+        with store:  # (checks this thread: a start function runs wasm on it)
             _configure_store(engine, store, config, new_store)  # fuel and limits, before wasm runs
             if with_wasi:
                 from ._wasi import configure_wasi  # (WASI loads on first use: RATIONALE, start-up)
@@ -274,7 +274,7 @@ def _instantiate(engine: Engine, namespace: Namespace, compiled: CompiledModule,
                     if item.kind == _extern.EXTERN_SHAREDMEMORY and imports is not None:  # made for this call
                         _extern.wasmtime_extern_delete(ctypes.byref(imports[i]))
             if err or trap.value:
-                exc = call_failure(store, err or None, trap, plain=LinkError if mistyped else InstantiationError)
+                exc = call_failure(store, err or None, trap.value, plain=LinkError if mistyped else InstantiationError)
                 raise exc if exc is not None else ExitError(0)  # exit(0) in a start function: no instance
             store.users += 1
     except BaseException:

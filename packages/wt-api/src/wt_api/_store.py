@@ -10,8 +10,9 @@ from wt_ffi import extern as _extern
 from wt_ffi import store as _store
 from wt_ffi.call import StoreGate
 from wt_ffi.sink import CallbackSink
+from wt_ffi.threadstack import stack_size
 
-from ._errors import ClosedError, WtError
+from ._errors import ClosedError, ConfigError, WtError
 from ._handle import Owned
 from ._refs import GC
 
@@ -19,14 +20,56 @@ TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE:
 if TYPE_CHECKING:
     import ctypes
 
-__all__ = ["Store", "Scope", "StopRecord", "OUTPUT_THREADS"]
+__all__ = ["Store", "Scope", "StopRecord", "HOST_STACK", "THREAD", "check_thread_stack", "writing"]
 
 _NO_FINALIZER = _store.FINALIZER()
 
-OUTPUT_THREADS: set[int] = set()
-"""Threads running a Python writer of a guest's stdout or stderr right now. wasmtime calls
-those writers on a thread of its own while the guest's call waits, holding its store:
-a writer that used that store would wait forever, so it gets an error instead."""
+
+
+HOST_STACK = 256 << 10
+"""Bytes of a thread's stack kept for Python and C below wasm (wasm gets the rest)."""
+
+
+class _ThreadStack(threading.local):
+    """How many bytes of this thread's stack wasm may use (0 until measured; -1 while the
+    thread runs a Python writer of a guest's output: see :class:`writing`)."""
+
+    room = 0
+
+
+THREAD = _ThreadStack()
+"""The calling thread's :class:`_ThreadStack`."""
+
+
+class writing:  # noqa: N801 - a context manager named for what it marks
+    """Mark the calling thread as running a Python writer of a guest's stdout or stderr.
+
+    wasmtime calls those writers on a thread of its own while the guest's call waits,
+    holding its store: a writer that used that store would wait forever, so while the mark
+    is on, every use of a store from this thread first checks that no other thread holds
+    it (see :meth:`Store.check_thread`)."""
+
+    __slots__ = ("_room",)
+
+    def __enter__(self) -> None:
+        self._room = THREAD.room
+        THREAD.room = -1
+
+    def __exit__(self, *exc_info: object) -> None:
+        THREAD.room = self._room
+
+
+def check_thread_stack(need: int) -> None:
+    """Measure the calling thread's stack once; raise ConfigError if wasm, which may use
+    ``need`` bytes of it (``max_wasm_stack``), could run off its end instead of trapping."""
+    size = stack_size()
+    THREAD.room = (1 << 62) if size is None else size - HOST_STACK
+    if THREAD.room < need:
+        raise ConfigError(
+            f"this thread's stack ({(size or 0) >> 10} KiB) is too small to run wasm safely: wasm may use "
+            f"{need >> 10} KiB of it (max_wasm_stack) and the host keeps {HOST_STACK >> 10} KiB; make the "
+            f"thread with threading.stack_size({(need + HOST_STACK + (64 << 10)) >> 10} * 1024) or more, or "
+            "lower RuntimeConfig.with_max_wasm_stack")
 
 
 class StopRecord:
@@ -62,8 +105,9 @@ class Store:
     """What the Python writers of the guest's stdout and stderr raised, to be re-raised by
     the call (or instantiation) during which they did; None without such writers."""
 
-    def __init__(self, engine: ctypes._Pointer[_engine.wasm_engine_t]) -> None:
+    def __init__(self, engine: ctypes._Pointer[_engine.wasm_engine_t], max_wasm_stack: int) -> None:
         ptr = _store.wasmtime_store_new(engine, None, _NO_FINALIZER)
+        self.max_wasm_stack = max_wasm_stack
         self._handle = Owned(ptr, _store.wasmtime_store_delete, "store")
         self.context = _store.wasmtime_store_context(ptr)
         self.lock = threading.RLock()
@@ -76,9 +120,8 @@ class Store:
         self.funcrefs: set[int] = set()  # raw funcref values handed to Python (valid while the store lives)
         self.gc_handles: set[int] = set()  # handles of the GC references rooted here
         self._pending_free = False
-        self.gate = StoreGate(self.lock.acquire, self._wait, self.lock.release, self.alive,
-                              self._raise_closed, self._finish_close)
         self.scope = Scope(self, self.alive)
+        self.gate = self.scope.gate
 
     @property
     def ptr(self) -> ctypes._Pointer[_store.wasmtime_store_t]:
@@ -86,22 +129,35 @@ class Store:
         return self._handle.get()
 
     # -- taking the lock ---------------------------------------------------------------
-    def _wait(self) -> None:
-        """The lock is held by another thread: wait for it, unless this thread is a guest
-        output writer (whose guest may be the one holding it)."""
-        if threading.get_ident() in OUTPUT_THREADS:
-            raise WtError("a writer of a guest's stdout or stderr cannot use an instance that is busy on "
-                          "another thread (wasmtime runs the writer while the guest's call waits for it, "
-                          "holding its store): collect the output and act on it after the call returns")
-        self.lock.acquire()
+    def raise_escaped(self) -> None:
+        """Raise the exception that escaped a callback of a call that then returned
+        normally (see :mod:`wt_ffi.sink`)."""
+        exc, self.sink.error = self.sink.error, None
+        if exc is not None:
+            raise exc
 
     def _raise_closed(self) -> None:
         raise ClosedError("this module is closed")
 
+    def check_thread(self) -> None:
+        """What a call checks first, when the thread's stack is not known to be big enough:
+        raise ConfigError if wasm could overflow it, and WtError if this thread is a guest
+        output writer and another thread holds the store (it would wait forever)."""
+        if THREAD.room == -1:
+            if not self.lock.acquire(False):
+                raise WtError("a writer of a guest's stdout or stderr cannot use an instance that is busy on "
+                              "another thread (wasmtime runs the writer while the guest's call waits for it, "
+                              "holding its store): collect the output and act on it after the call returns")
+            self.lock.release()
+            return
+        if THREAD.room < self.max_wasm_stack:
+            check_thread_stack(self.max_wasm_stack)
+
     def __enter__(self) -> Store:
         """Hold the store for one operation (raises ClosedError once it is closed)."""
-        if not self.lock.acquire(False):
-            self._wait()
+        if THREAD.room < self.max_wasm_stack:
+            self.check_thread()
+        self.lock.acquire()
         if not self.alive[0]:
             self.lock.release()
             self._finish_close()
@@ -190,8 +246,9 @@ class Scope:
     def __init__(self, store: Store, alive: list[bool]) -> None:
         self.store = store
         self.alive = alive
-        self.gate = StoreGate(store.lock.acquire, store._wait, store.lock.release, alive, store._raise_closed,
-                              store._finish_close)
+        self.gate = StoreGate(THREAD, store.max_wasm_stack, store.check_thread, store.lock.acquire,
+                              store.lock.release, alive, store._raise_closed, store._finish_close, store.sink,
+                              store.raise_escaped)
 
     def __enter__(self) -> Store:
         store = self.store.__enter__()

@@ -7,7 +7,6 @@ import ctypes
 import io
 import os
 import sys
-import threading
 import weakref
 from collections.abc import Callable
 
@@ -17,7 +16,7 @@ from wt_ffi import wasi as _wasi
 from ._config import ModuleConfig, WasiSettings
 from ._errors import ConfigError
 from ._failure import error_exception
-from ._store import OUTPUT_THREADS, Scope, Store
+from ._store import Scope, Store, writing
 
 __all__ = ["configure_wasi", "build_wasi", "merge", "wasi_instance_made", "raise_output_error", "surfacing_caller",
            "has_wasi_settings"]
@@ -83,14 +82,10 @@ def _writer(target: object, name: str) -> Callable[[bytes], object]:
 
 def _marked(write: Callable[[bytes], object]) -> Callable[[bytes], object]:
     """``write``, with its thread marked as a guest output writer while it runs (see
-    ``_store.OUTPUT_THREADS``)."""
+    ``_store.writing``)."""
     def write_marked(data: bytes) -> object:
-        me = threading.get_ident()
-        OUTPUT_THREADS.add(me)
-        try:
+        with writing():
             return write(data)
-        finally:
-            OUTPUT_THREADS.discard(me)
 
     return write_marked
 

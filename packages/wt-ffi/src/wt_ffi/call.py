@@ -22,6 +22,7 @@ from types import CodeType
 from ._library import raw_function
 from .extern import wasmtime_func_t
 from .slots import RANGES, range_check
+from .sink import CallbackSink
 from .store import wasmtime_context_t
 from .types import VALTYPE_F32, VALTYPE_F64, VALTYPE_I32, VALTYPE_I64, VALTYPE_V128, ValType
 
@@ -44,23 +45,36 @@ class RefParam:
 
 
 class StoreGate:
-    """How a call holds its store: ``enter(False)`` tries the store's lock without waiting
-    (its ``acquire``) and ``wait()`` takes it the slow way (and may raise) when that fails;
-    ``leave`` releases it; ``alive`` is a one-item list, false once the store is closed;
-    ``closed()`` (must raise) runs when the store is closed before C is entered, and
-    ``after_close()`` after leaving when the store was closed meanwhile (a close from
-    inside the call, deferred until the call is over)."""
+    """How a call holds its store.
 
-    __slots__ = ("enter", "wait", "leave", "alive", "closed", "after_close")
+    First the calling thread: ``thread.room`` (a thread-local) must be at least ``need``
+    bytes, else ``check()`` runs, which may raise (a thread whose stack is too small for
+    wasm, a guest output writer that would wait for its own guest). Then ``enter()`` takes
+    the store's lock and ``leave()`` releases it; ``alive`` is a one-item list, false once
+    the store (or its owner) is closed: ``closed()`` (must raise) runs when it is before C
+    is entered, ``after_close()`` after leaving when it was closed meanwhile (a close from
+    inside the call, deferred until the call is over). After a call that returned
+    normally, an exception left in ``sink`` (one that escaped a callback: see
+    :mod:`wt_ffi.sink`) is raised by ``escaped()``."""
 
-    def __init__(self, enter: Callable[[bool], bool], wait: Callable[[], object], leave: Callable[[], object],
-                 alive: list[bool], closed: Callable[[], object], after_close: Callable[[], object]) -> None:
+    __slots__ = ("thread", "need", "check", "enter", "leave", "alive", "closed", "after_close", "sink", "escaped")
+
+    def __init__(self, thread: object, need: int, check: Callable[[], object], enter: Callable[[], object],
+                 leave: Callable[[], object], alive: list[bool], closed: Callable[[], object],
+                 after_close: Callable[[], object], sink: CallbackSink, escaped: Callable[[], object]) -> None:
+        self.thread = thread
+        self.need = need
+        self.check = check
         self.enter = enter
-        self.wait = wait
         self.leave = leave
         self.alive = alive
         self.closed = closed
         self.after_close = after_close
+        self.sink = sink
+        self.escaped = escaped
+
+
+_MISSING = object()
 
 
 def _store_param(i: int, vt: ValType, conv: RefParam | None, lines: list[str]) -> None:
@@ -101,7 +115,7 @@ def build_caller(
     ref_params: Mapping[int, RefParam],
     ref_results: Mapping[int, Callable[[int], object]],
     gate: StoreGate,
-    on_failure: Callable[[int | None, c_void_p], object],
+    on_failure: Callable[[int | None, int], object],
     on_bad_value: Callable[[int, object], object],
     on_bad_args: Callable[[tuple[object, ...], TypeError], object],
     on_bad_arity: Callable[[int], object],
@@ -111,15 +125,15 @@ def build_caller(
 
     Before C is entered: a wrong argument count calls ``on_bad_arity(n)``, an out-of-range
     number ``on_bad_value(index, value)`` and any TypeError while storing
-    ``on_bad_args(args, exc)``; each must raise. ``on_failure(error_address, trap_holder)``
-    is called (and must raise) when the call returns an error or trap. The call holds
-    ``gate`` around everything after the arity check.
+    ``on_bad_args(args, exc)``; each must raise. ``on_failure(error_address, trap_address)``
+    is called (and must raise, or return for a clean WASI exit) when the call returns an
+    error or a trap. The call holds ``gate`` around everything after the arity check.
     """
     nslots = max(len(params), len(results), 1)
     slots = (c_uint64 * (2 * nslots))()
     func_copy = wasmtime_func_t()
     ctypes.pointer(func_copy)[0] = func
-    trap = c_void_p()
+    trap = (c_uint64 * 1)()  # wasmtime writes a trap's address here (an array reads fastest)
     env: dict[str, object] = {
         "_c": raw_function("wasmtime_func_call_unchecked", c_void_p),
         "_ctx": ctypes.cast(context, c_void_p),
@@ -128,17 +142,22 @@ def build_caller(
         "s": slots,
         "_n": c_size_t(nslots),
         "_t": ctypes.byref(trap),
-        "_trap": trap,
+        "_tb": trap,
         "_fail": on_failure,
         "_bad": on_bad_value,
         "_badargs": on_bad_args,
         "_arity": on_bad_arity,
+        "_M": _MISSING,
+        "_th": gate.thread,
+        "_need": gate.need,
+        "_check": gate.check,
         "_enter": gate.enter,
-        "_wait": gate.wait,
         "_leave": gate.leave,
         "_alive": gate.alive,
         "_closed": gate.closed,
         "_after_close": gate.after_close,
+        "_sink": gate.sink,
+        "_escaped": gate.escaped,
     }
     for i, conv in ref_params.items():
         env[f"_in{i}"] = conv.make
@@ -147,14 +166,16 @@ def build_caller(
     for i, out in ref_results.items():
         env[f"_out{i}"] = out
     two_phase = sorted(i for i, conv in ref_params.items() if conv.raw is not None)
-    lines = ["def call(*args):"]
+    # Positional parameters (a default marks a missing one, *rest catches extra ones) cost
+    # less than unpacking *args; a wrong count still raises wt's error, not Python's.
+    names = "".join(f"a{i}=_M, " for i in range(len(params)))
+    lines = [f"def call({names}{'/, ' if params else ''}*rest):"]
     if params:
-        names = ", ".join(f"a{i}" for i in range(len(params)))
-        lines += ["    try:", f"        {names}{',' if len(params) == 1 else ''} = args",
-                  "    except ValueError:", "        _arity(len(args))"]
+        lines.append(f"    if rest or a{len(params) - 1} is _M: _arity(len(rest) + {len(params)} - "
+                     f"[{', '.join(f'a{i}' for i in range(len(params)))}].count(_M))")
     else:
-        lines += ["    if args: _arity(len(args))"]
-    lines += ["    if not _enter(False): _wait()", "    try:", "        if not _alive[0]: _closed()"]
+        lines.append("    if rest: _arity(len(rest))")
+    lines += ["    if _th.room < _need: _check()", "    _enter()", "    try:", "        if not _alive[0]: _closed()"]
     if params:
         stores: list[str] = []
         for i, vt in enumerate(params):
@@ -164,9 +185,12 @@ def build_caller(
         lines.append("        try:")
         lines.extend("    " + line for line in stores)
         lines.append("        except TypeError as exc:")
-        lines.append("            _badargs(args, exc)")
+        lines.append(f"            _badargs(({', '.join(f'a{i}' for i in range(len(params)))},), exc)")
     lines.append("        e = _c(_ctx, _f, s, _n, _t)")
-    lines.append("        if e or _trap.value: _fail(e, _trap)")
+    lines.append("        if e or _tb[0]:")
+    lines.append("            t = _tb[0]; _tb[0] = 0")
+    lines.append("            _fail(e, t)")
+    lines.append("        if _sink.error is not None: _escaped()")
     lines.append("        return [" + ", ".join(_read_result(i, vt) for i, vt in enumerate(results)) + "]")
     lines += ["    finally:", "        _leave()", "        if not _alive[0]: _after_close()"]
     namespace: dict[str, object] = {}

@@ -17,11 +17,11 @@ from __future__ import annotations
 import ctypes
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
-from types import CodeType
+from types import CodeType, TracebackType
 
 from .call import RefParam
 from .func import UNCHECKED_CALLBACK
-from .sink import CallbackSink, Spares
+from .sink import SINK_FINDERS, CallbackSink, Spares, catch_escapes
 from .trap import wasmtime_trap_new
 from .slots import RANGES, bits_f32, bits_f64, f32_bits, f64_bits, range_check
 from .types import VALTYPE_F32, VALTYPE_F64, VALTYPE_I32, VALTYPE_I64, VALTYPE_V128, ValType
@@ -126,7 +126,10 @@ def build_trampoline(
     """
     np, nr = len(params), len(results)
     two = sorted(i for i, conv in ref_results.items() if conv.raw is not None)
-    lines = ["def trampoline(env, caller, s, n):", "    try:"]
+    catch_escapes()
+    # An exception that escaped an earlier callback of this call (see wt_ffi.sink) makes
+    # this one trap at once.
+    lines = ["def trampoline(env, caller, s, n):", "    try:", "        if _sink.error is not None: raise _sink.error"]
     if make_caller is not None:
         lines += ["        c = _mk(caller)", "        try:"]
         head, inner = "c, ", "            "
@@ -164,6 +167,18 @@ def build_trampoline(
     namespace: dict[str, Callable[..., int]] = {}
     exec(_compiled("\n".join(lines)), env, namespace)  # noqa: S102
     return UNCHECKED_CALLBACK(namespace["trampoline"])
+
+
+def _sink_of(tb: TracebackType) -> CallbackSink | None:
+    """The sink of the trampoline a traceback starts in (for ``sink.catch_escapes``)."""
+    frame = tb.tb_frame
+    if frame.f_code.co_filename == "<wt host function>":
+        found = frame.f_globals.get("_sink")
+        return found if isinstance(found, CallbackSink) else None
+    return None
+
+
+SINK_FINDERS.append(_sink_of)
 
 
 @lru_cache(maxsize=512)

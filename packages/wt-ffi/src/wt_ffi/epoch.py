@@ -19,11 +19,11 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Callable
-from types import CodeType
+from types import CodeType, TracebackType
 
 from . import error as _error
 from ._library import raw_function
-from .sink import CallbackSink, Spares
+from .sink import SINK_FINDERS, CallbackSink, Spares, catch_escapes
 from .store import EPOCH_DEADLINE_CALLBACK, FINALIZER, UPDATE_DEADLINE_CONTINUE, wasmtime_context_t, wasmtime_store_t
 
 __all__ = ["watch_store", "is_callback_entry", "CALLBACK_FILENAMES", "SPARE_ERRORS"]
@@ -45,7 +45,9 @@ _watched: dict[int, tuple[Callable[[], str | None], CallbackSink]] = {}
 def _on_deadline(context: object, env: int | None, delta: ctypes._Pointer[ctypes.c_uint64],
                  kind: ctypes._Pointer[ctypes.c_uint8]) -> int | None:
     try:
-        decide, _ = _watched[env or 0]
+        decide, sink = _watched[env or 0]
+        if sink.error is not None:  # an exception escaped a callback of this call: stop now
+            return _error_address("wt: stopped by an exception raised in a callback")
         message = decide()
         if message is None:
             delta[0] = 1
@@ -78,6 +80,18 @@ _FINALIZE_THUNK = FINALIZER(_on_finalize)
 _ENTRY_CODES = frozenset({_on_deadline.__code__, _on_finalize.__code__})
 
 
+def _sink_of(tb: TracebackType) -> CallbackSink | None:
+    """The sink of the store whose deadline callback a traceback starts in."""
+    frame = tb.tb_frame
+    if frame.f_code is _on_deadline.__code__:
+        entry = _watched.get(frame.f_locals.get("env") or 0)
+        return None if entry is None else entry[1]
+    return None
+
+
+SINK_FINDERS.append(_sink_of)
+
+
 def is_callback_entry(code: CodeType) -> bool:
     """Whether ``code`` is a function that C calls directly (a thunk or trampoline)."""
     return code in _ENTRY_CODES or code.co_filename in CALLBACK_FILENAMES
@@ -101,6 +115,7 @@ def watch_store(store: ctypes._Pointer[wasmtime_store_t], context: ctypes._Point
     set_callback, set_deadline = _raw
     if not SPARE_ERRORS.count[0]:
         SPARE_ERRORS.refill()
+        catch_escapes()
     _watched[key] = (decide, sink)
     set_callback(store, _DEADLINE_THUNK, ctypes.c_void_p(key), _FINALIZE_THUNK)
     set_deadline(context, _ONE_TICK)

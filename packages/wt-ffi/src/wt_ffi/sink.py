@@ -4,14 +4,25 @@ No exception may leave a callback into C (ctypes would print it and return garba
 wasmtime), and a signal handler can raise at any call, so a callback's ``except`` path
 makes no call at all: it leaves the exception in the store's :class:`CallbackSink` and
 returns a C object (a trap, an error) taken from a :class:`Spares` pool made ahead.
+
+One window stays open on Python 3.11 and later: a signal handler that raises can run at a
+callback's very first instruction, before any ``try`` is entered (the interpreter checks
+for pending signals there). ctypes then reports the exception through
+``sys.unraisablehook`` and returns whatever its result slot held (in practice the
+previous call's NULL: the callback's results are simply not written). :func:`catch_escapes`
+installs a hook that recognises wt's callbacks and hands such an exception to their
+store's sink instead of printing it: the next callback of the call traps at once, and the
+call that entered wasm raises the exception when it returns, whatever happened in between.
 """
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Callable
+from types import TracebackType
 
-__all__ = ["CallbackSink", "Spares", "refill_spares"]
+__all__ = ["CallbackSink", "Spares", "refill_spares", "catch_escapes", "SINK_FINDERS"]
 
 _POOLS: list[Spares] = []
 
@@ -68,3 +79,30 @@ def refill_spares() -> None:
     for pool in _POOLS:
         if pool.count[0] < pool.CAPACITY:
             pool.refill()
+
+
+SINK_FINDERS: list[Callable[[TracebackType], CallbackSink | None]] = []
+"""Functions that name the sink of the callback a traceback starts in, or None (the
+trampolines' and the epoch thunk's modules add theirs)."""
+_previous_hook: list[Callable[..., object]] = []
+
+
+def _hook(unraisable: object) -> None:
+    tb: TracebackType | None = getattr(unraisable, "exc_traceback", None)
+    exc: BaseException | None = getattr(unraisable, "exc_value", None)
+    if tb is not None and exc is not None:
+        for find in SINK_FINDERS:
+            sink = find(tb)
+            if sink is not None:
+                if sink.error is None:
+                    sink.error = exc
+                return
+    _previous_hook[0](unraisable)
+
+
+def catch_escapes() -> None:
+    """Install the ``sys.unraisablehook`` that routes exceptions escaping wt's callbacks to
+    their store (once; other unraisable exceptions go to the hook that was there)."""
+    if sys.unraisablehook is not _hook:
+        _previous_hook[:] = [sys.unraisablehook]
+        sys.unraisablehook = _hook

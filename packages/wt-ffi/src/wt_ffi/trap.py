@@ -175,17 +175,16 @@ class Failure(Record):
     frames: tuple[FrameInfo, ...]
 
 
-def take_failure(error_address: int | None, trap_holder: ctypes.c_void_p) -> Failure:
-    """Read and free the error (at ``error_address``) or the trap (in ``trap_holder``, which
-    is reset) that a call or an instantiation returned."""
+def take_failure(error_address: int | None, trap_address: int | None) -> Failure:
+    """Read and free the error (at ``error_address``) or else the trap (at
+    ``trap_address``) that a call or an instantiation returned."""
     if error_address:
         err = ctypes.cast(error_address, ErrorPtr)
         try:
             return Failure(error_message(err), None, False, error_exit_status(err), error_frames(err))
         finally:
             wasmtime_error_delete(err)
-    trap = ctypes.cast(trap_holder.value or 0, TrapPtr)
-    trap_holder.value = None
+    trap = ctypes.cast(trap_address or 0, TrapPtr)
     try:
         return Failure(trap_message(trap), trap_code(trap), True, None, trap_frames(trap))
     finally:

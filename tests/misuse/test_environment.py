@@ -1,0 +1,220 @@
+"""What the process around wasm can do: signal handlers that raise, threads with small
+stacks, fork, guest output writers that touch their own instance, odd files in a cache
+directory. Each case runs in a child process: a crash or a hang fails the test."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from .child import run_in_child
+
+HOST_LOOP = '''
+import signal
+r = wt.Runtime()
+hb = r.new_host_module_builder("env")
+hb.export_function("tick", [wt.ValueType.I32], [wt.ValueType.I32], lambda x: x + 1)
+hb.instantiate()
+m = r.instantiate(r.compile_module("""(module (import "env" "tick" (func $t (param i32) (result i32)))
+  (func (export "spin") (param i32) (result i32) (local i32)
+    (loop $l (local.set 1 (call $t (local.get 1))) (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
+    (local.get 1))
+  (func (export "busy") (param i32) (result i32) (local i32)
+    (loop $l (local.set 1 (i32.add (local.get 1) (i32.const 1))) (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
+    (local.get 1)))"""))
+spin, busy = m.exported_function("spin"), m.exported_function("busy")
+
+class Alarm(Exception):
+    pass
+
+def handler(signum, frame):
+    raise Alarm()
+
+signal.signal(signal.SIGALRM, handler)
+'''
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "win32", reason="setitimer is POSIX")
+def test_a_raising_signal_handler_during_host_calls_comes_out_of_the_call() -> None:
+    result = run_in_child(HOST_LOOP + '''
+alarms = finished = 0
+for i in range(150):
+    signal.setitimer(signal.ITIMER_REAL, 0.0003 + (i % 5) * 0.0002)
+    try:
+        assert spin.call(4000) == [4000]
+        finished += 1
+    except Alarm:
+        alarms += 1
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+assert spin.call(10) == [10]  # the instance stays usable
+print("alarms", alarms, "finished", finished)
+''', timeout=120)
+    alarms = int(result.stdout.split()[1])
+    assert alarms > 0, result.stdout
+    assert "Exception ignored" not in result.stderr, result.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "win32", reason="setitimer is POSIX")
+def test_a_raising_signal_handler_during_timed_calls_comes_out_of_the_call() -> None:
+    result = run_in_child(HOST_LOOP + '''
+seen = {"alarm": 0, "timeout": 0}
+for i in range(150):
+    signal.setitimer(signal.ITIMER_REAL, 0.001 + (i % 3) * 0.0007)
+    try:
+        busy.call_with_timeout(0.0015, 2_000_000_000)
+    except Alarm:
+        seen["alarm"] += 1
+    except wt.WasmTimeoutError:
+        seen["timeout"] += 1
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+signal.signal(signal.SIGALRM, signal.SIG_IGN)
+assert busy.call(10) == [10]
+print(seen)
+''', timeout=120)
+    assert "Exception ignored" not in result.stderr, result.stderr
+
+
+def test_a_thread_whose_stack_is_too_small_gets_a_clear_error() -> None:
+    run_in_child('''
+import threading
+r = wt.Runtime()
+m = r.instantiate(r.compile_module('(module (func $f (export "f") (param i32) (result i32)'
+                                   ' (call $f (i32.add (local.get 0) (i32.const 1)))))'))
+f = m.exported_function("f")
+out = []
+def go():
+    try:
+        f.call(0)
+    except wt.ConfigError as exc:
+        out.append(str(exc))
+    except wt.Trap as exc:
+        out.append(exc.code)
+threading.stack_size(256 * 1024)
+t = threading.Thread(target=go); t.start(); t.join()
+assert "too small" in out[0] and "threading.stack_size" in out[0], out
+threading.stack_size(4 << 20)  # room for wasm's 512 KiB and the host: deep recursion traps
+t = threading.Thread(target=go); t.start(); t.join()
+assert out[1] == wt.TrapCode.STACK_OVERFLOW, out
+# A runtime whose wasm stack fits the small thread works there too.
+threading.stack_size(512 * 1024)
+small = wt.Runtime(wt.RuntimeConfig().with_max_wasm_stack(128 * 1024))
+g = small.instantiate(small.compile_module('(module (func $f (export "f") (param i32) (result i32)'
+                                           ' (call $f (i32.add (local.get 0) (i32.const 1)))))')).exported_function("f")
+f = g
+t = threading.Thread(target=go); t.start(); t.join()
+assert out[2] == wt.TrapCode.STACK_OVERFLOW, out
+''')
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork")
+def test_after_fork_a_new_runtime_works_and_the_old_one_says_why_not() -> None:
+    run_in_child('''
+import os
+r = wt.Runtime()
+cm = r.compile_module('(module (func (export "f") (result i32) i32.const 7))')
+m = r.instantiate(cm)
+pid = os.fork()
+if pid == 0:
+    code = 0
+    try:
+        r.compile_module("(module)")
+        code = 3
+    except wt.ClosedError as exc:
+        if "fork" not in str(exc):
+            code = 4
+    new = wt.Runtime()
+    if new.instantiate(new.compile_module('(module (func (export "f") (result i32) i32.const 8))')) \\
+            .exported_function("f").call() != [8]:
+        code = 5
+    os._exit(code)
+_, status = os.waitpid(pid, 0)
+assert os.waitstatus_to_exitcode(status) == 0, status
+assert m.exported_function("f").call() == [7]  # the parent is unaffected
+''', timeout=120)
+
+
+WASI_WRITE = r'''
+from wt_wasi import WASIConfig
+WAT = """(module (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1) (data (i32.const 16) "hello\\n")
+  (func (export "go") (result i32) (i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 6))
+    (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))"""
+r = wt.Runtime(wt.RuntimeConfig().with_wasi(WASIConfig()))
+'''
+
+
+def test_a_guest_output_writer_that_uses_its_own_instance_gets_an_error_not_a_deadlock() -> None:
+    run_in_child(WASI_WRITE + '''
+holder, seen = {}, []
+def writer(data):
+    try:
+        holder["m"].exported_memory("memory").read(16, 5)
+    except wt.WtError as exc:
+        seen.append(str(exc))
+    try:
+        holder["m"].exported_function("go").call()
+    except wt.WtError as exc:
+        seen.append(str(exc))
+m = r.instantiate_with_wasi(r.compile_module(WAT), wt.ModuleConfig().with_stdout(writer))
+holder["m"] = m
+assert m.exported_function("go").call() == [0]
+assert len(seen) == 2 and all("busy" in s for s in seen), seen
+''', timeout=60)
+
+
+def test_a_raw_writer_that_reports_nonsense_is_an_error_not_a_loop() -> None:
+    run_in_child(WASI_WRITE + '''
+import io
+class Liar(io.RawIOBase):
+    def writable(self): return True
+    def write(self, b): return -1
+m = r.instantiate_with_wasi(r.compile_module(WAT), wt.ModuleConfig().with_stdout(Liar()))
+try:
+    m.exported_function("go").call()
+    raise SystemExit("no error")
+except OSError as exc:
+    assert "returned -1" in str(exc), exc
+''', timeout=60)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="POSIX FIFOs")
+@pytest.mark.parametrize("kind", ["fifo", "directory", "full directory"])
+def test_a_cache_entry_that_is_not_a_regular_file_is_never_trusted(tmp_path: Path, kind: str) -> None:
+    run_in_child(f'''
+import os
+from pathlib import Path
+WAT = '(module (func (export "f") (result i32) i32.const 5))'
+directory = Path({str(tmp_path / "cache")!r})
+cache = wt.CompilationCache.with_dir(directory)
+r = wt.Runtime(wt.RuntimeConfig().with_compilation_cache(cache))
+r.compile_module(WAT).close()
+(entry,) = directory.glob("*.wtc")
+entry.unlink()
+for stamp in directory.glob("*.stamp"):
+    stamp.unlink()
+if {kind!r} == "fifo":
+    os.mkfifo(entry)
+else:
+    entry.mkdir()
+    if {kind!r} == "full directory":
+        (entry / "x").write_text("x")
+for _ in range(2):
+    with wt.Runtime(wt.RuntimeConfig().with_compilation_cache(cache)) as fresh:
+        assert fresh.instantiate(fresh.compile_module(WAT)).exported_function("f").call() == [5]
+''', timeout=60)
+
+
+def test_a_guest_path_must_be_normalised() -> None:
+    import wt_api as wt
+
+    here = str(Path(__file__).parent)
+    for bad in ("../x", "a/../b", "/tmp/", "./x", "a//b", "..", "x\0y"):
+        with pytest.raises(wt.ConfigError, match="normalised|NUL"):
+            wt.ModuleConfig().with_preopen_dir(here, bad)
+    for good in (".", "/", "x", "/data/in", "a/b"):
+        assert wt.ModuleConfig().with_preopen_dir(here, good).preopens[0][1] == good
