@@ -33,6 +33,7 @@ def _info() -> int:
 def main(argv: list[str] | None = None) -> int:
     """The command line: ``info`` (the default), ``fetch [--force]``, ``verify``, ``clear``."""
     parser = argparse.ArgumentParser(prog="wt-loader", description=f"libwasmtime {WASMTIME_VERSION} for wt")
+    parser.add_argument("--version", action="version", version=f"wt-loader {__version__} (wasmtime {WASMTIME_VERSION})")
     parser.add_argument("-v", "--verbose", action="store_true", help="log each step on stderr")
     sub = parser.add_subparsers(dest="command", metavar="{info,fetch,verify,clear}")
     sub.add_parser("info", help="where the library comes from: source, version, platform, path, digest")
