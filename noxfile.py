@@ -3,6 +3,7 @@
     python -m nox -s tests        # the whole test suite, each Python found
     python -m nox -s typecheck    # mypy --strict on the four packages
     python -m nox -s wheels       # build sdists and wheels, check them (twine too), install, smoke-test
+    python -m nox -s docs         # the documentation site, warnings as errors: site/
     python -m nox -s spec         # the WebAssembly spec testsuite (not run by default)
     python -m nox -s bench        # wt against wasmtime-py: bench-results/results.md and .png (not run by default)
 """
@@ -25,7 +26,7 @@ VERSIONS = ["3.10", "3.11", "3.12", "3.13"]
 # the test suite's source of the real library (wt-loader's "bundled" extra).
 TEST_DEPS = ["pytest>=8", "wasmtime==50.0.1"]
 
-nox.options.sessions = ["tests", "typecheck", "wheels"]
+nox.options.sessions = ["tests", "typecheck", "wheels", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 
 
@@ -122,6 +123,19 @@ def bench(session: nox.Session) -> None:
     if not session.posargs:  # the whole suite: also what each hot-path design choice gains
         session.run("python", str(ROOT / "benchmarks" / "design.py"), "--out", str(ROOT / "bench-results"),
                     env=_env(session))
+
+
+DOCS_DEPS = ["mkdocs>=1.6,<2", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26"]
+
+
+@nox.session(python=PYTHONS[-1:] if PYTHONS else None)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site (mkdocs.yml: the guides under docs/ and the API reference
+    from the docstrings) into site/, with every warning an error. Nothing is fetched from
+    the network while building: the packages are read from source, not imported."""
+    session.install(*DOCS_DEPS)
+    session.run("mkdocs", "build", "--strict", "--site-dir", str(ROOT / "site"), *session.posargs,
+                env={"NO_MKDOCS_2_WARNING": "1"})
 
 
 @nox.session(python=PYTHONS[:1] if PYTHONS else None)
