@@ -24,7 +24,8 @@ PACKAGES = ["packages/wt-loader", "packages/wt-ffi", "packages/wt-api", "package
 VERSIONS = ["3.10", "3.11", "3.12", "3.13"]
 # The PyPI wheel of the official binding carries the same libwasmtime as the release:
 # the test suite's source of the real library (wt-loader's "bundled" extra).
-TEST_DEPS = ["pytest>=8", "wasmtime==50.0.1"]
+# platformdirs: the loader's tests compare its Linux cache rule with platformdirs' own.
+TEST_DEPS = ["pytest>=8", "wasmtime==50.0.1", "platformdirs>=3"]
 
 nox.options.sessions = ["tests", "typecheck", "wheels", "docs"]
 nox.options.reuse_existing_virtualenvs = True
