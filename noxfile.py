@@ -85,7 +85,8 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHONS[-1:] if PYTHONS else None)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on every package."""
-    session.install("mypy>=1.10", "types-requests", "pytest>=8", *[f"-e{p}" for p in PACKAGES])
+    # platformdirs: imported off Linux only, so not installed here by wt-loader's dependencies
+    session.install("mypy>=1.10", "types-requests", "platformdirs>=3", "pytest>=8", *[f"-e{p}" for p in PACKAGES])
     session.run("mypy", *[f"{p}/src" for p in PACKAGES])
 
 
