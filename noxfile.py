@@ -2,7 +2,8 @@
 
     python -m nox -s tests        # the whole test suite, each Python found
     python -m nox -s typecheck    # mypy --strict on the four packages
-    python -m nox -s wheels       # build, check py3-none-any, install, smoke-test
+    python -m nox -s wheels       # build sdists and wheels, check them (twine too), install, smoke-test
+    python -m nox -s docs         # the documentation site, warnings as errors: site/
     python -m nox -s spec         # the WebAssembly spec testsuite (not run by default)
     python -m nox -s bench        # wt against wasmtime-py: bench-results/results.md and .png (not run by default)
     python -m nox -s fuzz -- --cases 20000 --seed 1   # hunt crashes: fuzz-results/ (not run by default)
@@ -14,6 +15,7 @@ import glob
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import nox
@@ -23,12 +25,13 @@ PACKAGES = ["packages/wt-loader", "packages/wt-ffi", "packages/wt-api", "package
 VERSIONS = ["3.10", "3.11", "3.12", "3.13"]
 # The PyPI wheel of the official binding carries the same libwasmtime as the release:
 # the test suite's source of the real library (wt-loader's "bundled" extra).
-TEST_DEPS = ["pytest>=8", "wasmtime==50.0.1", "hypothesis>=6.100"]
+# platformdirs: the loader's tests compare its Linux cache rule with platformdirs' own.
+TEST_DEPS = ["pytest>=8", "wasmtime==50.0.1", "hypothesis>=6.100", "platformdirs>=3"]
 # The component tests build their components from source (tests/components/build.py):
 # componentize-py for Python guests; jco (npm, into the test cache) for a C command.
 COMPONENT_TEST_DEPS = ["componentize-py==0.25.1"]
 
-nox.options.sessions = ["tests", "typecheck", "wheels"]
+nox.options.sessions = ["tests", "typecheck", "wheels", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 
 
@@ -40,17 +43,23 @@ def _works(python: str) -> bool:
 
 
 def _interpreters() -> list[str]:
-    """Each Python 3.10-3.13 on this machine: on PATH, or under pyenv's versions."""
+    """Each Python 3.10-3.13 on this machine, by version ("3.12"), so that sessions are
+    named ``tests-3.12``. nox looks for ``python3.12`` on PATH: pyenv's installs (the newest
+    patch release of each) are put first on PATH here, ahead of pyenv's shims, which fail
+    for a version that is not selected."""
     found = []
     pyenv_root = os.environ.get("PYENV_ROOT", str(Path.home() / ".pyenv"))
     for version in VERSIONS:
-        candidates = [shutil.which(f"python{version}") or ""]
-        candidates += sorted(glob.glob(f"{pyenv_root}/versions/{version}.*/bin/python{version}"), reverse=True)
-        for candidate in candidates:
-            if candidate and _works(candidate):
-                found.append(candidate)
+        installs = sorted(glob.glob(f"{pyenv_root}/versions/{version}.*/bin/python{version}"),
+                          key=lambda p: [int(x) if x.isdigit() else 0 for x in Path(p).parts[-3].split(".")])
+        for candidate in reversed(installs):
+            if _works(candidate):
+                os.environ["PATH"] = os.pathsep.join([str(Path(candidate).parent), os.environ.get("PATH", "")])
                 break
-    return found or ["python3"]
+        python = shutil.which(f"python{version}")
+        if python and _works(python):
+            found.append(version)
+    return found or [f"{sys.version_info.major}.{sys.version_info.minor}"]
 
 
 PYTHONS = _interpreters()
@@ -88,7 +97,8 @@ def tests(session: nox.Session) -> None:
 @nox.session(python=PYTHONS[-1:] if PYTHONS else None)
 def typecheck(session: nox.Session) -> None:
     """mypy --strict on every package."""
-    session.install("mypy>=1.10", "types-requests", "pytest>=8", *[f"-e{p}" for p in PACKAGES])
+    # platformdirs: imported off Linux only, so not installed here by wt-loader's dependencies
+    session.install("mypy>=1.10", "types-requests", "platformdirs>=3", "pytest>=8", *[f"-e{p}" for p in PACKAGES])
     session.run("mypy", *[f"{p}/src" for p in PACKAGES])
 
 
@@ -124,7 +134,7 @@ def fuzz(session: nox.Session) -> None:
 
 # The targets of the benchmark suite are set on CPython 3.11; another Python stands in when
 # there is none.
-BENCH_PYTHON = next((p for p in PYTHONS if p.endswith("python3.11")), PYTHONS[0] if PYTHONS else None)
+BENCH_PYTHON = "3.11" if "3.11" in PYTHONS else PYTHONS[0]
 
 
 @nox.session(python=BENCH_PYTHON)
@@ -144,6 +154,19 @@ def bench(session: nox.Session) -> None:
                     env=_env(session))
 
 
+DOCS_DEPS = ["mkdocs>=1.6,<2", "mkdocs-material>=9.5", "mkdocstrings[python]>=0.26"]
+
+
+@nox.session(python=PYTHONS[-1:] if PYTHONS else None)
+def docs(session: nox.Session) -> None:
+    """Build the documentation site (mkdocs.yml: the guides under docs/ and the API reference
+    from the docstrings) into site/, with every warning an error. Nothing is fetched from
+    the network while building: the packages are read from source, not imported."""
+    session.install(*DOCS_DEPS)
+    session.run("mkdocs", "build", "--strict", "--site-dir", str(ROOT / "site"), *session.posargs,
+                env={"NO_MKDOCS_2_WARNING": "1"})
+
+
 @nox.session(python=PYTHONS[:1] if PYTHONS else None)
 def demo(session: nox.Session) -> None:
     """Install the four packages (with the bundled library source) and run the Quick Start."""
@@ -154,20 +177,19 @@ def demo(session: nox.Session) -> None:
 
 @nox.session(python=PYTHONS[:1] if PYTHONS else None)
 def wheels(session: nox.Session) -> None:
-    """Build each wheel, check it is py3-none-any, install the four alone (no wasmtime
-    wheel) and run the Quick Start against a loopback server holding the release archive."""
+    """Build each sdist and a wheel from it; check them as an index would (LICENSE,
+    metadata, README, dependencies: scripts/check_dists.py; ``twine check --strict``);
+    install the four wheels alone (no wasmtime wheel) and run the Quick Start against a
+    loopback server holding the release archive."""
     tmp = Path(session.create_tmp()).resolve()
     dist = tmp / "dist"
     shutil.rmtree(dist, ignore_errors=True)
-    session.install("build>=1")
-    for package in PACKAGES:
-        session.run("python", "-m", "build", "--wheel", "--outdir", str(dist), package)
+    session.install("build>=1", "twine>=6.1")
+    for package in PACKAGES:  # the wheel is built from the sdist: a file missing from it fails here
+        session.run("python", "-m", "build", "--outdir", str(dist), package)
+    session.run("python", str(ROOT / "scripts" / "check_dists.py"), str(dist))
+    session.run("python", "-m", "twine", "check", "--strict", *[str(p) for p in sorted(dist.iterdir())])
     built = sorted(dist.glob("*.whl"))
-    if len(built) != len(PACKAGES):
-        session.error(f"expected {len(PACKAGES)} wheels, got {[w.name for w in built]}")
-    for wheel in built:
-        if not wheel.name.endswith("-py3-none-any.whl"):
-            session.error(f"{wheel.name} is not a pure-Python py3-none-any wheel")
     session.run("python", "-m", "pip", "uninstall", "-y", "-q", "wasmtime", "wt-loader", "wt-ffi", "wt-api",
                 "wt-wasi", silent=True)
     session.install(*[str(w) for w in built])

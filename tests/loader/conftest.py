@@ -56,7 +56,8 @@ def release_archive(real_library: bytes) -> bytes:
 class Server:
     """A loopback HTTP server: ``files`` maps paths to bodies; ``requests`` lists the paths
     asked for. ``fail_first`` answers 503 that many times; ``truncate`` cuts that many
-    bodies in half after announcing their full length (-1: all); ``delay`` waits first."""
+    bodies in half after announcing their full length (-1: all); ``delay`` waits first;
+    ``pace`` waits that many seconds after each 256 KiB of a body (a slow network)."""
 
     url: str
     files: dict[str, bytes] = field(default_factory=dict)
@@ -64,6 +65,7 @@ class Server:
     fail_first: int = 0
     truncate: int = 0
     delay: float = 0.0
+    pace: float = 0.0
 
 
 @pytest.fixture
@@ -92,8 +94,11 @@ def server() -> Iterator[Server]:
                 self.send_header("Content-Length", str(len(body)))
                 self.send_header("Content-Type", "application/octet-stream")
                 self.end_headers()
-                self.wfile.write(body[: len(body) // 2] if cut else body)
-                self.wfile.flush()
+                data = memoryview(body[: len(body) // 2] if cut else body)
+                for start in range(0, len(data), 1 << 18):
+                    self.wfile.write(data[start:start + (1 << 18)])
+                    self.wfile.flush()
+                    time.sleep(state.pace)
                 self.close_connection = True
 
         def log_message(self, format: str, *args: object) -> None:

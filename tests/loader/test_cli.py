@@ -35,11 +35,11 @@ def test_fetch_info_verify_clear(server: Server, release_archive: bytes, no_bund
 
     for info in (cli(), cli("info")):  # info is the default
         assert info.returncode == 0, info.stderr
-        assert "wasmtime: 50.0.1" in info.stdout
-        assert f"platform: {PLATFORM.key}" in info.stdout
-        assert "source:   cache" in info.stdout
-        assert f"path:     {lib}" in info.stdout
-        assert f"sha256:   {PLATFORM.sha256} (matches the pin)" in info.stdout
+        assert "wasmtime:  50.0.1" in info.stdout
+        assert f"platform:  {PLATFORM.key}" in info.stdout
+        assert "source:    the cache" in info.stdout
+        assert f"path:      {lib}" in info.stdout
+        assert f"sha256:    {PLATFORM.sha256} (matches the pin)" in info.stdout
 
     verified = cli("verify")
     assert verified.returncode == 0 and "ok" in verified.stdout
@@ -58,12 +58,45 @@ def test_fetch_info_verify_clear(server: Server, release_archive: bytes, no_bund
     assert not lib.exists()
 
 
-def test_info_with_nothing_found_says_what_to_do(no_bundled: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def snapshot(folder: Path) -> list[tuple[str, int, int]]:
+    """Every path under ``folder`` with its size and modification time."""
+    if not folder.exists():
+        return []
+    return sorted((str(p), p.lstat().st_size, p.lstat().st_mtime_ns) for p in folder.rglob("*"))
+
+
+def test_info_with_nothing_found_says_so_and_changes_nothing(no_bundled: Path, isolated_cache: Path,
+                                                             monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("WT_OFFLINE", "1")
     result = cli("info")
-    assert result.returncode == 1
-    assert "Tried, in order" in result.stderr and "wt-loader[bundled]" in result.stderr
-    assert "Traceback" not in result.stderr
+    assert result.returncode == 0, result.stderr
+    assert "source:    none: the cache is empty, no wasmtime wheel is installed and WT_OFFLINE is set" in result.stdout
+    assert f"cache:     {wt_loader.cache_dir()}" in result.stdout
+    assert f"pinned:    {PLATFORM.library_name}, {PLATFORM.size} bytes, sha256 {PLATFORM.sha256}" in result.stdout
+    assert "download=" not in result.stdout + result.stderr
+    assert not isolated_cache.exists()
+
+
+def test_info_names_the_download_it_would_make_without_making_it(server: Server, no_bundled: Path,
+                                                                 isolated_cache: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("WT_DOWNLOAD_URL", server.url)
+    result = cli("info")
+    assert result.returncode == 0, result.stderr
+    assert "source:    a download on first use" in result.stdout
+    assert f"url:       {server.url}/v50.0.1/{PLATFORM.asset_name}" in result.stdout
+    assert server.requests == [] and not isolated_cache.exists()
+
+
+def test_info_with_the_wheel_installed_copies_nothing(real_library: bytes, isolated_cache: Path) -> None:
+    isolated_cache.mkdir()
+    (isolated_cache / "unrelated").write_text("kept as is")
+    before = snapshot(isolated_cache)
+    result = cli("info")
+    assert result.returncode == 0, result.stderr
+    assert "source:    the installed wasmtime==50.0.1 wheel" in result.stdout
+    assert f"sha256:    {PLATFORM.sha256} (matches the pin)" in result.stdout
+    assert snapshot(isolated_cache) == before
 
 
 def test_info_shows_the_environment_source(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -72,14 +105,39 @@ def test_info_shows_the_environment_source(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.setenv("WASMTIME_LIB_PATH", str(lib))
     result = cli()
     assert result.returncode == 0, result.stderr
-    assert "source:   env" in result.stdout and str(lib) in result.stdout
+    assert "source:    WASMTIME_LIB_PATH (set; used as given, not checked against a pin)" in result.stdout
+    assert f"path:      {lib}" in result.stdout
 
 
-def test_fetch_from_the_installed_wheel(real_library: bytes) -> None:
-    result = cli("-v", "fetch")
+@pytest.mark.parametrize("argv", [["-v", "fetch"], ["fetch", "-v"]])
+def test_fetch_from_the_installed_wheel(real_library: bytes, argv: list[str]) -> None:
+    result = cli(*argv)
     assert result.returncode == 0, result.stderr
-    assert Path(result.stdout.strip()).read_bytes() == real_library
-    assert "installed" in result.stderr  # -v logs the steps
+    lib = Path(result.stdout.strip())
+    assert lib.read_bytes() == real_library
+    steps = result.stderr.splitlines()  # -v logs the steps
+    assert steps[0].startswith("wt-loader: verifying the library from the installed wasmtime wheel")
+    assert steps[1:] == [f"wt-loader: verified: {PLATFORM.size} bytes, sha256 {PLATFORM.sha256}, as pinned "
+                         f"for {PLATFORM.key}", f"wt-loader: installed {lib}"]
+
+
+def test_fetch_v_logs_each_step_of_a_download_without_a_terminal(server: Server, release_archive: bytes,
+                                                                  no_bundled: Path,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    server.files[asset_path()] = release_archive
+    monkeypatch.setenv("WT_DOWNLOAD_URL", server.url)
+    result = cli("fetch", "-v")
+    assert result.returncode == 0, result.stderr
+    url = f"{server.url}/v50.0.1/{PLATFORM.asset_name}"
+    steps = [line.removeprefix("wt-loader: ") for line in result.stderr.splitlines()
+             if "wasmtime is 1.0.0" not in line]  # the shadowing wheel (no_bundled) is reported too
+    assert steps[:3] == [f"downloading {url} (attempt 1 of 4)",
+                         f"receiving {len(release_archive)} bytes ({len(release_archive) / 1e6:.1f} MB)",
+                         f"downloaded {url} ({len(release_archive)} bytes)"]
+    assert steps[3].startswith(f"verifying the library from the release archive {url}")
+    assert steps[4:] == [f"verified: {PLATFORM.size} bytes, sha256 {PLATFORM.sha256}, as pinned for {PLATFORM.key}",
+                         f"installed {result.stdout.strip()}"]
+    assert "%" not in result.stderr  # no progress line: stderr is not a terminal
 
 
 def test_usage_error() -> None:
@@ -88,16 +146,19 @@ def test_usage_error() -> None:
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="a pseudo-terminal needs POSIX")
-def test_progress_is_shown_on_a_terminal(server: Server, release_archive: bytes, no_bundled: Path,
-                                         monkeypatch: pytest.MonkeyPatch) -> None:
+def test_progress_is_redrawn_on_a_terminal(server: Server, release_archive: bytes, no_bundled: Path,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a slow network (the server waits 20 ms after each 256 KiB) the line is redrawn in
+    place as the body arrives, and ends at 100 %."""
     import pty
 
     server.files[asset_path()] = release_archive
+    server.pace = 0.02
     monkeypatch.setenv("WT_DOWNLOAD_URL", server.url)
     master, slave = pty.openpty()
     try:
-        proc = subprocess.run([sys.executable, "-m", "wt_loader", "fetch"], stdout=subprocess.PIPE, stderr=slave,
-                              text=True, env=dict(os.environ), timeout=120)
+        proc = subprocess.Popen([sys.executable, "-m", "wt_loader", "fetch"], stdout=subprocess.PIPE, stderr=slave,
+                                text=True, env=dict(os.environ))
         os.close(slave)
         slave = -1
         shown = b""
@@ -109,9 +170,16 @@ def test_progress_is_shown_on_a_terminal(server: Server, release_archive: bytes,
             if not block:
                 break
             shown += block
+        assert proc.wait(timeout=120) == 0
+        assert proc.stdout is not None
+        proc.stdout.close()
     finally:
         os.close(master)
         if slave != -1:
             os.close(slave)
-    assert proc.returncode == 0
-    assert b"wt: downloading wasmtime 50.0.1" in shown and b"% of" in shown
+    draws = shown.decode().replace("\r\n", "\n").split("\r")[1:]
+    total = f"of {len(release_archive) / 1e6:.1f} MB"
+    percents = [int(d.split(": ")[2].split("%")[0]) for d in draws]
+    assert all(d.startswith("wt: downloading wasmtime 50.0.1: ") and total in d for d in draws), draws
+    assert len(draws) >= 3 and percents == sorted(percents) and len(set(percents)) >= 3, draws
+    assert draws[-1] == f"wt: downloading wasmtime 50.0.1: 100% {total}\n"

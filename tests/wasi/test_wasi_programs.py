@@ -1,4 +1,4 @@
-"""A C program compiled to wasm32-wasi, run through the API and through `wt run`."""
+"""A C program compiled to wasm32-wasi, run through the API and through `wt-wasm run`."""
 
 import io
 import os

@@ -31,6 +31,8 @@ from ._runtime import Runtime
 from ._values import (RefType, ValueType, decode_f32, decode_f64, decode_i32, decode_i64, decode_u32, decode_v128,
                       encode_f32, encode_f64, encode_i32, encode_i64, encode_u32, encode_u64, encode_v128)
 
+from wt_ffi import WASMTIME_VERSION
+
 __version__ = "0.1.0"
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
@@ -81,7 +83,7 @@ __all__ = [
     "GlobalType", "HostFunctionBuilder", "HostModule", "HostModuleBuilder", "ImportType", "InstantiationError",
     "LinkError", "LoaderError", "Memory", "MemoryType", "Module", "ModuleConfig", "OptLevel", "PoolingAllocator",
     "RefType", "ResourceLimits", "Runtime", "RuntimeConfig", "Table", "TableType", "TagType", "Trap", "TrapCode",
-    "ValueType", "WASM_PAGE", "WasiSettings", "WasmArgumentError", "WasmException", "WasmRuntimeError",
+    "ValueType", "WASMTIME_VERSION", "WASM_PAGE", "WasiSettings", "WasmArgumentError", "WasmException", "WasmRuntimeError",
     "WasmTimeoutError", "WtError", "decode_anyref", "decode_exnref", "decode_externref", "decode_f32", "decode_f64",
     "decode_i32", "decode_i64", "decode_u32", "decode_v128", "encode_externref", "encode_f32", "encode_f64",
     "encode_i31", "encode_i32", "encode_i64", "encode_u32", "encode_u64", "encode_v128", "release_externref",

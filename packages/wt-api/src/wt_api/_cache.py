@@ -167,6 +167,15 @@ class CompilationCache(Closeable):
         cache._disk = DiskEntries(directory)
         return cache
 
+    @staticmethod
+    def default_dir() -> Path:
+        """The directory wt's own tools keep compiled modules in: ``modules`` in wt's user
+        cache directory (``WT_CACHE_DIR``, else e.g. ``~/.cache/wt``), beside the cached
+        libwasmtime."""
+        from wt_ffi import cache_root  # (pathlib with it: only callers pay for it)
+
+        return cache_root() / "modules"
+
     @property
     def directory(self) -> Path | None:
         """The cache's directory, or None for an in-memory cache."""

@@ -146,20 +146,25 @@ def call_before(scope: Scope, deadline: float, timeout: float | None, call: Call
     clock = clock_of(scope.store)
     if _sigint.is_main_thread():
         _sigint.ensure_installed()
+    entry = (deadline, timeout)
     with scope:
-        entry = (deadline, timeout)
-        clock.deadlines.append(entry)
-        _timer.arm(clock)
-        # The deadline callback then runs at the call's first epoch check and returns NULL:
-        # that clears whatever its result slot on the C stack kept from an earlier stop, which
-        # an exception escaping the callback's first instruction would hand back to wasmtime
-        # (Python 3.11+, a raising signal handler: see wt_ffi.sink).
-        _store.wasmtime_context_set_epoch_deadline(scope.store.context, 0)
+        # A signal handler may raise between any two calls here: the entry goes in inside
+        # the ``try`` and out first thing in ``finally`` (a stale one would stop later calls);
+        # the timer forgets clocks whose deadlines are gone by itself.
         try:
+            clock.deadlines.append(entry)
+            _timer.arm(clock)
+            # The deadline callback then runs at the call's first epoch check and returns
+            # NULL: that clears whatever its result slot on the C stack kept from an earlier
+            # stop, which an exception escaping the callback's first instruction would hand
+            # back to wasmtime (Python 3.11+, a raising signal handler: see wt_ffi.sink).
+            _store.wasmtime_context_set_epoch_deadline(scope.store.context, 0)
             return call(*args)
         finally:
-            clock.deadlines.remove(entry)
-            _timer.disarm(clock)
+            try:  # (first: Python 3.10 runs signal handlers at a handler's first instruction unless it is a try)
+                clock.deadlines.remove(entry)
+            except ValueError:  # a handler raised before the append
+                pass
 
 
 def timed_caller(scope: Scope, call: Callable[..., list[int]], timeout: float) -> Callable[..., list[int]]:
@@ -199,14 +204,6 @@ class _Timer:
                 self._planned = clock.fire_at
                 self._cond.notify()
 
-    def disarm(self, clock: StoreClock) -> None:
-        current = clock.current()
-        with self._cond:
-            if current is None:
-                self._active.discard(clock)
-            else:
-                clock.fire_at = min(clock.fire_at, current[0])
-
     def _run(self) -> None:
         with self._cond:
             while True:
@@ -218,8 +215,10 @@ class _Timer:
                         return
                 now = time.monotonic()
                 fired: set[int] = set()
-                for clock in self._active:
-                    if clock.fire_at <= now:
+                for clock in list(self._active):
+                    if not clock.deadlines:  # its timed calls have all returned
+                        self._active.discard(clock)
+                    elif clock.fire_at <= now:
                         if id(clock.engine) not in fired:
                             clock.engine.increment()
                             fired.add(id(clock.engine))

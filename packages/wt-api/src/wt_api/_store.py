@@ -153,16 +153,26 @@ class Store:
         if THREAD.room < self.max_wasm_stack:
             check_thread_stack(self.max_wasm_stack)
 
-    def __enter__(self) -> Store:
-        """Hold the store for one operation (raises ClosedError once it is closed)."""
+    def hold(self, alive: list[bool]) -> Store:
+        """Take the store's lock for one operation of an owner whose liveness is ``alive``
+        (ClosedError, holding nothing, once the store or the owner is closed)."""
         if THREAD.room < self.max_wasm_stack:
             self.check_thread()
-        self.lock.acquire()
-        if not self.alive[0]:
+        try:
+            self.lock.acquire()
+        except BaseException:  # a raising signal handler: give back what was taken (see wt_ffi.call.StoreGate)
+            if self.lock._is_owned():  # type: ignore[attr-defined]
+                self.lock.release()
+            raise
+        if not (self.alive[0] and alive[0]):
             self.lock.release()
             self._finish_close()
             self._raise_closed()
         return self
+
+    def __enter__(self) -> Store:
+        """Hold the store for one operation (raises ClosedError once it is closed)."""
+        return self.hold(self.alive)
 
     def __exit__(self, *exc_info: object) -> None:
         self.lock.release()
@@ -246,16 +256,11 @@ class Scope:
     def __init__(self, store: Store, alive: list[bool]) -> None:
         self.store = store
         self.alive = alive
-        self.gate = StoreGate(THREAD, store.max_wasm_stack, store.check_thread, store.lock.acquire,
-                              store.lock.release, alive, store._raise_closed, store._finish_close, store.sink,
-                              store.raise_escaped)
+        self.gate = StoreGate(THREAD, store.max_wasm_stack, store.check_thread, store.lock, alive,
+                              store._raise_closed, store._finish_close, store.sink, store.raise_escaped)
 
     def __enter__(self) -> Store:
-        store = self.store.__enter__()
-        if not self.alive[0]:
-            store.__exit__()
-            store._raise_closed()
-        return store
+        return self.store.hold(self.alive)
 
     def __exit__(self, *exc_info: object) -> None:
         self.store.__exit__()

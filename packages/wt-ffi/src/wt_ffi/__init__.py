@@ -17,10 +17,21 @@ from __future__ import annotations
 
 from wt_loader import WASMTIME_VERSION, LoaderError, WtError
 
-from ._library import bind_all, declarations, library_path, load
+from ._library import bind_all, declarations, library_path, load, raw_function
 
-__all__ = ["bind_all", "declarations", "library_path", "load", "ALL_MODULES", "WASMTIME_VERSION",
-           "LoaderError", "WtError"]
+__all__ = ["bind_all", "declarations", "library_path", "load", "raw_function", "cache_root", "ALL_MODULES",
+           "WASMTIME_VERSION", "LoaderError", "WtError"]
+
+TYPE_CHECKING = False  # typing's constant, without importing typing
+if TYPE_CHECKING:
+    from pathlib import Path
+
+
+def cache_root() -> Path:
+    """wt's user cache directory (``WT_CACHE_DIR``, else e.g. ``~/.cache/wt``): wt-loader's."""
+    import wt_loader  # (its cache module loads on first use: start-up)
+
+    return wt_loader.cache_root()
 
 ALL_MODULES = (
     "vec", "error", "config", "engine", "wasi", "store", "types", "extern", "val", "trap",

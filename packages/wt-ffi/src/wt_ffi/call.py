@@ -19,6 +19,17 @@ from ctypes import c_size_t, c_uint64, c_void_p
 from functools import lru_cache
 from types import CodeType
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
+if TYPE_CHECKING:
+    from typing import Protocol
+
+    class ReentrantLock(Protocol):
+        """What a call needs of its store's lock (a ``threading.RLock``)."""
+
+        def acquire(self) -> bool: ...
+        def release(self) -> None: ...
+        def _is_owned(self) -> bool: ...
+
 from ._library import raw_function
 from .extern import wasmtime_func_t
 from .slots import RANGES, range_check
@@ -49,24 +60,27 @@ class StoreGate:
 
     First the calling thread: ``thread.room`` (a thread-local) must be at least ``need``
     bytes, else ``check()`` runs, which may raise (a thread whose stack is too small for
-    wasm, a guest output writer that would wait for its own guest). Then ``enter()`` takes
-    the store's lock and ``leave()`` releases it; ``alive`` is a one-item list, false once
+    wasm, a guest output writer that would wait for its own guest). Then the call holds
+    ``lock`` (the store's ``RLock``). It takes the lock inside its ``try``: a signal handler
+    that raises right after the ``acquire`` still reaches the ``finally``, which releases
+    only if this thread owns the lock (an ``acquire`` interrupted while another thread held
+    it took nothing; one that finds it held by this thread cannot block, so cannot be
+    interrupted). ``alive`` is a one-item list, false once
     the store (or its owner) is closed: ``closed()`` (must raise) runs when it is before C
     is entered, ``after_close()`` after leaving when it was closed meanwhile (a close from
     inside the call, deferred until the call is over). After a call that returned
     normally, an exception left in ``sink`` (one that escaped a callback: see
     :mod:`wt_ffi.sink`) is raised by ``escaped()``."""
 
-    __slots__ = ("thread", "need", "check", "enter", "leave", "alive", "closed", "after_close", "sink", "escaped")
+    __slots__ = ("thread", "need", "check", "lock", "alive", "closed", "after_close", "sink", "escaped")
 
-    def __init__(self, thread: object, need: int, check: Callable[[], object], enter: Callable[[], object],
-                 leave: Callable[[], object], alive: list[bool], closed: Callable[[], object],
+    def __init__(self, thread: object, need: int, check: Callable[[], object], lock: ReentrantLock,
+                 alive: list[bool], closed: Callable[[], object],
                  after_close: Callable[[], object], sink: CallbackSink, escaped: Callable[[], object]) -> None:
         self.thread = thread
         self.need = need
         self.check = check
-        self.enter = enter
-        self.leave = leave
+        self.lock = lock
         self.alive = alive
         self.closed = closed
         self.after_close = after_close
@@ -151,8 +165,9 @@ def build_caller(
         "_th": gate.thread,
         "_need": gate.need,
         "_check": gate.check,
-        "_enter": gate.enter,
-        "_leave": gate.leave,
+        "_enter": gate.lock.acquire,
+        "_leave": gate.lock.release,
+        "_owned": gate.lock._is_owned,
         "_alive": gate.alive,
         "_closed": gate.closed,
         "_after_close": gate.after_close,
@@ -175,7 +190,7 @@ def build_caller(
                      f"[{', '.join(f'a{i}' for i in range(len(params)))}].count(_M))")
     else:
         lines.append("    if rest: _arity(len(rest))")
-    lines += ["    if _th.room < _need: _check()", "    _enter()", "    try:", "        if not _alive[0]: _closed()"]
+    lines += ["    if _th.room < _need: _check()", "    try:", "        _enter()", "        if not _alive[0]: _closed()"]
     if params:
         stores: list[str] = []
         for i, vt in enumerate(params):
@@ -192,7 +207,7 @@ def build_caller(
     lines.append("            _fail(e, t)")
     lines.append("        if _sink.error is not None: _escaped()")
     lines.append("        return [" + ", ".join(_read_result(i, vt) for i, vt in enumerate(results)) + "]")
-    lines += ["    finally:", "        _leave()", "        if not _alive[0]: _after_close()"]
+    lines += ["    finally:", "        if _owned(): _leave()", "        if not _alive[0]: _after_close()"]
     namespace: dict[str, object] = {}
     exec(_compiled("\n".join(lines)), env, namespace)  # noqa: S102
     fn = namespace["call"]

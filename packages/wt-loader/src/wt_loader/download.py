@@ -1,8 +1,9 @@
 """Downloading the release archive: streamed, with timeouts, retries and progress.
 
 Connection errors, timeouts, 5xx, 408 and 429 answers, and bodies cut short are retried
-with back-off; other answers (404, 403, ...) and TLS certificate errors are final. Progress goes to stderr only when it is a
-terminal; everything else goes to ``logging.getLogger("wt_loader")``.
+with back-off; other answers (404, 403, ...) and TLS certificate errors are final.
+Progress goes to stderr only when it is a terminal; the steps (start, size, end of each
+attempt) go to ``logging.getLogger("wt_loader")`` at INFO, which ``wt-loader -v`` shows.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ CONNECT_TIMEOUT = 15.0
 READ_TIMEOUT = 60.0
 ATTEMPTS = 4
 BACKOFF = 0.5  # seconds before the 2nd attempt, doubled for each further one (at most 8 s)
+REDRAW = 0.1  # seconds between redraws of the progress line
 
 
 def asset_url(platform: Platform) -> str:
@@ -35,27 +37,40 @@ def asset_url(platform: Platform) -> str:
 
 
 class _Progress:
-    """A one-line progress indicator on stderr, drawn only when stderr is a terminal."""
+    """A one-line progress indicator on stderr, drawn only when stderr is a terminal:
+    redrawn in place (``\r``) at most every :data:`REDRAW` seconds, and once more with the
+    final count when the body ends (or is cut short)."""
 
     def __init__(self, total: int | None, label: str) -> None:
-        self.enabled = sys.stderr is not None and sys.stderr.isatty()
+        try:
+            self.enabled = sys.stderr is not None and sys.stderr.isatty()
+        except (AttributeError, ValueError):  # a replaced or closed stderr
+            self.enabled = False
         self.total = total
         self.label = label
-        self.last = 0.0
+        self.last = -REDRAW
+        self.done = 0
 
-    def update(self, done: int) -> None:
-        now = time.monotonic()
-        if not self.enabled or now - self.last < 0.1:
-            return
-        self.last = now
+    def _draw(self) -> None:
         if self.total:
-            sys.stderr.write(f"\r{self.label}: {done * 100 // self.total:3d}% of {self.total / 1e6:.1f} MB")
+            text = f"{self.done * 100 // self.total:3d}% of {self.total / 1e6:.1f} MB"
         else:
-            sys.stderr.write(f"\r{self.label}: {done / 1e6:.1f} MB")
+            text = f"{self.done / 1e6:.1f} MB"
+        sys.stderr.write(f"\r{self.label}: {text}")
         sys.stderr.flush()
 
+    def update(self, done: int) -> None:
+        """``done`` bytes have arrived."""
+        self.done = done
+        now = time.monotonic()
+        if self.enabled and now - self.last >= REDRAW:
+            self.last = now
+            self._draw()
+
     def finish(self) -> None:
+        """Draw the final count and end the line."""
         if self.enabled:
+            self._draw()
             sys.stderr.write("\n")
             sys.stderr.flush()
 
@@ -79,6 +94,8 @@ def _attempt(url: str, dest: Path) -> None:
             raise _Final(f"{url} answered {response.status_code} {response.reason}")
         length = response.headers.get("Content-Length", "")
         expected = int(length) if length.isdigit() else None
+        log.info("receiving %s", f"{expected} bytes ({expected / 1e6:.1f} MB)" if expected is not None
+                 else "a body of unannounced size")
         progress = _Progress(expected, f"wt: downloading wasmtime {WASMTIME_VERSION}")
         received = 0
         try:

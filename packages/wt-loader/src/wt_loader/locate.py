@@ -119,7 +119,8 @@ def _search(platform: Platform, *, download: bool, force: bool, in_place: bool) 
     else:
         try:
             path, installed = _install_bundled(platform, wheel_lib, force=force)
-            log.info("installed %s into the cache" if installed else "took %s from the cache", path)
+            if not installed:
+                log.info("took %s from the cache (another process installed it)", path)
             return LocatedLibrary(path, "bundled" if installed else "cache", platform)
         except IntegrityError as exc:
             log.warning("the installed wasmtime wheel's library is refused: %s", exc)

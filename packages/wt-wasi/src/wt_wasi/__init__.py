@@ -1,4 +1,4 @@
-"""WASI for wt: the :class:`WASIConfig` builders and the ``wt run`` command.
+"""WASI for wt: the :class:`WASIConfig` builders and the ``wt-wasm run`` command.
 
 >>> import wt_api as wt
 >>> from wt_wasi import WASIConfig

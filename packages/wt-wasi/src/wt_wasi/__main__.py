@@ -1,5 +1,5 @@
-"""``python -m wt_wasi run ...``: the ``wt`` command."""
+"""``python -m wt_wasi run ...``: the ``wt-wasm`` command."""
 
 from .cli import main
 
-main()
+main("python -m wt_wasi")

@@ -1,20 +1,49 @@
-"""``wt run``: run a WASI command module, as ``wasmtime run`` does."""
+"""``wt-wasm run``: run a WASI command module, as ``wasmtime run`` does.
+
+Compiled code is kept in a disk cache (``<wt's cache dir>/modules``, see
+:func:`default_cache_dir`) unless ``--no-cache``; ``--cache-dir`` moves it. Exit status:
+the guest's (``proc_exit``), 134 after a trap, 1 when wasm failed otherwise, 2 for a
+usage, file, compile or link error, 130 after Ctrl-C.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["main"]
+import wt_api as wt
+
+from . import __version__
+from ._diagnose import link_problem, not_a_module, one_line, trap_report
+from ._notice import CompileNotice
+from .config import WASIConfig
+
+__all__ = ["main", "run", "default_cache_dir", "PROG", "TRAP_EXIT_CODE"]
+
+PROG = "wt-wasm"
+"""The console script's name (``wt`` is taken: see RATIONALE, "Why is the command called wt-wasm?")."""
 
 TRAP_EXIT_CODE = 134
 """The exit code of a guest that trapped (as wasmtime's CLI: an abort)."""
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wt", description="Run WebAssembly with wt (wasmtime 50.0.1).")
+class UsageError(Exception):
+    """A problem with the command line or its files: printed, exit status 2."""
+
+
+def default_cache_dir() -> Path:
+    """Where ``run`` keeps compiled modules: ``modules`` in wt's user cache directory
+    (``WT_CACHE_DIR``, else e.g. ``~/.cache/wt``), beside the cached libwasmtime."""
+
+    return wt.CompilationCache.default_dir()
+
+
+def _parser(prog: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=prog, description=f"Run WebAssembly with wt (wasmtime {wt.WASMTIME_VERSION}).")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__} (wasmtime {wt.WASMTIME_VERSION})")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run a WASI command module (its _start export)")
     run.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST]",
@@ -23,12 +52,25 @@ def _parser() -> argparse.ArgumentParser:
                      help="preopen a host directory read-only; repeatable")
     run.add_argument("--env", action="append", default=[], metavar="K=V", help="set a guest variable; repeatable")
     run.add_argument("--inherit-env", action="store_true", help="give the guest this process's environment")
+    run.add_argument("--preload", action="append", default=[], metavar="NAME=FILE",
+                     help="instantiate the module in FILE first, under NAME, so that the main module's "
+                          "imports from NAME come from it; repeatable, in order")
     run.add_argument("--invoke", default="_start", metavar="NAME",
                      help="the export to call (default: _start); the arguments are then its parameters "
                           "and its results are printed")
+    cache = run.add_mutually_exclusive_group()
+    cache.add_argument("--no-cache", action="store_true", help="compile every time; read and write no cache")
+    cache.add_argument("--cache-dir", metavar="DIR", help=f"keep compiled modules in DIR (default: {_shown_dir()})")
     run.add_argument("module", help="a .wasm or .wat file")
     run.add_argument("args", nargs=argparse.REMAINDER, help="the guest's arguments")
     return parser
+
+
+def _shown_dir() -> str:
+    try:
+        return str(default_cache_dir())
+    except Exception:  # an unsupported platform: only --cache-dir works there  # pragma: no cover
+        return "wt's user cache directory/modules"
 
 
 def _split_dir(spec: str) -> tuple[str, str]:
@@ -36,69 +78,151 @@ def _split_dir(spec: str) -> tuple[str, str]:
     return host, guest if sep else host
 
 
-def run(argv: list[str]) -> int:
-    """Run ``wt`` with ``argv`` (without the program name); returns the exit code."""
-    args = _parser().parse_args(argv)
-    import wt_api as wt  # (parse the command line before loading the runtime: --help stays instant)
-
-    from .config import WASIConfig  # (with wt_api, after the command line is parsed)
+def _wasi(args: argparse.Namespace) -> WASIConfig:
+    """The guest's WASIConfig from the command line."""
 
     wasi = WASIConfig().with_inherit_stdio().with_args(Path(args.module).name, *args.args)
     if args.inherit_env:
         wasi = wasi.with_inherit_env()
+    for item in args.env:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise UsageError(f"--env takes K=V, not {item!r}")
+        wasi = wasi.with_env(key, value)
+    for spec in args.dir:
+        wasi = wasi.with_preopen_dir(*_split_dir(spec))
+    for spec in args.dir_ro:
+        wasi = wasi.with_preopen_dir(*_split_dir(spec), read_only=True)
+    return wasi
+
+
+def _preloads(specs: list[str]) -> list[tuple[str, str]]:
+    pairs: list[tuple[str, str]] = []
+    for spec in specs:
+        name, sep, file = spec.partition("=")
+        if not sep or not name or not file:
+            raise UsageError(f"--preload takes NAME=FILE, not {spec!r}")
+        if name in (n for n, _ in pairs):
+            raise UsageError(f"--preload {name}=... is given twice")
+        pairs.append((name, file))
+    return pairs
+
+
+def _check_file(path: str) -> None:
+
     try:
-        for item in args.env:
-            key, sep, value = item.partition("=")
-            if not sep:
-                print(f"wt: --env takes K=V, not {item!r}", file=sys.stderr)
-                return 2
-            wasi = wasi.with_env(key, value)
-        for spec in args.dir:
-            wasi = wasi.with_preopen_dir(*_split_dir(spec))
-        for spec in args.dir_ro:
-            wasi = wasi.with_preopen_dir(*_split_dir(spec), read_only=True)
-        source = Path(args.module).read_bytes()
-    except (wt.ConfigError, OSError) as exc:
-        print(f"wt: {exc}", file=sys.stderr)
+        problem = not_a_module(path)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if problem is not None:
+        raise UsageError(f"{path}: {problem}")
+
+
+def _cache(args: argparse.Namespace) -> wt.CompilationCache | None:
+
+    if args.no_cache:
+        return None
+    if args.cache_dir:
+        try:
+            return wt.CompilationCache.with_dir(args.cache_dir)
+        except wt.ConfigError as exc:
+            raise UsageError(f"--cache-dir: {exc}") from None
+    try:
+        return wt.CompilationCache.with_dir(default_cache_dir())
+    except wt.WtError as exc:  # the default place is unusable: run, but say why it is slow
+        print(f"{PROG}: warning: running without a compilation cache: {exc} "
+              "(--cache-dir DIR picks another place, --no-cache silences this)", file=sys.stderr)
+        return None
+
+
+def _compile(runtime: wt.Runtime, path: str, cached: bool) -> wt.CompiledModule:
+
+
+    try:
+        with CompileNotice(path, os.stat(path).st_size, cached=cached):
+            return runtime.compile_file(path)
+    except wt.CompileError as exc:
+        if "-->" in exc.message:  # a WAT error, with the source line and a caret under the place
+            raise UsageError(f"{path} is not a valid module:\n{exc.message.replace('<anon>', path)}") from None
+        raise UsageError(f"{path} is not a valid module: {one_line(exc.message)}") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
+def _execute(args: argparse.Namespace) -> int:
+
+
+    wasi = _wasi(args)
+    preloads = _preloads(args.preload)
+    for path in [file for _, file in preloads] + [args.module]:
+        _check_file(path)
+    cache = _cache(args)
+    try:
+        config = wt.RuntimeConfig().with_wasi(wasi).with_compilation_cache(cache)
+        with wt.Runtime(config) as runtime:
+            provided: dict[str, tuple[str, dict[str, wt.ExternType]]] = {}
+            for name, file in preloads:
+                compiled = _compile(runtime, file, cache is not None)
+                try:
+                    instance = runtime.instantiate_with_wasi(compiled, wt.ModuleConfig().with_name(name))
+                except wt.LinkError as exc:
+                    raise UsageError(link_problem(compiled.imports, file, provided) or str(exc)) from None
+                provided[name] = (file, instance.exports)
+            compiled = _compile(runtime, args.module, cache is not None)
+            try:
+                module = runtime.instantiate_with_wasi(compiled)
+            except wt.LinkError as exc:
+                raise UsageError(link_problem(compiled.imports, args.module, provided) or str(exc)) from None
+            return _call(module, args)
+    finally:
+        if cache is not None:
+            cache.close()
+
+
+def _call(module: wt.Module, args: argparse.Namespace) -> int:
+    entry = module.exported_function(args.invoke)
+    if entry is None:
+        raise UsageError(f"{args.module} exports no function {args.invoke!r}")
+    if args.invoke == "_start":
+        entry.call()
+        return 0
+    # As wasmtime run --invoke: a reactor is initialised first, the arguments are the
+    # function's parameters, and its results are printed, one per line.
+    if len(args.args) != len(entry.param_types):
+        raise UsageError(f"{args.invoke} takes {len(entry.param_types)} argument(s) {entry.type}, "
+                         f"got {len(args.args)}")
+    params = [_parse(t, text) for t, text in zip(entry.param_types, args.args)]
+    initialize = module.exported_function("_initialize")
+    if initialize is not None:
+        initialize.call()
+    for t, value in zip(entry.result_types, entry.call(*params)):
+        print(_show(t, value))
+    return 0
+
+
+def run(argv: list[str], prog: str = PROG) -> int:
+    """Run the command line ``argv`` (without the program name); returns the exit code."""
+    args = _parser(prog).parse_args(argv)
+
+
+    try:
+        return _execute(args)
+    except UsageError as exc:
+        print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
-    try:
-        with wt.Runtime(wt.RuntimeConfig().with_wasi(wasi)) as runtime:
-            compiled = runtime.compile_module(source)
-            with runtime.instantiate_with_wasi(compiled) as module:
-                entry = module.exported_function(args.invoke)
-                if entry is None:
-                    print(f"wt: {args.module} exports no function {args.invoke!r}", file=sys.stderr)
-                    return 2
-                if args.invoke == "_start":
-                    entry.call()
-                    return 0
-                # As wasmtime run --invoke: a reactor is initialised first, the arguments are
-                # the function's parameters, and its results are printed, one per line.
-                if len(args.args) != len(entry.param_types):
-                    print(f"wt: {args.invoke} takes {len(entry.param_types)} argument(s) {entry.type}, "
-                          f"got {len(args.args)}", file=sys.stderr)
-                    return 2
-                params = [_parse(t, text) for t, text in zip(entry.param_types, args.args)]
-                initialize = module.exported_function("_initialize")
-                if initialize is not None:
-                    initialize.call()
-                for t, value in zip(entry.result_types, entry.call(*params)):
-                    print(_show(t, value))
     except wt.ExitError as exc:
         return exc.exit_code
-    except wt.Trap as exc:
+    except wt.WasmRuntimeError as exc:  # a trap, or another failure inside wasm
         sys.stdout.flush()
-        print(f"wt: the program trapped: {exc}", file=sys.stderr)
-        return TRAP_EXIT_CODE
+        print(f"{PROG}: {trap_report(exc, args.module)}", file=sys.stderr)
+        return TRAP_EXIT_CODE if isinstance(exc, wt.Trap) else 1
     except (wt.WtError, ValueError) as exc:
-        print(f"wt: {exc}", file=sys.stderr)
+        print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
-    return 0
 
 
 def _parse(t: object, text: str) -> int:
     """An --invoke argument as the encoded value of a parameter of type ``t``."""
-    import wt_api as wt  # (loaded by run() already; named here for the helper's use)
 
     encoders: dict[object, Callable[[str], int]] = {
         wt.ValueType.I32: lambda s: wt.encode_i32(int(s, 0)), wt.ValueType.I64: lambda s: wt.encode_i64(int(s, 0)),
@@ -106,16 +230,15 @@ def _parse(t: object, text: str) -> int:
     encode = encoders.get(t)
     name = str(getattr(t, "name", t)).lower()
     if encode is None:
-        raise ValueError(f"cannot pass a {name} parameter from the command line")
+        raise UsageError(f"cannot pass a {name} parameter from the command line")
     try:
         return encode(text)
     except (ValueError, OverflowError) as exc:
-        raise ValueError(f"{text!r} is not a valid {name}: {exc}") from None
+        raise UsageError(f"{text!r} is not a valid {name}: {exc}") from None
 
 
 def _show(t: object, value: int) -> str:
     """A result of type ``t`` as wasmtime run prints it."""
-    import wt_api as wt  # (loaded by run() already; named here for the helper's use)
 
     decoders: dict[object, Callable[[int], object]] = {
         wt.ValueType.I32: wt.decode_i32, wt.ValueType.I64: wt.decode_i64,
@@ -124,10 +247,10 @@ def _show(t: object, value: int) -> str:
     return str(value if decode is None else decode(value))
 
 
-def main() -> None:
-    """The ``wt`` console script."""
+def main(prog: str = PROG) -> None:
+    """The ``wt-wasm`` console script (and ``python -m wt_wasi``)."""
     try:
-        code = run(sys.argv[1:])
+        code = run(sys.argv[1:], prog)
     except KeyboardInterrupt:
         code = 130
     sys.stdout.flush()
