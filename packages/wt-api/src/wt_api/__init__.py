@@ -45,13 +45,28 @@ if TYPE_CHECKING:
     from ._host import HostFunctionBuilder, HostModuleBuilder
     from ._host_module import HostModule
     from ._refs import AnyRefKind
+    from ._component import CompiledComponent, is_component
+    from ._component_classes import Err, Ok, Some, WitRecord, WitVariant
+    from ._component_exports import ComponentExports, ComponentInterface
+    from ._component_func import ComponentFunction
+    from ._component_instance import ComponentInstance
+    from ._component_resources import ComponentResource
+    from ._component_types import ComponentFunctionType, ComponentInterfaceType, WitType
 
 # Loaded on first use (RATIONALE: start-up): what many programs never touch (host
 # modules and their trampolines, compilation caches, globals, tables) costs about two
 # milliseconds at import.
 _ON_FIRST_USE = {"Caller": "_caller", "HostFunctionBuilder": "_host", "HostModuleBuilder": "_host",
                  "HostModule": "_host_module", "CacheStats": "_cache", "CompilationCache": "_cache",
-                 "Global": "_global", "Table": "_table"}
+                 "Global": "_global", "Table": "_table",
+                 # the component model: none of it loads with `import wt_api`
+                 "CompiledComponent": "_component", "is_component": "_component", "Err": "_component_classes",
+                 "Ok": "_component_classes", "Some": "_component_classes", "WitRecord": "_component_classes",
+                 "WitVariant": "_component_classes", "ComponentExports": "_component_exports",
+                 "ComponentInterface": "_component_exports", "ComponentFunction": "_component_func",
+                 "ComponentInstance": "_component_instance", "ComponentResource": "_component_resources",
+                 "ComponentFunctionType": "_component_types", "ComponentInterfaceType": "_component_types",
+                 "WitType": "_component_types"}
 
 
 def __getattr__(name: str) -> object:
@@ -88,4 +103,9 @@ __all__ = [
     "decode_i32", "decode_i64", "decode_u32", "decode_v128", "encode_externref", "encode_f32", "encode_f64",
     "encode_i31", "encode_i32", "encode_i64", "encode_u32", "encode_u64", "encode_v128", "release_externref",
     "release_ref",
+]
+__all__ += [  # the component model (one block: other features add names above)
+    "CompiledComponent", "ComponentExports", "ComponentFunction", "ComponentFunctionType", "ComponentInstance",
+    "ComponentInterface", "ComponentInterfaceType", "ComponentResource", "Err", "Ok", "Some", "WitRecord",
+    "WitType", "WitVariant", "is_component",
 ]

@@ -17,8 +17,11 @@ from ._failure import error_exception
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
     import mmap
+    from collections.abc import Callable
+    from typing import Any
 
-__all__ = ["Source", "is_binary", "to_wasm", "compile_wasm", "validate_wasm", "serialize", "deserialize", "deserialize_file"]
+__all__ = ["Source", "is_binary", "to_wasm", "compile_wasm", "validate_wasm", "serialize", "deserialize", "deserialize_file",
+           "Artifacts", "MODULES"]
 
 Source = str | bytes | bytearray | memoryview
 """What ``compile_module`` takes: WAT text (``str``, or bytes not starting with ``\\0asm``)
@@ -112,3 +115,27 @@ def deserialize_file(engine: ctypes._Pointer[_engine.wasm_engine_t],
     if err:
         return str(error_exception(err, CompileError))
     return out
+
+
+class Artifacts:
+    """What the compilation cache needs to know of one kind of compiled code (modules,
+    components): the prefix of its keys and the functions that translate, compile,
+    serialise, load and free it. The functions have the signatures of this module's."""
+
+    __slots__ = ("tag", "to_binary", "compile", "serialize", "deserialize", "deserialize_file", "delete")
+
+    def __init__(self, tag: bytes, to_binary: Callable[[Source], bytes], compile: Callable[..., Any],
+                 serialize: Callable[[Any], bytes], deserialize: Callable[..., Any],
+                 deserialize_file: Callable[..., Any], delete: Callable[[Any], None]) -> None:
+        self.tag = tag
+        self.to_binary = to_binary
+        self.compile = compile
+        self.serialize = serialize
+        self.deserialize = deserialize
+        self.deserialize_file = deserialize_file
+        self.delete = delete
+
+
+MODULES = Artifacts(b"wasm", to_wasm, compile_wasm, serialize, deserialize, deserialize_file,
+                    _module.wasmtime_module_delete)
+"""Core modules (the cache's keys of modules have no prefix of their own: ``wasm``/``wat``)."""

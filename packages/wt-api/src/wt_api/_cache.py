@@ -36,7 +36,7 @@ from wt_ffi import engine as _engine
 from wt_ffi import module as _module
 from wt_ffi.records import Record
 
-from ._artifacts import Source, compile_wasm, deserialize, is_binary, serialize, to_wasm
+from ._artifacts import MODULES, Artifacts, Source, is_binary
 from ._errors import ClosedError, ConfigError
 from ._handle import Closeable
 
@@ -224,9 +224,10 @@ class CompilationCache(Closeable):
 
     # -- used by the compile functions (wt_api._compiled) ------------------------------
     def fetch(self, engine: ctypes._Pointer[_engine.wasm_engine_t], fingerprint: str,
-              source: Source) -> tuple[ctypes._Pointer[_module.wasmtime_module_t], bytes]:
-        """The module compiled from ``source`` by ``engine`` (of ``fingerprint``), loaded from
-        the cache when an entry fits, else compiled and stored; and its key."""
+              source: Source, kind: Artifacts = MODULES) -> tuple[ctypes._Pointer[_module.wasmtime_module_t], bytes]:
+        """The module (or component: ``kind``) compiled from ``source`` by ``engine`` (of
+        ``fingerprint``), loaded from the cache when an entry fits, else compiled and stored;
+        and its key."""
         if self._closed:
             raise ClosedError("this runtime's compilation cache is closed")
         # An entry is keyed by the wasm binary. WAT text also gets a small alias (its text's
@@ -235,23 +236,23 @@ class CompilationCache(Closeable):
         text_key: bytes | None = None
         if not is_binary(source):
             text = source.encode("utf-8") if isinstance(source, str) else bytes(source)
-            text_key = cache_key(text, fingerprint, kind=b"wat")
+            text_key = cache_key(text, fingerprint, kind=b"wat" if kind is MODULES else kind.tag + b"-wat")
             aliased = self._read_alias(text_key)
             if aliased is not None:
-                module = self._load(engine, aliased)
+                module = self._load(engine, aliased, kind)
                 if module is not None:
                     self._count(hits=1)
                     return module, aliased
-        wasm = to_wasm(source)
-        key = cache_key(wasm, fingerprint)
-        module = self._load(engine, key)
+        wasm = kind.to_binary(source)
+        key = cache_key(wasm, fingerprint, kind=kind.tag)
+        module = self._load(engine, key, kind)
         if module is not None:
             self._count(hits=1)
         else:
-            module = compile_wasm(engine, wasm)
+            module = kind.compile(engine, wasm)
             self._count(misses=1)
             try:
-                artifact = serialize(module)
+                artifact = kind.serialize(module)
             except Exception as exc:  # pragma: no cover - wasmtime serialises what it compiled
                 self._count(errors=1)
                 _log(30, "wt: could not serialise a compiled module for the cache: %s", exc)
@@ -262,7 +263,7 @@ class CompilationCache(Closeable):
         return module, key
 
     def fetch_file(self, engine: ctypes._Pointer[_engine.wasm_engine_t], fingerprint: str,
-                   path: str | os.PathLike[str]) -> ctypes._Pointer[_module.wasmtime_module_t]:
+                   path: str | os.PathLike[str], kind: Artifacts = MODULES) -> ctypes._Pointer[_module.wasmtime_module_t]:
         """The module compiled from the file ``path``. A file this cache saw before and that
         has not changed since (same device, inode, size, modification and change times;
         POSIX only) finds its entry without being read."""
@@ -273,12 +274,12 @@ class CompilationCache(Closeable):
         if self._closed:
             raise ClosedError("this runtime's compilation cache is closed")
         real = os.path.realpath(path)
-        path_key = cache_key(os.fsencode(real), fingerprint, kind=b"path")
+        path_key = cache_key(os.fsencode(real), fingerprint, kind=b"path" if kind is MODULES else kind.tag + b"-path")
         trust = TRUSTS_STAMPS if self._disk is None else self._disk.trust_stamps
         if trust:
             known = self._read_path_alias(path_key)
             if known is not None and known[0] == identity(path_key, os.stat(real)):
-                module = self._load(engine, known[1])
+                module = self._load(engine, known[1], kind)
                 if module is not None:
                     self._count(hits=1)
                     return module
@@ -287,7 +288,7 @@ class CompilationCache(Closeable):
             read_as = identity(path_key, before)
             data = f.read()
             unchanged = identity(path_key, os.fstat(f.fileno())) == read_as
-        module, key = self.fetch(engine, fingerprint, data)
+        module, key = self.fetch(engine, fingerprint, data, kind)
         # As for stamps (_cache_disk): a file changed in the tick of its last change could
         # keep its change time, so only a file older than that is remembered.
         if trust and unchanged and time.time_ns() - max(before.st_ctime_ns, before.st_mtime_ns) >= RACY_NS:
@@ -320,13 +321,13 @@ class CompilationCache(Closeable):
         else:
             self._disk.write_path_alias(path_key, identity, key)
 
-    def _load(self, engine: ctypes._Pointer[_engine.wasm_engine_t],
-              key: bytes) -> ctypes._Pointer[_module.wasmtime_module_t] | None:
+    def _load(self, engine: ctypes._Pointer[_engine.wasm_engine_t], key: bytes,
+              kind: Artifacts = MODULES) -> ctypes._Pointer[_module.wasmtime_module_t] | None:
         if self._disk is not None:
             from ._cache_disk import Rejected  # (loaded with the disk backend)
 
             try:
-                return self._disk.load(engine, key)
+                return self._disk.load(engine, key, kind)
             except Rejected as exc:
                 self._count(rejected=1)
                 _log(20, "wt: ignoring compilation cache entry %s: %s", self._disk.path(key), exc)
@@ -337,7 +338,7 @@ class CompilationCache(Closeable):
                 self._memory.move_to_end(key)
         if artifact is None:
             return None
-        module = deserialize(engine, artifact, len(artifact))
+        module: ctypes._Pointer[_module.wasmtime_module_t] | str = kind.deserialize(engine, artifact, len(artifact))
         if isinstance(module, str):  # an artifact of another engine configuration
             self._count(rejected=1)
             with self._lock:

@@ -33,7 +33,7 @@ from wt_ffi import engine as _engine
 from wt_ffi import module as _module
 from wt_ffi.records import Record
 
-from ._artifacts import deserialize, deserialize_file
+from ._artifacts import MODULES, Artifacts
 from ._digest import tree_sha256
 
 
@@ -76,8 +76,8 @@ class DiskEntries:
         return self.directory / (key.hex() + suffix)
 
     # -- loading --------------------------------------------------------------------
-    def load(self, engine: ctypes._Pointer[_engine.wasm_engine_t],
-             key: bytes) -> ctypes._Pointer[_module.wasmtime_module_t] | None:
+    def load(self, engine: ctypes._Pointer[_engine.wasm_engine_t], key: bytes,
+             kind: Artifacts = MODULES) -> ctypes._Pointer[_module.wasmtime_module_t] | None:
         """The module in ``key``'s entry, or None if there is none. Raises :class:`Rejected`
         (after removing the entry) if the entry is corrupt, truncated, foreign, refused, or
         not a regular file."""
@@ -102,7 +102,7 @@ class DiskEntries:
                     raise self._reject(path, "its SHA-256 does not match (corrupt)")
                 if identity(key, os.fstat(fd)) != stamp:
                     raise self._reject(path, "it changed while it was being verified")
-            module = self._deserialize(engine, fd, path, length, stamp, key)
+            module = self._deserialize(engine, fd, path, length, stamp, key, kind)
         finally:
             os.close(fd)
         if module is None:
@@ -123,15 +123,15 @@ class DiskEntries:
         return length, digest
 
     def _deserialize(self, engine: ctypes._Pointer[_engine.wasm_engine_t], fd: int, path: Path, length: int,
-                     stamp: bytes, key: bytes) -> ctypes._Pointer[_module.wasmtime_module_t] | None:
+                     stamp: bytes, key: bytes, kind: Artifacts) -> ctypes._Pointer[_module.wasmtime_module_t] | None:
         if not self.map_files:
             with mmap.mmap(fd, 0, access=mmap.ACCESS_COPY) as mapped:
-                loaded = deserialize(engine, mapped, length)
+                loaded = kind.deserialize(engine, mapped, length)
             return None if isinstance(loaded, str) else loaded
         # wasmtime maps the file itself. Through /proc/self/fd (or /dev/fd) it opens the
         # very file verified above; by name, the file is checked again afterwards.
         by_fd = _fd_path(fd)
-        module = deserialize_file(engine, by_fd or path)
+        module: ctypes._Pointer[_module.wasmtime_module_t] | str = kind.deserialize_file(engine, by_fd or path)
         if isinstance(module, str):
             return None
         if by_fd is None:
@@ -140,7 +140,7 @@ class DiskEntries:
             except OSError:
                 same = False
             if not same:
-                _module.wasmtime_module_delete(module)
+                kind.delete(module)
                 raise Rejected("replaced while it was being loaded")  # another writer's: leave it
         return module
 

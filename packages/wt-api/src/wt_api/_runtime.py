@@ -18,6 +18,10 @@ from ._instance import Module, instantiate
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from ._component import CompiledComponent
+    from ._component_instance import ComponentInstance
     from ._host import HostModuleBuilder
     from ._host_module import HostModule
 from ._linking import Namespace
@@ -48,7 +52,8 @@ class Runtime(Closeable):
         self._engine = Engine(self.config)
         self._namespace = Namespace(self._engine)
         self._lock = threading.Lock()
-        self._children: weakref.WeakSet[CompiledModule | Module | HostModule] = weakref.WeakSet()
+        self._children: weakref.WeakSet[CompiledModule | Module | HostModule | CompiledComponent | ComponentInstance]
+        self._children = weakref.WeakSet()
         self._closed = False
 
     # -- lifecycle --------------------------------------------------------------
@@ -75,7 +80,7 @@ class Runtime(Closeable):
     def __repr__(self) -> str:
         return f"<Runtime{' closed' if self._closed else ''}>"
 
-    def _adopt(self, child: CompiledModule | Module | HostModule) -> None:
+    def _adopt(self, child: CompiledModule | Module | HostModule | CompiledComponent | ComponentInstance) -> None:
         with self._lock:
             if self._closed:
                 child.close()
@@ -171,3 +176,67 @@ class Runtime(Closeable):
         if module._namespace is not self._namespace:
             raise LinkError("this module belongs to another runtime")
         self._namespace.register(name, module)
+
+    # -- components ----------------------------------------------------------------
+    def compile_component(self, source: Source) -> CompiledComponent:
+        """Compile a WebAssembly component: a binary, or WAT text (``(component ...)``).
+        Through the compilation cache, as modules. Raises :class:`~wt_api.CompileError` for
+        an invalid component, or for a core module (use :meth:`compile_module`)."""
+        from ._component import compile_component  # (components load on first use: start-up)
+
+        component = compile_component(self._engine, source)
+        self._adopt(component)
+        return component
+
+    def compile_component_file(self, path: str | os.PathLike[str]) -> CompiledComponent:
+        """Compile the component in the file ``path`` (as :meth:`compile_file` for modules)."""
+        from ._component import compile_component_file  # (components load on first use: start-up)
+
+        component = compile_component_file(self._engine, path)
+        self._adopt(component)
+        return component
+
+    def load_compiled_component(self, data: bytes | bytearray | memoryview) -> CompiledComponent:
+        """The component :meth:`CompiledComponent.serialize` wrote, in a runtime of the same
+        configuration, wasmtime version and platform (CompileError otherwise). Load only what
+        you trust: wasmtime runs compiled code as it is."""
+        from ._component import load_component  # (components load on first use: start-up)
+
+        component = load_component(self._engine, data)
+        self._adopt(component)
+        return component
+
+    def load_compiled_component_file(self, path: str | os.PathLike[str]) -> CompiledComponent:
+        """As :meth:`load_compiled_component`, from a file, which wasmtime maps rather than reads."""
+        from ._component import load_component_file  # (components load on first use: start-up)
+
+        component = load_component_file(self._engine, path)
+        self._adopt(component)
+        return component
+
+    def instantiate_component(self, compiled: CompiledComponent, config: ModuleConfig | None = None, *,
+                              imports: Mapping[str, object] | None = None) -> ComponentInstance:
+        """Instantiate a compiled component in a new store. ``imports`` implements what it
+        imports in Python: interface name -> an object with a function per WIT function and a
+        class per resource (see the components guide). Every import is checked against its
+        WIT types now: a missing or mismatched one is a :class:`~wt_api.LinkError`.
+        ``config`` gives fuel, limits and a call timeout, as for modules."""
+        from ._component_instance import instantiate_component  # (components load on first use: start-up)
+
+        instance = instantiate_component(self._engine, compiled, config or _DEFAULT_MODULE_CONFIG, None, False, imports)
+        self._adopt(instance)
+        return instance
+
+    def instantiate_component_with_wasi(self, compiled: CompiledComponent, config: ModuleConfig | None = None, *,
+                                        imports: Mapping[str, object] | None = None) -> ComponentInstance:
+        """As :meth:`instantiate_component`, with WASI 0.2 (``wasi:cli``, ``wasi:filesystem``,
+        ``wasi:clocks``, ``wasi:random``, ``wasi:io``, ``wasi:sockets``, ``wasi:http``'s types
+        and outgoing handler) configured from the runtime's WASI settings
+        (``RuntimeConfig.with_wasi``) overlaid by ``config``'s args, env, stdio and preopens,
+        as :meth:`instantiate_with_wasi` does for WASI 0.1 modules."""
+        from ._component_instance import instantiate_component  # (components load on first use: start-up)
+
+        instance = instantiate_component(self._engine, compiled, config or _DEFAULT_MODULE_CONFIG, self.config.wasi,
+                                         True, imports)
+        self._adopt(instance)
+        return instance

@@ -1,0 +1,630 @@
+"""The one place where WIT values cross between Python and wasmtime's component values.
+
+A ``wasmtime_component_val_t`` is 32 bytes: a kind byte, then (at offset 8) a payload of
+up to 24 bytes. For every WIT type, :func:`lowerer` makes a function that checks a Python
+value and writes it as such a value, and :func:`lifter` one that reads such a value back.
+
+Arguments are written into memory that Python owns (ctypes buffers, and ``bytes`` objects
+for strings): ``wasmtime_component_func_call`` only reads its arguments (it copies each into
+a Rust value), so nothing is allocated by wasmtime for them and nothing must be freed after.
+Results are wasmtime's: read, then freed with ``wasmtime_component_val_delete``. A host
+function's results are written the same way into Python memory and then deep-copied into
+wasmtime's result slots (``wasmtime_component_val_clone``), since wasmtime frees those.
+
+Every check that keeps the C API from aborting the process is made here, before C sees the
+value: strings must encode as UTF-8, a char must be a Unicode scalar value, integers must
+fit, records must have their fields, cases and flags must exist, resources must be live
+handles of this store and of the expected type (see :mod:`wt_api._component_resources`).
+A value that fails raises :class:`Mismatch` (the caller names the parameter).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import enum
+import struct
+from collections.abc import Mapping, Sequence
+
+from wt_ffi.component import val as _v
+
+from ._component_classes import Err, Ok, Some, WitRecord, WitVariant, class_of, python_name
+from ._component_types import WitType
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
+
+    from ._component_resources import ResourceEnv
+
+    Lower = Callable[[Any, Any, int, "ResourceEnv"], None]
+    Lift = Callable[[Any, int, "ResourceEnv"], Any]
+
+__all__ = ["Mismatch", "lowerer", "lifter", "unsupported", "can_be_none", "VAL_SIZE", "address_of_bytes"]
+
+VAL_SIZE = 32
+_HEAD = struct.Struct("<B7x")
+_PTR = struct.Struct("<Q")
+_VEC = struct.Struct("<B7xQQ")  # kind, size, data (string, enum, list, record, tuple, flags, map)
+_VARIANT = struct.Struct("<B7xQQQ")  # kind, name size, name data, payload box
+_OPTION = struct.Struct("<B7xQ")  # kind, payload box (0: none)
+_RESULT = struct.Struct("<B7x?7xQ")  # kind, is_ok, payload box
+_NAME = struct.Struct("<QQ")  # a wasm_name_t
+_ENTRY = 48  # a record entry: a name, then a value at offset 16
+_SCALARS: dict[str, tuple[int, struct.Struct]] = {
+    "bool": (_v.VAL_BOOL, struct.Struct("<B7x?")), "s8": (_v.VAL_S8, struct.Struct("<B7xb")),
+    "u8": (_v.VAL_U8, struct.Struct("<B7xB")), "s16": (_v.VAL_S16, struct.Struct("<B7xh")),
+    "u16": (_v.VAL_U16, struct.Struct("<B7xH")), "s32": (_v.VAL_S32, struct.Struct("<B7xi")),
+    "u32": (_v.VAL_U32, struct.Struct("<B7xI")), "s64": (_v.VAL_S64, struct.Struct("<B7xq")),
+    "u64": (_v.VAL_U64, struct.Struct("<B7xQ")), "f32": (_v.VAL_F32, struct.Struct("<B7xf")),
+    "f64": (_v.VAL_F64, struct.Struct("<B7xd")), "char": (_v.VAL_CHAR, struct.Struct("<B7xI")),
+}
+_RANGES = {"s8": (-1 << 7, 1 << 7), "u8": (0, 1 << 8), "s16": (-1 << 15, 1 << 15), "u16": (0, 1 << 16),
+           "s32": (-1 << 31, 1 << 31), "u32": (0, 1 << 32), "s64": (-1 << 63, 1 << 63), "u64": (0, 1 << 64)}
+_UNSUPPORTED = ("future", "stream", "error-context", "fixed-length-list", "resource")
+_string_at = ctypes.string_at
+_EMPTY = ctypes.create_string_buffer(VAL_SIZE)  # what an empty vector points at (never NULL)
+_EMPTY_ADDRESS = ctypes.addressof(_EMPTY)
+
+
+class Mismatch(Exception):
+    """A Python value that does not fit its WIT type: ``path`` (innermost last, e.g.
+    ``["field 'x'", "[3]"]``) leads to it inside the argument."""
+
+    def __init__(self, expected: str, value: object, why: str = "") -> None:
+        super().__init__(expected)
+        self.expected = expected
+        self.value = value
+        self.why = why
+        self.path: list[str] = []
+
+    def describe(self) -> str:
+        """What was wrong, where, and what was expected."""
+        where = "".join(reversed(self.path))
+        shown = repr(self.value)
+        shown = shown if len(shown) <= 60 else shown[:57] + "..."
+        text = f"{where + ': ' if where else ''}expected {self.expected}, got {type(self.value).__name__} {shown}"
+        return text + (f" ({self.why})" if self.why else "")
+
+
+def unsupported(t: WitType) -> str | None:
+    """Why values of ``t`` cannot cross (a kind the C API aborts on, or lacks), or None."""
+    if t.kind in _UNSUPPORTED or t.kind.startswith("unknown"):
+        return f"wasmtime 50's C API cannot pass WIT {t.kind} values"
+    for inner in (t.element, t.ok, t.err, t.key, t.value, *t.elements, *(f for _, f in t.fields),
+                  *(c for _, c in t.cases)):
+        if inner is not None:
+            why = unsupported(inner)
+            if why is not None:
+                return why
+    return None
+
+
+def can_be_none(t: WitType) -> bool:
+    """Whether a value of ``t`` may be Python's None (an option), so that an option of it
+    needs :class:`~wt_api.Some` to tell ``some(none)`` from ``none``."""
+    return t.kind == "option"
+
+
+def _bytes_offset() -> int:
+    probe = b"wt"
+    offset = bytes.__basicsize__ - 1
+    if ctypes.cast(ctypes.c_char_p(probe), ctypes.c_void_p).value != id(probe) + offset:
+        return -1  # not CPython's layout: take the address through ctypes
+    return offset
+
+
+_BYTES_OFFSET = _bytes_offset()
+
+
+def address_of_bytes(data: bytes) -> int:
+    """The address of the bytes inside ``data`` (valid while ``data`` lives; never NULL)."""
+    if _BYTES_OFFSET >= 0 and type(data) is bytes:
+        return id(data) + _BYTES_OFFSET
+    return ctypes.cast(ctypes.c_char_p(data), ctypes.c_void_p).value or _EMPTY_ADDRESS
+
+
+def _new_vals(count: int, size: int, keep: list[object]) -> tuple[Any, int]:
+    """A zeroed buffer of ``count`` items of ``size`` bytes that lives as long as ``keep``."""
+    if not count:
+        return _EMPTY, _EMPTY_ADDRESS
+    buf = ctypes.create_string_buffer(count * size)
+    keep.append(buf)
+    return buf, ctypes.addressof(buf)
+
+
+# -- lowering: Python -> C -------------------------------------------------------------
+def lowerer(t: WitType, resources: Callable[[WitType], Lower] | None = None) -> Lower:
+    """``lower(value, buffer, offset, env)``: check ``value`` against ``t`` and write it at
+    ``buffer[offset:offset + 32]``; buffers made for nested parts go to ``env.keep``.
+    ``resources(t)`` makes the lowerer of an own/borrow type."""
+    k = t.kind
+    if k in _SCALARS:
+        return _scalar_lowerer(k)
+    if k == "string":
+        return _lower_string
+    if k == "list":
+        assert t.element is not None
+        if t.element.kind == "u8":
+            return _lower_bytes
+        return _list_lowerer(lowerer(t.element, resources), str(t))
+    if k == "tuple":
+        return _tuple_lowerer([lowerer(e, resources) for e in t.elements], str(t))
+    if k == "record":
+        return _record_lowerer(t, [lowerer(f, resources) for _, f in t.fields])
+    if k == "variant":
+        return _variant_lowerer(t, {n: None if c is None else lowerer(c, resources) for n, c in t.cases})
+    if k == "enum":
+        return _enum_lowerer(t)
+    if k == "flags":
+        return _flags_lowerer(t)
+    if k == "option":
+        assert t.element is not None
+        return _option_lowerer(lowerer(t.element, resources), can_be_none(t.element), str(t))
+    if k == "result":
+        return _result_lowerer(None if t.ok is None else lowerer(t.ok, resources),
+                               None if t.err is None else lowerer(t.err, resources), str(t))
+    if k == "map":
+        assert t.key is not None and t.value is not None
+        return _map_lowerer(lowerer(t.key, resources), lowerer(t.value, resources), str(t))
+    if k in ("own", "borrow") and resources is not None:
+        return resources(t)
+    raise TypeError(unsupported(t) or f"no conversion for WIT {k}")
+
+
+def _scalar_lowerer(k: str) -> Lower:
+    kind, st = _SCALARS[k]
+    pack = st.pack_into
+    if k == "bool":
+        def lower_bool(v: Any, buf: Any, off: int, env: ResourceEnv) -> None:
+            if v is not True and v is not False:
+                raise Mismatch("bool", v)
+            pack(buf, off, kind, v)
+        return lower_bool
+    if k in ("f32", "f64"):
+        def lower_float(v: Any, buf: Any, off: int, env: ResourceEnv) -> None:
+            if not isinstance(v, (float, int)) or isinstance(v, bool):
+                raise Mismatch(k, v)
+            try:
+                pack(buf, off, kind, v)
+            except (OverflowError, struct.error):
+                raise Mismatch(k, v, "out of range") from None
+        return lower_float
+    if k == "char":
+        def lower_char(v: Any, buf: Any, off: int, env: ResourceEnv) -> None:
+            if not isinstance(v, str) or len(v) != 1:
+                raise Mismatch("char (a str of one character)", v)
+            code = ord(v)
+            if 0xD800 <= code <= 0xDFFF:
+                raise Mismatch("char", v, "a surrogate is not a Unicode scalar value")
+            pack(buf, off, kind, code)
+        return lower_char
+    lo, hi = _RANGES[k]
+
+    def lower_int(v: Any, buf: Any, off: int, env: ResourceEnv) -> None:
+        if type(v) is not int and (not isinstance(v, int) or isinstance(v, bool)):
+            raise Mismatch(k, v)
+        if not lo <= v < hi:
+            raise Mismatch(k, v, f"out of range [{lo}, {hi - 1}]")
+        pack(buf, off, kind, v)
+    return lower_int
+
+
+def _lower_string(v: Any, buf: Any, off: int, env: ResourceEnv) -> None:
+    if not isinstance(v, str):
+        raise Mismatch("string", v)
+    try:
+        data = v.encode("utf-8")
+    except UnicodeEncodeError:
+        raise Mismatch("string", v, "it holds a lone surrogate, which UTF-8 cannot encode") from None
+    env.keep.append(data)
+    _VEC.pack_into(buf, off, _v.VAL_STRING, len(data), address_of_bytes(data))
+
+
+def _lower_bytes(v: Any, buf: Any, off: int, env: ResourceEnv) -> None:
+    if isinstance(v, (bytes, bytearray, memoryview)):
+        data = bytes(v)
+    elif isinstance(v, (list, tuple)):
+        try:
+            data = bytes(v)
+        except (TypeError, ValueError):
+            raise Mismatch("list<u8> (bytes, or ints in [0, 255])", v) from None
+    else:
+        raise Mismatch("list<u8> (bytes)", v)
+    n = len(data)
+    if not n:
+        _VEC.pack_into(buf, off, _v.VAL_LIST, 0, _EMPTY_ADDRESS)
+        return
+    vals = bytearray(n * VAL_SIZE)  # each byte a u8 value: kind 2, then the byte at offset 8
+    vals[0::VAL_SIZE] = bytes([_v.VAL_U8]) * n
+    vals[8::VAL_SIZE] = data
+    array = (ctypes.c_char * len(vals)).from_buffer(vals)
+    env.keep.append(array)
+    _VEC.pack_into(buf, off, _v.VAL_LIST, n, ctypes.addressof(array))
+
+
+def _sequence(v: Any) -> bool:
+    return isinstance(v, (list, tuple)) or (isinstance(v, Sequence) and not isinstance(v, (str, bytes, bytearray)))
+
+
+def _list_lowerer(element: Lower, shown: str) -> Lower:
+    def lower_list(v: Any, buf: Any, off: int, env: ResourceEnv) -> None:
+        if not _sequence(v):
+            raise Mismatch(f"{shown} (a list)", v)
+        n = len(v)
+        vals, address = _new_vals(n, VAL_SIZE, env.keep)
+        for i, item in enumerate(v):
+            try:
+                element(item, vals, i * VAL_SIZE, env)
+            except Mismatch as exc:
+                exc.path.append(f"[{i}]")
+                raise
+        _VEC.pack_into(buf, off, _v.VAL_LIST, n, address)
+    return lower_list
+
+
+def _tuple_lowerer(elements: list[Lower], shown: str) -> Lower:
+    count = len(elements)
+
+    def lower_tuple(v: Any, buf: Any, off: int, env: ResourceEnv) -> None:
+        if not isinstance(v, (tuple, list)) or len(v) != count:
+            raise Mismatch(f"{shown} (a tuple of {count})", v)
+        vals, address = _new_vals(count, VAL_SIZE, env.keep)
+        for i, (lower, item) in enumerate(zip(elements, v)):
+            try:
+                lower(item, vals, i * VAL_SIZE, env)
+            except Mismatch as exc:
+                exc.path.append(f"[{i}]")
+                raise
+        _VEC.pack_into(buf, off, _v.VAL_TUPLE, count, address)
+    return lower_tuple
+
+
+def _record_lowerer(t: WitType, fields: list[Lower]) -> Lower:
+    wit_names = [n for n, _ in t.fields]
+    py_names = tuple(python_name(n) for n in wit_names)
+    encoded = [n.encode() for n in wit_names]
+    names = [(len(e), address_of_bytes(e)) for e in encoded]
+    count = len(fields)
+    shown = str(t)
+
+    def lower_record(v: Any, buf: Any, off: int, env: ResourceEnv) -> None:
+        if isinstance(v, WitRecord) and v._fields == py_names:
+            values = [getattr(v, n) for n in py_names]
+        elif isinstance(v, Mapping):
+            values = []
+            for wit, py in zip(wit_names, py_names):
+                if wit in v:
+                    values.append(v[wit])
+                elif py in v:
+                    values.append(v[py])
+                else:
+                    raise Mismatch(shown, v, f"the field {wit!r} is missing")
+            if len(v) != count:
+                extra = sorted(str(key) for key in v if key not in wit_names and key not in py_names)
+                raise Mismatch(shown, v, f"{shown} has no field(s) {', '.join(extra)}")
+        else:
+            raise Mismatch(f"{shown} (its record class, or a mapping of its fields)", v)
+        entries, address = _new_vals(count, _ENTRY, env.keep)
+        for i, (lower, value) in enumerate(zip(fields, values)):
+            _NAME.pack_into(entries, i * _ENTRY, *names[i])
+            try:
+                lower(value, entries, i * _ENTRY + 16, env)
+            except Mismatch as exc:
+                exc.path.append(f".{py_names[i]}")
+                raise
+        _VEC.pack_into(buf, off, _v.VAL_RECORD, count, address)
+    lower_record.keep = encoded  # type: ignore[attr-defined]  # the names' bytes live with the lowerer
+    return lower_record
+
+
+def _variant_lowerer(t: WitType, cases: dict[str, Lower | None]) -> Lower:
+    encoded = {n: n.encode() for n in cases}
+    shown = str(t)
+
+    def lower_variant(v: Any, buf: Any, off: int, env: ResourceEnv) -> None:
+        case = getattr(v, "case", None) if isinstance(v, WitVariant) else None
+        if case not in cases:
+            raise Mismatch(f"{shown} (a case of its variant class)", v)
+        lower = cases[case]
+        name = encoded[case]
+        box = 0
+        if lower is not None:
+            payload, box = _new_vals(1, VAL_SIZE, env.keep)
+            try:
+                lower(v.value, payload, 0, env)
+            except Mismatch as exc:
+                exc.path.append(f".{case}")
+                raise
+        elif v.value is not None:
+            raise Mismatch(shown, v, f"the case {case!r} has no payload")
+        _VARIANT.pack_into(buf, off, _v.VAL_VARIANT, len(name), address_of_bytes(name), box)
+    lower_variant.keep = encoded  # type: ignore[attr-defined]
+    return lower_variant
+
+
+def _enum_lowerer(t: WitType) -> Lower:
+    encoded = {n: n.encode() for n in t.names}
+    shown = str(t)
+
+    def lower_enum(v: Any, buf: Any, off: int, env: ResourceEnv) -> None:
+        name = v.value if isinstance(v, enum.Enum) else v
+        data = encoded.get(name) if isinstance(name, str) else None
+        if data is None:
+            raise Mismatch(f"{shown} (a member of its enum class, or one of {', '.join(t.names)})", v)
+        _VEC.pack_into(buf, off, _v.VAL_ENUM, len(data), address_of_bytes(data))
+    lower_enum.keep = encoded  # type: ignore[attr-defined]
+    return lower_enum
+
+
+def _flags_lowerer(t: WitType) -> Lower:
+    encoded = {n: n.encode() for n in t.names}
+    shown = str(t)
+
+    def lower_flags(v: Any, buf: Any, off: int, env: ResourceEnv) -> None:
+        if isinstance(v, enum.Flag) and hasattr(type(v), "_wit_names"):
+            bits = type(v)._wit_names  # type: ignore[attr-defined]
+            names = [bits[b] for b in bits if v.value & b]
+        elif isinstance(v, (set, frozenset, list, tuple)):
+            names = list(v)
+        else:
+            raise Mismatch(f"{shown} (its Flag class, or a set of flag names)", v)
+        chosen = []
+        for name in names:
+            data = encoded.get(name) if isinstance(name, str) else None
+            if data is None:
+                raise Mismatch(shown, v, f"{name!r} is not one of its flags ({', '.join(t.names)})")
+            if data not in chosen:
+                chosen.append(data)
+        vec, address = _new_vals(len(chosen), _NAME.size, env.keep)
+        for i, data in enumerate(chosen):
+            _NAME.pack_into(vec, i * _NAME.size, len(data), address_of_bytes(data))
+        _VEC.pack_into(buf, off, _v.VAL_FLAGS, len(chosen), address)
+    lower_flags.keep = encoded  # type: ignore[attr-defined]
+    return lower_flags
+
+
+def _option_lowerer(inner: Lower, wrapped: bool, shown: str) -> Lower:
+    def lower_option(v: Any, buf: Any, off: int, env: ResourceEnv) -> None:
+        if v is None:
+            _OPTION.pack_into(buf, off, _v.VAL_OPTION, 0)
+            return
+        if wrapped:
+            if type(v) is not Some:
+                raise Mismatch(f"{shown} (None or Some(...): the payload can itself be None)", v)
+            v = v.value
+        payload, box = _new_vals(1, VAL_SIZE, env.keep)
+        try:
+            inner(v, payload, 0, env)
+        except Mismatch as exc:
+            exc.path.append(".some")
+            raise
+        _OPTION.pack_into(buf, off, _v.VAL_OPTION, box)
+    return lower_option
+
+
+def _result_lowerer(ok: Lower | None, err: Lower | None, shown: str) -> Lower:
+    def lower_result(v: Any, buf: Any, off: int, env: ResourceEnv) -> None:
+        if type(v) is Ok:
+            is_ok, lower = True, ok
+        elif type(v) is Err:
+            is_ok, lower = False, err
+        else:
+            raise Mismatch(f"{shown} (Ok(...) or Err(...))", v)
+        box = 0
+        if lower is not None:
+            payload, box = _new_vals(1, VAL_SIZE, env.keep)
+            try:
+                lower(v.value, payload, 0, env)
+            except Mismatch as exc:
+                exc.path.append(".ok" if is_ok else ".err")
+                raise
+        elif v.value is not None:
+            raise Mismatch(shown, v, f"its {'ok' if is_ok else 'err'} side has no payload: use None")
+        _RESULT.pack_into(buf, off, _v.VAL_RESULT, is_ok, box)
+    return lower_result
+
+
+def _map_lowerer(key: Lower, value: Lower, shown: str) -> Lower:
+    def lower_map(v: Any, buf: Any, off: int, env: ResourceEnv) -> None:
+        if not isinstance(v, Mapping):
+            raise Mismatch(f"{shown} (a mapping)", v)
+        entries, address = _new_vals(len(v), 2 * VAL_SIZE, env.keep)
+        for i, (k, item) in enumerate(v.items()):
+            try:
+                key(k, entries, i * 2 * VAL_SIZE, env)
+                value(item, entries, i * 2 * VAL_SIZE + VAL_SIZE, env)
+            except Mismatch as exc:
+                exc.path.append(f"[{k!r}]")
+                raise
+        _VEC.pack_into(buf, off, _v.VAL_MAP, len(v), address)
+    return lower_map
+
+
+# -- lifting: C -> Python --------------------------------------------------------------
+class LiftError(Exception):
+    """wasmtime wrote a value of another kind than the function's type says."""
+
+
+def _check(raw: Any, off: int, kind: int) -> None:
+    if raw[off] != kind:
+        raise LiftError(f"wasmtime returned a value of kind {raw[off]} where kind {kind} was expected")
+
+
+def lifter(t: WitType, resources: Callable[[WitType], Lift] | None = None) -> Lift:
+    """``lift(raw, offset, env)``: the Python value of the C value at ``raw[offset:]``
+    (``raw``: bytes or a memoryview). ``resources(t)`` makes the lifter of own/borrow."""
+    k = t.kind
+    if k in _SCALARS:
+        kind, st = _SCALARS[k]
+        unpack = st.unpack_from
+        if k == "char":
+            def lift_char(raw: Any, off: int, env: ResourceEnv) -> Any:
+                got, code = unpack(raw, off)
+                if got != kind:
+                    _check(raw, off, kind)
+                return chr(code)
+            return lift_char
+
+        def lift_scalar(raw: Any, off: int, env: ResourceEnv) -> Any:
+            got, value = unpack(raw, off)
+            if got != kind:
+                _check(raw, off, kind)
+            return value
+        return lift_scalar
+    if k in ("string", "enum"):
+        decoded = k == "string"
+        cls = None if decoded else class_of(t)
+        kind = _v.VAL_STRING if decoded else _v.VAL_ENUM
+
+        def lift_text(raw: Any, off: int, env: ResourceEnv) -> Any:
+            got, size, data = _VEC.unpack_from(raw, off)
+            if got != kind:
+                _check(raw, off, kind)
+            text = _string_at(data, size).decode("utf-8") if size else ""
+            return text if cls is None else cls(text)
+        return lift_text
+    if k == "list":
+        assert t.element is not None
+        if t.element.kind == "u8":
+            return _lift_bytes
+        return _sequence_lifter(lifter(t.element, resources), _v.VAL_LIST, list)
+    if k == "tuple":
+        return _sequence_lifter([lifter(e, resources) for e in t.elements], _v.VAL_TUPLE, tuple)
+    if k == "record":
+        return _record_lifter(class_of(t), [lifter(f, resources) for _, f in t.fields])
+    if k == "variant":
+        cls = class_of(t)
+        cases = {n.encode(): (getattr(cls, "_cases")[n], None if c is None else lifter(c, resources)) for n, c in t.cases}
+        return _variant_lifter(cases)
+    if k == "flags":
+        return _flags_lifter(class_of(t))
+    if k == "option":
+        assert t.element is not None
+        inner = lifter(t.element, resources)
+        wrap = can_be_none(t.element)
+
+        def lift_option(raw: Any, off: int, env: ResourceEnv) -> Any:
+            got, box = _OPTION.unpack_from(raw, off)
+            if got != _v.VAL_OPTION:
+                _check(raw, off, _v.VAL_OPTION)
+            if not box:
+                return None
+            value = inner(_string_at(box, VAL_SIZE), 0, env)
+            return Some(value) if wrap else value
+        return lift_option
+    if k == "result":
+        return _result_lifter(None if t.ok is None else lifter(t.ok, resources),
+                              None if t.err is None else lifter(t.err, resources))
+    if k == "map":
+        assert t.key is not None and t.value is not None
+        return _map_lifter(lifter(t.key, resources), lifter(t.value, resources))
+    if k in ("own", "borrow") and resources is not None:
+        return resources(t)
+    raise TypeError(unsupported(t) or f"no conversion for WIT {k}")
+
+
+def _lift_bytes(raw: Any, off: int, env: ResourceEnv) -> Any:
+    got, size, data = _VEC.unpack_from(raw, off)
+    if got != _v.VAL_LIST:
+        _check(raw, off, _v.VAL_LIST)
+    if not size:
+        return b""
+    vals = _string_at(data, size * VAL_SIZE)
+    if vals[0::VAL_SIZE] != bytes([_v.VAL_U8]) * size:
+        raise LiftError("wasmtime returned a list<u8> holding values of another kind")
+    return vals[8::VAL_SIZE]
+
+
+def _sequence_lifter(element: Any, kind: int, make: type) -> Lift:
+    if make is tuple:
+        elements: list[Lift] = element
+
+        def lift_tuple(raw: Any, off: int, env: ResourceEnv) -> Any:
+            got, size, data = _VEC.unpack_from(raw, off)
+            if got != kind or size != len(elements):
+                raise LiftError(f"wasmtime returned a tuple of {size} where {len(elements)} were expected")
+            vals = _string_at(data, size * VAL_SIZE) if size else b""
+            return tuple(lift(vals, i * VAL_SIZE, env) for i, lift in enumerate(elements))
+        return lift_tuple
+
+    def lift_list(raw: Any, off: int, env: ResourceEnv) -> Any:
+        got, size, data = _VEC.unpack_from(raw, off)
+        if got != kind:
+            _check(raw, off, kind)
+        if not size:
+            return []
+        vals = _string_at(data, size * VAL_SIZE)
+        return [element(vals, i * VAL_SIZE, env) for i in range(size)]
+    return lift_list
+
+
+def _record_lifter(cls: type, fields: list[Lift]) -> Lift:
+    count = len(fields)
+    make = object.__new__
+    names = cls._fields  # type: ignore[attr-defined]
+    setter = object.__setattr__
+
+    def lift_record(raw: Any, off: int, env: ResourceEnv) -> Any:
+        got, size, data = _VEC.unpack_from(raw, off)
+        if got != _v.VAL_RECORD or size != count:
+            raise LiftError(f"wasmtime returned a record of {size} fields where {count} were expected")
+        entries = _string_at(data, size * _ENTRY) if size else b""
+        record: Any = make(cls)
+        for i, lift in enumerate(fields):
+            setter(record, names[i], lift(entries, i * _ENTRY + 16, env))
+        return record
+    return lift_record
+
+
+def _variant_lifter(cases: dict[bytes, tuple[type, Lift | None]]) -> Lift:
+    def lift_variant(raw: Any, off: int, env: ResourceEnv) -> Any:
+        got, size, name, box = _VARIANT.unpack_from(raw, off)
+        if got != _v.VAL_VARIANT:
+            _check(raw, off, _v.VAL_VARIANT)
+        found = cases.get(_string_at(name, size) if size else b"")
+        if found is None:
+            raise LiftError("wasmtime returned a variant case its type does not have")
+        cls, lift = found
+        if lift is None or not box:
+            return cls()
+        return cls(lift(_string_at(box, VAL_SIZE), 0, env))
+    return lift_variant
+
+
+def _flags_lifter(cls: Any) -> Lift:
+    bits = {name.encode(): bit for bit, name in cls._wit_names.items()}
+
+    def lift_flags(raw: Any, off: int, env: ResourceEnv) -> Any:
+        got, size, data = _VEC.unpack_from(raw, off)
+        if got != _v.VAL_FLAGS:
+            _check(raw, off, _v.VAL_FLAGS)
+        value = 0
+        names = _string_at(data, size * _NAME.size) if size else b""
+        for i in range(size):
+            length, text = _NAME.unpack_from(names, i * _NAME.size)
+            value |= bits.get(_string_at(text, length), 0)
+        return cls(value)
+    return lift_flags
+
+
+def _result_lifter(ok: Lift | None, err: Lift | None) -> Lift:
+    def lift_result(raw: Any, off: int, env: ResourceEnv) -> Any:
+        got, is_ok, box = _RESULT.unpack_from(raw, off)
+        if got != _v.VAL_RESULT:
+            _check(raw, off, _v.VAL_RESULT)
+        lift = ok if is_ok else err
+        value = lift(_string_at(box, VAL_SIZE), 0, env) if lift is not None and box else None
+        return Ok(value) if is_ok else Err(value)
+    return lift_result
+
+
+def _map_lifter(key: Lift, value: Lift) -> Lift:
+    def lift_map(raw: Any, off: int, env: ResourceEnv) -> Any:
+        got, size, data = _VEC.unpack_from(raw, off)
+        if got != _v.VAL_MAP:
+            _check(raw, off, _v.VAL_MAP)
+        entries = _string_at(data, size * 2 * VAL_SIZE) if size else b""
+        return {key(entries, 2 * VAL_SIZE * i, env): value(entries, 2 * VAL_SIZE * i + VAL_SIZE, env)
+                for i in range(size)}
+    return lift_map

@@ -1,0 +1,91 @@
+"""The trampolines of component host functions and host resource destructors.
+
+wasmtime calls a component host function with its arguments and result slots as
+``wasmtime_component_val_t`` arrays (``linker.FUNC_CALLBACK``), and a host resource's
+destructor with the resource's representation (``linker.RESOURCE_DESTRUCTOR``). Each
+trampoline runs the Python function inside one ``try``; as for core host functions
+(``wt_ffi.callback``), its ``except`` path makes no call: it leaves the exception with the
+store's :class:`~wt_ffi.sink.CallbackSink` and returns an error taken from
+:data:`SPARE_ERRORS`, made ahead, so that the call that entered wasm raises the exception
+itself. The trampolines are generated code named ``<wt host function>``, so that an
+exception escaping their first instruction reaches the store too (``wt_ffi.sink``).
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Callable
+from functools import lru_cache
+from types import CodeType
+
+from .. import error as _error
+from ..sink import CallbackSink, Spares, catch_escapes
+from .linker import FUNC_CALLBACK, RESOURCE_DESTRUCTOR
+
+__all__ = ["SPARE_ERRORS", "host_function_trampoline", "destructor_trampoline"]
+
+
+def _error_address(message: str) -> int:
+    return ctypes.cast(_error.wasmtime_error_new(message.encode("utf-8", "replace")), ctypes.c_void_p).value or 0
+
+
+SPARE_ERRORS = Spares(lambda: _error_address("wt: the host function raised (wt re-raises its exception)"))
+"""The errors trampolines return after an exception (the message is never shown: the call
+that entered wasm raises the exception itself)."""
+
+_EXCEPT = """
+    except BaseException as exc:
+        _sink.error = exc
+        n = _count[0]
+        if n:
+            n -= 1
+            _count[0] = n
+            e = _items[n]
+            _items[n] = 0
+            return e
+        return _make()  # the pool ran dry (see Spares): a call, as a last resort
+"""
+
+_FUNCTION = """
+def trampoline(data, context, ty, args, nargs, results, nresults):
+    try:
+        if _sink.error is not None: raise _sink.error
+        _fn(context, args, nargs, results, nresults)
+        return 0
+""" + _EXCEPT
+
+_DESTRUCTOR = """
+def trampoline(data, context, rep):
+    try:
+        if _sink.error is not None: raise _sink.error
+        _fn(rep)
+        return 0
+""" + _EXCEPT
+
+
+@lru_cache(maxsize=4)
+def _code(source: str) -> CodeType:
+    return compile(source, "<wt host function>", "exec")
+
+
+def _make(source: str, fn: Callable[..., object], sink: CallbackSink) -> Callable[..., int]:
+    if SPARE_ERRORS.count[0] < SPARE_ERRORS.CAPACITY:
+        SPARE_ERRORS.refill()
+    catch_escapes()
+    env: dict[str, object] = {"_fn": fn, "_sink": sink, "_count": SPARE_ERRORS.count, "_items": SPARE_ERRORS.items,
+                              "_make": SPARE_ERRORS.make_one}
+    namespace: dict[str, Callable[..., int]] = {}
+    exec(_code(source), env, namespace)  # noqa: S102
+    return namespace["trampoline"]
+
+
+def host_function_trampoline(fn: Callable[[int, int, int, int, int], object], sink: CallbackSink) -> object:
+    """A ``FUNC_CALLBACK`` calling ``fn(context, args, nargs, results, nresults)`` (addresses
+    and counts); what ``fn`` raises goes to ``sink`` and fails the call. Keep it alive while
+    the linker or a store may call it."""
+    return FUNC_CALLBACK(_make(_FUNCTION, fn, sink))
+
+
+def destructor_trampoline(fn: Callable[[int], object], sink: CallbackSink) -> object:
+    """A ``RESOURCE_DESTRUCTOR`` calling ``fn(rep)``; what ``fn`` raises goes to ``sink``."""
+    return RESOURCE_DESTRUCTOR(_make(_DESTRUCTOR, fn, sink))
