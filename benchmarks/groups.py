@@ -398,7 +398,13 @@ def _wat2wasm(text: str) -> bytes:
     return bytes(wp.wat2wasm(text))
 
 
+def component_calls() -> list[Row]:
+    from bench_components import components  # the component model's rows (issue 15)
+
+    return components()  # type: ignore[return-value]
+
+
 GROUPS: dict[str, Callable[[], list[Row]]] = {
     "call": calls, "callback": callbacks, "memory": memory, "instantiate": instantiation,
-    "compile": compilation, "compute": compute, "process": processes,
+    "compile": compilation, "compute": compute, "process": processes, "component": component_calls,
 }

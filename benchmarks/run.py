@@ -51,6 +51,9 @@ def verdict(row: Row) -> str:
     if target.startswith("within ") and row.wasmtime_py is not None:
         share = float(target.split()[1].rstrip("%")) / 100
         return "yes" if abs(wt / fmt(row, row.wasmtime_py.median) - 1) <= share else "**no**"
+    if target.endswith("x wasmtime-py") and row.wasmtime_py is not None:
+        factor = float(target.split()[1].rstrip("x"))
+        return "yes" if factor * wt <= fmt(row, row.wasmtime_py.median) else "**no**"
     if target == "copies nothing":
         return "yes (asserted)"
     return ""

@@ -49,16 +49,7 @@ def typed_function(function: ComponentFunction, name: str, ftype: ComponentFunct
     import inspect  # (signatures: loaded with the typed exports)
 
     params = ftype.params[1:] if skip_self else ftype.params
-    call = function.__call__
-    fn: Any
-    if skip_self:
-        def method(self: Any, *args: Any) -> Any:
-            return call(self, *args)
-        fn = method
-    else:
-        def exported(*args: Any) -> Any:
-            return call(*args)
-        fn = exported
+    fn: Any = function._entry  # the prepared call itself: as a method, ``self`` is its first argument
     parameters = [inspect.Parameter(python_name(n), inspect.Parameter.POSITIONAL_ONLY,
                                     annotation=_annotation(t.python_type(), names)) for n, t in params]
     if skip_self:
@@ -102,13 +93,11 @@ class ComponentInterface:
             function = instance.function(name, fname)
             assert function is not None
             self._members[python_name(fname)] = typed_function(function, python_name(fname), ftype, names)
+        self.__dict__.update(self._members)  # plain attributes: a lookup costs what any attribute does
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._members[name]
-        except KeyError:
-            raise AttributeError(f"the interface {self.wit_name} has no {name!r} (it has: "
-                                 f"{', '.join(self._members)})") from None
+    def __getattr__(self, name: str) -> Any:  # (only for names that are not members)
+        raise AttributeError(f"the interface {self.wit_name} has no {name!r} (it has: "
+                             f"{', '.join(self._members)})")
 
     def __dir__(self) -> list[str]:
         return [*super().__dir__(), *self._members]
@@ -178,12 +167,10 @@ class ComponentExports:
                 continue
             self._members.setdefault(attr, value)
             self._by_wit[name] = value
+        self.__dict__.update(self._members)  # plain attributes: a lookup costs what any attribute does
 
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self._members[name]
-        except KeyError:
-            raise AttributeError(f"the component exports no {name!r} (it exports: {', '.join(self._members)})") from None
+    def __getattr__(self, name: str) -> Any:  # (only for names that are not members)
+        raise AttributeError(f"the component exports no {name!r} (it exports: {', '.join(self._members)})")
 
     def __getitem__(self, wit_name: str) -> Any:
         return self._by_wit[wit_name]

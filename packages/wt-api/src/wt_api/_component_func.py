@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import ctypes
 from ctypes import c_size_t, c_void_p
+from functools import lru_cache
+from types import CodeType
 
 from wt_ffi import raw_function
 from wt_ffi.component import func as _f
@@ -20,7 +22,8 @@ from wt_ffi.component import val as _v
 from ._component_classes import Err, Ok
 from ._component_resources import ResourceEnv, resource_lifter, resource_lowerer
 from ._component_types import ComponentFunctionType
-from ._component_values import VAL_SIZE, LiftError, Mismatch, lifter, lowerer, unsupported
+from ._component_types import python_name
+from ._component_values import VAL_SIZE, LiftError, Mismatch, inline_lift, inline_lower, lifter, lowerer, unsupported
 from ._errors import ExitError, Trap, TrapCode, WasmArgumentError, WasmRuntimeError, WtError
 from ._failure import call_failure
 from ._store import Scope
@@ -29,6 +32,8 @@ TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE:
 if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
+
+    from ._component_values import Lift, Lower
 
 __all__ = ["ComponentFunction", "component_failure"]
 
@@ -48,7 +53,14 @@ _TRAP_TEXTS = {
     "cannot enter component instance": TrapCode.CANNOT_ENTER_COMPONENT,
     "invalid `char` bit pattern": TrapCode.INVALID_CHAR,
 }
-_SCALAR_RESULTS = frozenset({"bool", "s8", "u8", "s16", "u16", "s32", "u32", "s64", "u64", "f32", "f64", "char"})
+
+
+def _val_delete() -> Callable[..., object]:
+    """``wasmtime_component_val_delete`` without ``argtypes`` (a result buffer goes as it is)."""
+    if len(_CALL) < 2:
+        _call_function()
+        _CALL.append(raw_function("wasmtime_component_val_delete", None))  # type: ignore[arg-type]
+    return _CALL[1]
 
 
 def _call_function() -> Callable[..., int]:
@@ -90,9 +102,8 @@ class ComponentFunction:
     A host function may not call back into its own instance (the component model forbids
     re-entering an instance): that raises :class:`~wt_api.WasmRuntimeError`."""
 
-    __slots__ = ("name", "type", "_scope", "_env", "_func", "_func_ref", "_lowers", "_lift", "_unwrap", "_args",
-                 "_results", "_results_ptr", "_view", "_nargs", "_nresults", "_free_result", "_why", "_ctx", "_owner", "__weakref__",
-                 "_wrapped")
+    __slots__ = ("name", "type", "_scope", "_env", "_func", "_func_ref", "_args", "_results", "_results_ptr", "_view",
+                 "_nargs", "_nresults", "_why", "_ctx", "_owner", "_entry", "__weakref__")
 
     def __init__(self, scope: Scope, env: ResourceEnv, func: _f.wasmtime_component_func_t, name: str,
                  ftype: ComponentFunctionType, owner: object) -> None:
@@ -107,97 +118,152 @@ class ComponentFunction:
         self._why = next((w for w in (unsupported(t) for t in (*(t for _, t in ftype.params),
                                                                 *((ftype.result,) if ftype.result else ())))
                           if w is not None), None)
-        if self._why is None:
-            self._lowers = [lowerer(t, lambda t: resource_lowerer(env, t)) for _, t in ftype.params]
-            self._lift = None if ftype.result is None else lifter(ftype.result, lambda t: resource_lifter(env, t))
         result = ftype.result
-        self._unwrap = result is not None and result.kind == "result"
-        self._free_result = result is not None and result.kind not in _SCALAR_RESULTS
         self._nargs = len(ftype.params)
         self._nresults = 0 if result is None else 1
         self._args = ctypes.create_string_buffer(VAL_SIZE * max(self._nargs, 1))
         self._results = ctypes.create_string_buffer(VAL_SIZE)
         self._results_ptr = ctypes.cast(self._results, _v.ValPtr)
         self._view = memoryview(self._results).cast("B")
-        self._wrapped: Callable[..., Any] | None = None
+        self._entry: Callable[..., Any] = self._unsupported
+        if self._why is None:
+            lowers = [lowerer(t, lambda t: resource_lowerer(env, t)) for _, t in ftype.params]
+            lift = None if result is None else lifter(result, lambda t: resource_lifter(env, t))
+            self._entry = self._generate(lowers, lift)
 
     def __repr__(self) -> str:
         return f"<ComponentFunction {self.name}: {self.type}>"
 
     def __call__(self, *args: Any) -> Any:
-        if self._wrapped is not None:
-            return self._wrapped(*args)
-        return self._call(*args)
+        return self._entry(*args)
 
     call = __call__
 
-    def _bad(self, index: int, exc: Mismatch) -> WasmArgumentError:
+    def _bad(self, index: int, exc: Mismatch) -> None:
         pname, ptype = self.type.params[index]
-        return WasmArgumentError(f"{self.name}: argument {index} ({pname}: {ptype}): {exc.describe()}")
+        raise WasmArgumentError(f"{self.name}: argument {index} ({pname}: {ptype}): {exc.describe()}") from None
 
-    def _call(self, *args: Any) -> Any:
-        if len(args) != self._nargs:
-            params = ", ".join(f"{n}: {t}" for n, t in self.type.params)
-            raise WasmArgumentError(f"{self.name}({params}) takes {self._nargs} argument"
-                                    f"{'' if self._nargs == 1 else 's'}, got {len(args)}")
-        if self._why is not None:
-            raise WtError(f"cannot call {self.name}: {self._why}")
+    def _arity(self, given: int) -> None:
+        params = ", ".join(f"{n}: {t}" for n, t in self.type.params)
+        raise WasmArgumentError(f"{self.name}({params}) takes {self._nargs} argument"
+                                f"{'' if self._nargs == 1 else 's'}, got {given}")
+
+    def _refuse(self) -> None:
         env = self._env
-        with self._scope:
-            if env.busy:
-                raise WasmRuntimeError(f"cannot call {self.name}: its component instance is in a call already "
-                                       "(a host function cannot call back into the instance that called it)")
-            if env.failed is not None:
-                raise WasmRuntimeError(f"cannot call {self.name}: the component instance is unusable: {env.failed}; "
-                                       "instantiate the component again")
-            env.begin()
-            buf = self._args
+        if env.busy:
+            raise WasmRuntimeError(f"cannot call {self.name}: its component instance is in a call already "
+                                   "(a host function cannot call back into the instance that called it)")
+        raise WasmRuntimeError(f"cannot call {self.name}: the component instance is unusable: {env.failed}; "
+                               "instantiate the component again")
+
+    def _unsupported(self, *args: Any) -> Any:
+        raise WtError(f"cannot call {self.name}: {self._why}")
+
+    def _fail(self, error: int) -> None:
+        exc = component_failure(self._scope, self._env, error, self.name)
+        if exc is not None:
+            raise exc.with_traceback(exc.__traceback__)
+
+    def _lift_failed(self, exc: LiftError) -> None:
+        self._env.failed = str(exc)
+        raise WasmRuntimeError(f"{self.name}: {exc}") from None
+
+    def _slow(self, index: int, lower: Lower) -> Callable[[Any], list[object]]:
+        """The full lowering of argument ``index``, for values the inline check does not take."""
+        env, buf = self._env, self._args
+
+        def slow(value: Any) -> list[object]:
+            saved, env.keep = env.keep, []
             try:
-                for i, lower in enumerate(self._lowers):
-                    lower(args[i], buf, i * VAL_SIZE, env)
-                env.settle()
+                lower(value, buf, index * VAL_SIZE, env)
+                return env.keep
             except Mismatch as exc:
-                env.abandon()
-                raise self._bad(i, exc) from None
-            except BaseException:
-                env.abandon()
-                raise
-            env.busy = True
-            try:
-                err = _call_function()(self._func_ref, self._ctx, buf, c_size_t(self._nargs), self._results,
-                                       c_size_t(self._nresults))
+                self._bad(index, exc)
+                raise  # (not reached)
             finally:
-                env.busy = False
-                env.finish()
-            if err:
-                exc2 = component_failure(self._scope, env, err, self.name)
-                if exc2 is not None:
-                    raise exc2.with_traceback(exc2.__traceback__)
-                return None
-            store = self._scope.store
-            if store.sink.error is not None:
-                store.raise_escaped()
-            if self._lift is None:
-                return None
-            try:
-                value = self._lift(self._view, 0, env)
-            except LiftError as exc:
-                env.failed = str(exc)
-                raise WasmRuntimeError(f"{self.name}: {exc}") from None
-            finally:
-                if self._free_result:
-                    _v.wasmtime_component_val_delete(self._results_ptr)
-                    ctypes.memset(self._results, 0, VAL_SIZE)
-            env.finish()  # (borrow handles made while reading expire with the call)
-        if self._unwrap:
-            if type(value) is Err:
-                raise value
-            return value.value if type(value) is Ok else value
-        return value
+                env.keep = saved
+        return slow
+
+    def _generate(self, lowers: list[Lower], lift: Lift | None) -> Callable[..., Any]:
+        """The call, as Python source specialised to the signature (see the module docstring)."""
+        ftype, gate, env = self.type, self._scope.gate, self._env
+        names: dict[str, object] = {
+            "_M": _MISSING, "_arity": self._arity, "_refuse": self._refuse, "_fail": self._fail, "_env": env,
+            "_th": gate.thread, "_need": gate.need, "_check": gate.check, "_enter": gate.lock.acquire,
+            "_leave": gate.lock.release, "_owned": gate.lock._is_owned, "_alive": gate.alive, "_closed": gate.closed,
+            "_after_close": gate.after_close, "_sink": gate.sink, "_escaped": gate.escaped, "_Mismatch": Mismatch,
+            "_bad": self._bad, "_b": self._args, "_r": self._results, "_rp": self._results_ptr, "_view": self._view,
+            "_c": _call_function(), "_f": self._func_ref, "_ctx": self._ctx, "_na": c_size_t(self._nargs),
+            "_nr": c_size_t(self._nresults), "_del": _val_delete(),
+            "_lift": lift, "_LiftError": LiftError, "_lift_failed": self._lift_failed, "_Ok": Ok, "_Err": Err,
+        }
+        n = len(lowers)
+        args = [f"a{i}" for i in range(n)]
+        lines = [f"def call({''.join(f'{a}=_M, ' for a in args)}{'/, ' if n else ''}*rest):"]
+        if n:
+            lines.append(f"    if rest or a{n - 1} is _M: _arity(len(rest) + {n} - [{', '.join(args)}].count(_M))")
+        else:
+            lines.append("    if rest: _arity(len(rest))")
+        lines += ["    if _th.room < _need: _check()", "    try:", "        _enter()", "        if not _alive[0]: _closed()",
+                  "        if _env.busy or _env.failed is not None: _refuse()"]
+        inline: list[str] = []
+        complex_: list[str] = []
+        for i, ((_, t), lower) in enumerate(zip(ftype.params, lowers)):
+            names[f"_slow{i}"] = self._slow(i, lower)
+            fast = inline_lower(t, f"a{i}", i * VAL_SIZE, f"k{i} = _slow{i}", names)
+            if fast is not None:
+                inline += ["        " + line for line in fast]
+            else:
+                names[f"_low{i}"] = lower
+                complex_ += [f"            i = {i}", f"            _low{i}(a{i}, _b, {i * VAL_SIZE}, _env)"]
+        lines += inline
+        if complex_:
+            lines += ["        _env.begin()", "        try:", *complex_, "            _env.settle()",
+                      "        except _Mismatch as exc:", "            _env.abandon()", "            _bad(i, exc)",
+                      "        except BaseException:", "            _env.abandon()", "            raise"]
+        lines += ["        _env.busy = True", "        try:", "            e = _c(_f, _ctx, _b, _na, _r, _nr)",
+                  "        finally:", "            _env.busy = False"]
+        if complex_:
+            lines.append("            _env.finish()")
+        lines += ["        if e: return _fail(e)", "        if _sink.error is not None: _escaped()"]
+        result = ftype.result
+        if result is None:
+            lines.append("        return None")
+        else:
+            fast_lift = inline_lift(result, names)
+            if fast_lift is not None and result.kind == "string":
+                lines += ["        try:", *("            " + line for line in fast_lift), "        finally:",
+                          "            _del(_r)", "            _view[0] = 0"]
+            elif fast_lift is not None:
+                lines += ["        " + line for line in fast_lift]
+            else:
+                # (after the delete the slot's payload dangles: its kind goes back to bool, which owns nothing)
+                lines += ["        try:", "            v = _lift(_view, 0, _env)", "        except _LiftError as exc:",
+                          "            _lift_failed(exc)", "        finally:", "            _del(_r)",
+                          "            _view[0] = 0"]
+            if result.kind == "result":
+                lines += ["        if type(v) is _Err: raise v", "        return v.value"]
+            else:
+                lines.append("        return v")
+        lines += ["    finally:", "        if _owned(): _leave()", "        if not _alive[0]: _after_close()"]
+        namespace: dict[str, Callable[..., Any]] = {}
+        exec(_compiled("\n".join(lines)), names, namespace)  # noqa: S102
+        call = namespace["call"]
+        call.__name__ = call.__qualname__ = python_name(self.name.rsplit("#", 1)[-1])
+        return call
 
     def _wrap(self, wrap: Callable[[Callable[..., Any]], Callable[..., Any]]) -> None:
         """Route calls through ``wrap(call)`` (timeouts, output writers)."""
-        self._wrapped = wrap(self._wrapped or self._call)
+        self._entry = wrap(self._entry)
+
+
+@lru_cache(maxsize=512)
+def _compiled(source: str) -> CodeType:
+    """Compiled code for generated source: signatures repeat, compiling is the slow part."""
+    return compile(source, "<wt component call>", "exec")
+
+
+_MISSING = object()
 
 
 def wit_signature(name: str, ftype: ComponentFunctionType) -> str:

@@ -23,7 +23,7 @@ from wt_ffi.store import FINALIZER
 from ._component_classes import Err, Ok, class_name, python_name
 from ._component_resources import ResourceEnv, resource_lifter, resource_lowerer
 from ._component_types import ComponentFunctionType, ComponentInterfaceType, ComponentItem, WitType
-from ._component_values import VAL_SIZE, Mismatch, lifter, lowerer, unsupported
+from ._component_values import VAL_SIZE, Mismatch, inline_lift, inline_lower, lifter, lowerer, unsupported
 from ._errors import ConfigError, LinkError
 from ._failure import error_exception
 from ._handle import Owned
@@ -266,7 +266,7 @@ def _define(linker: Any, name: str | None, functions: list[HostFunction], resour
             finally:
                 _tr.wasmtime_component_resource_type_delete(ty)
         for host in functions:
-            trampoline = _cb.host_function_trampoline(_host_call(env, host), store.sink)
+            trampoline = _cb.inline_trampoline(*_host_call(env, host), store.sink)
             keep.append(trampoline)
             data = host.name.encode()
             _raise(_l.wasmtime_component_linker_instance_add_func(target, data, len(data), trampoline, None,
@@ -287,48 +287,109 @@ def _dropper(env: ResourceEnv) -> Callable[[int], None]:
     return drop
 
 
-def _host_call(env: ResourceEnv, host: HostFunction) -> Callable[[int, int, int, int, int], None]:
-    """What the trampoline of ``host`` runs: read the arguments, call, write the result."""
-    lifts = [lifter(t, lambda t: resource_lifter(env, t)) for _, t in host.type.params]
-    result = host.type.result
-    lower = None if result is None else lowerer(result, lambda t: resource_lowerer(env, t))
-    unwrap = result is not None and result.kind == "result"
-    fn, name, count = host.fn, host.name, len(lifts)
+def _host_call(env: ResourceEnv, host: HostFunction) -> tuple[list[str], dict[str, object]]:
+    """What the trampoline of ``host`` runs (read the arguments, call, write the result), as
+    lines of Python source specialised to the signature (scalars read and written inline)
+    and the names they use."""
+    ftype, name = host.type, host.name
+    result = ftype.result
+    n = len(ftype.params)
     out = ctypes.create_string_buffer(VAL_SIZE)
-    out_ptr = ctypes.cast(out, _v.ValPtr)
-    clone = _v.wasmtime_component_val_clone
+    names: dict[str, object] = {"_host": host.fn, "_env": env, "_sat": ctypes.string_at, "_Err": Err, "_Ok": Ok,
+                                "_Mismatch": Mismatch, "_b": out, "_bp": ctypes.cast(out, _v.ValPtr),
+                                "_clone": _v.wasmtime_component_val_clone, "_ValPtr": _v.ValPtr, "_cast": ctypes.cast,
+                                "_move": ctypes.memmove, "_counts": _wrong_counts(name, n, result is not None),
+                                "_no_result": _no_result(name), "_bad_result": _bad_result(name, ftype),
+                                "_expire": _expire}
+    resources = any(_has_resources(t) for _, t in ftype.params) or (result is not None and _has_resources(result))
+    lines = ["def call(context, args, nargs, results, nresults):",
+             f"    if nargs != {n} or nresults != {0 if result is None else 1}: _counts(nargs, nresults)"]
+    if n:
+        lines.append(f"    raw = _sat(args, {n * VAL_SIZE})")
+    if resources:
+        lines += ["    saved = _env.keep, _env.pending, _env.expiring, _env.boxes, _env.used",
+                  "    _env.keep, _env.pending, _env.expiring, _env.boxes, _env.used = [], [], [], [], {}"]
+    lines.append("    try:")
+    for i, (_, t) in enumerate(ftype.params):
+        fast = inline_lift(t, names, "raw", i * VAL_SIZE, f"p{i}")
+        if fast is not None:
+            lines += ["        " + line for line in fast]
+        else:
+            names[f"_lift{i}"] = lifter(t, lambda t: resource_lifter(env, t))
+            lines.append(f"        p{i} = _lift{i}(raw, {i * VAL_SIZE}, _env)")
+    call = f"_host({', '.join(f'p{i}' for i in range(n))})"
+    if result is not None and result.kind == "result":
+        lines += ["        try:", f"            v = {call}", "        except _Err as exc:", "            v = exc",
+                  "        if type(v) is not _Ok and type(v) is not _Err: v = _Ok(v)"]
+    else:
+        lines.append(f"        v = {call}")
+    if result is None:
+        lines.append("        if v is not None: _no_result(v)")
+    else:
+        names["_lower"] = lowerer(result, lambda t: resource_lowerer(env, t))
+        fast = inline_lower(result, "v", 0, "_keep = _slow", names)
+        if fast is not None and result.kind != "string":
+            names["_slow"] = _slow_result(names["_lower"], out, env, name, ftype)  # type: ignore[arg-type]
+            lines += ["        " + line for line in fast]
+            lines.append(f"        _move(results, _b, {VAL_SIZE})  # a scalar owns nothing: a copy is the value")
+        else:
+            if not resources:  # (``kept`` holds the buffers of the value until wasmtime has copied it)
+                lines += ["        saved_keep = _env.keep", "        _env.keep = kept = []"]
+            lines += ["        try:", "            _lower(v, _b, 0, _env)", "        except _Mismatch as exc:",
+                      "            _bad_result(exc)"]
+            if resources:
+                lines.append("        _env.settle()")
+            else:
+                lines.append("        _env.keep = saved_keep")
+            lines.append("        _clone(_bp, _cast(results, _ValPtr))  # wasmtime frees its copy; ours is Python's")
+    lines.append("    finally:")
+    if resources:
+        lines += ["        _expire(_env)", "        _env.keep, _env.pending, _env.expiring, _env.boxes, _env.used = saved"]
+    else:
+        lines.append("        pass")
+    return ["    " + line for line in lines[1:]], names
 
-    def call(context: int, args: int, nargs: int, results: int, nresults: int) -> None:
-        if nargs != count or nresults != (0 if lower is None else 1):
-            raise TypeError(f"wasmtime called {name} with {nargs} arguments and {nresults} results")
-        raw = ctypes.string_at(args, nargs * VAL_SIZE) if nargs else b""
-        saved = env.keep, env.pending, env.expiring, env.boxes, env.used
-        env.keep, env.pending, env.expiring, env.boxes, env.used = [], [], [], [], {}
+
+def _has_resources(t: WitType) -> bool:
+    if t.kind in ("own", "borrow"):
+        return True
+    return any(_has_resources(inner) for inner in (t.element, t.ok, t.err, t.key, t.value, *t.elements,
+                                                   *(f for _, f in t.fields), *(c for _, c in t.cases))
+               if inner is not None)
+
+
+def _expire(env: ResourceEnv) -> None:
+    for handle in env.expiring:
+        handle._state = "a borrow that was valid only during the host function's call"
+        handle._free_box()
+    for box in env.boxes:
+        _v.wasmtime_component_resource_any_delete(ctypes.cast(box, _v.ResourceAnyPtr))
+
+
+def _wrong_counts(name: str, n: int, has_result: bool) -> Callable[[int, int], None]:
+    def counts(nargs: int, nresults: int) -> None:
+        raise TypeError(f"wasmtime called {name} with {nargs} arguments and {nresults} results, not {n} and "
+                        f"{int(has_result)}")
+    return counts
+
+
+def _no_result(name: str) -> Callable[[object], None]:
+    def no_result(value: object) -> None:
+        raise TypeError(f"host function {name} has no result, but returned {value!r}")
+    return no_result
+
+
+def _bad_result(name: str, ftype: ComponentFunctionType) -> Callable[[Mismatch], None]:
+    def bad(exc: Mismatch) -> None:
+        raise TypeError(f"host function {name}: {ftype}: returned {exc.describe()}") from None
+    return bad
+
+
+def _slow_result(lower: Any, out: Any, env: ResourceEnv, name: str, ftype: ComponentFunctionType
+                 ) -> Callable[[object], None]:
+    def slow(value: object) -> None:
         try:
-            values = [lift(raw, i * VAL_SIZE, env) for i, lift in enumerate(lifts)]
-            try:
-                value = fn(*values)
-            except Err as exc:
-                if not unwrap:
-                    raise
-                value = exc
-            if lower is None:
-                if value is not None:
-                    raise TypeError(f"host function {name} has no result, but returned {value!r}")
-                return
-            if unwrap and type(value) is not Ok and type(value) is not Err:
-                value = Ok(value)
-            try:
-                lower(value, out, 0, env)
-            except Mismatch as exc:
-                raise TypeError(f"host function {name}: {host.type}: returned {exc.describe()}") from None
-            env.settle()
-            clone(out_ptr, ctypes.cast(results, _v.ValPtr))  # wasmtime frees its copy; ours is Python's
-        finally:
-            for handle in env.expiring:
-                handle._state = "a borrow that was valid only during the host function's call"
-                handle._free_box()
-            for box in env.boxes:
-                _v.wasmtime_component_resource_any_delete(ctypes.cast(box, _v.ResourceAnyPtr))
-            env.keep, env.pending, env.expiring, env.boxes, env.used = saved
-    return call
+            lower(value, out, 0, env)
+        except Mismatch as exc:
+            _bad_result(name, ftype)(exc)
+    return slow

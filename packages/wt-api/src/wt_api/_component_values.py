@@ -40,7 +40,8 @@ if TYPE_CHECKING:
     Lower = Callable[[Any, Any, int, "ResourceEnv"], None]
     Lift = Callable[[Any, int, "ResourceEnv"], Any]
 
-__all__ = ["Mismatch", "lowerer", "lifter", "unsupported", "can_be_none", "VAL_SIZE", "address_of_bytes"]
+__all__ = ["Mismatch", "lowerer", "lifter", "unsupported", "can_be_none", "VAL_SIZE", "address_of_bytes",
+           "inline_lower", "inline_lift", "LiftError"]
 
 VAL_SIZE = 32
 _HEAD = struct.Struct("<B7x")
@@ -439,6 +440,56 @@ def _map_lowerer(key: Lower, value: Lower, shown: str) -> Lower:
                 raise
         _VEC.pack_into(buf, off, _v.VAL_MAP, len(v), address)
     return lower_map
+
+
+# -- inline forms, for the generated calls of _component_func -------------------------------
+def inline_lower(t: WitType, var: str, off: int, slow: str, names: dict[str, object]) -> list[str] | None:
+    """Source lines that check ``var`` and write it at ``_b[off:]`` for a scalar or string
+    type (None for any other: the caller uses :func:`lowerer`). A value the lines do not
+    take at once goes to ``slow(var)``, the full lowerer, which writes it or raises."""
+    k = t.kind
+    if k == "string":
+        names["_pk_vec"] = _VEC.pack_into
+        names["_addr"] = address_of_bytes
+        return [f"if type({var}) is str:",
+                "    try:",
+                f"        {var} = {var}.encode()",
+                "    except UnicodeEncodeError:",
+                f"        {slow}({var})",
+                f"    _pk_vec(_b, {off}, {_v.VAL_STRING}, len({var}), _addr({var}))",
+                f"else: {slow}({var})"]
+    if k not in _SCALARS or k == "char":
+        return None
+    kind, st = _SCALARS[k]
+    names[f"_pk_{k}"] = st.pack_into
+    pack = f"_pk_{k}(_b, {off}, {kind}, {var})"
+    if k == "bool":
+        return [f"if {var} is True or {var} is False: {pack}", f"else: {slow}({var})"]
+    if k in ("f32", "f64"):
+        return [f"if type({var}) is float:", "    try:", f"        {pack}", "    except OverflowError:",
+                f"        {slow}({var})", f"else: {slow}({var})"]
+    lo, hi = _RANGES[k]
+    return [f"if type({var}) is int and {lo} <= {var} < {hi}: {pack}", f"else: {slow}({var})"]
+
+
+def inline_lift(t: WitType, names: dict[str, object], src: str = "_r", off: int = 0, var: str = "v") -> list[str] | None:
+    """Source lines reading a scalar value at ``src[off:]`` into ``var`` (None for other kinds)."""
+    k = t.kind
+    if k == "string":
+        names["_up_vec"] = _VEC.unpack_from
+        names["_kind_error"] = _check
+        names["_sat"] = _string_at
+        return [f"k, n, p = _up_vec({src}, {off})", f"if k != {_v.VAL_STRING}: _kind_error({src}, {off}, {_v.VAL_STRING})",
+                f"{var} = _sat(p, n).decode() if n else ''"]
+    if k not in _SCALARS:
+        return None
+    kind, st = _SCALARS[k]
+    names[f"_up_{k}"] = st.unpack_from
+    names["_kind_error"] = _check
+    lines = [f"k, {var} = _up_{k}({src}, {off})", f"if k != {kind}: _kind_error({src}, {off}, {kind})"]
+    if k == "char":
+        lines.append(f"{var} = chr({var})")
+    return lines
 
 
 # -- lifting: C -> Python --------------------------------------------------------------

@@ -22,7 +22,7 @@ from .. import error as _error
 from ..sink import CallbackSink, Spares, catch_escapes
 from .linker import FUNC_CALLBACK, RESOURCE_DESTRUCTOR
 
-__all__ = ["SPARE_ERRORS", "host_function_trampoline", "destructor_trampoline"]
+__all__ = ["SPARE_ERRORS", "host_function_trampoline", "inline_trampoline", "destructor_trampoline"]
 
 
 def _error_address(message: str) -> int:
@@ -63,17 +63,19 @@ def trampoline(data, context, rep):
 """ + _EXCEPT
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=256)
 def _code(source: str) -> CodeType:
     return compile(source, "<wt host function>", "exec")
 
 
-def _make(source: str, fn: Callable[..., object], sink: CallbackSink) -> Callable[..., int]:
+def _make(source: str, fn: Callable[..., object] | None, sink: CallbackSink,
+          names: dict[str, object] | None = None) -> Callable[..., int]:
     if SPARE_ERRORS.count[0] < SPARE_ERRORS.CAPACITY:
         SPARE_ERRORS.refill()
     catch_escapes()
-    env: dict[str, object] = {"_fn": fn, "_sink": sink, "_count": SPARE_ERRORS.count, "_items": SPARE_ERRORS.items,
-                              "_make": SPARE_ERRORS.make_one}
+    env: dict[str, object] = dict(names or {})
+    env.update({"_fn": fn, "_sink": sink, "_count": SPARE_ERRORS.count, "_items": SPARE_ERRORS.items,
+                "_make": SPARE_ERRORS.make_one})
     namespace: dict[str, Callable[..., int]] = {}
     exec(_code(source), env, namespace)  # noqa: S102
     return namespace["trampoline"]
@@ -84,6 +86,16 @@ def host_function_trampoline(fn: Callable[[int, int, int, int, int], object], si
     and counts); what ``fn`` raises goes to ``sink`` and fails the call. Keep it alive while
     the linker or a store may call it."""
     return FUNC_CALLBACK(_make(_FUNCTION, fn, sink))
+
+
+def inline_trampoline(body: list[str], names: dict[str, object], sink: CallbackSink) -> object:
+    """A ``FUNC_CALLBACK`` whose ``try`` runs ``body``: source lines (indented by 8) over the
+    parameters ``context, args, nargs, results, nresults`` and ``names``, returning nothing
+    on success; what they raise goes to ``sink``. (One Python frame per host call: the
+    conversions are spliced into the trampoline rather than called from it.)"""
+    source = "\n".join(["def trampoline(data, context, ty, args, nargs, results, nresults):", "    try:",
+                        "        if _sink.error is not None: raise _sink.error", *body, "        return 0"]) + _EXCEPT
+    return FUNC_CALLBACK(_make(source, None, sink, names))
 
 
 def destructor_trampoline(fn: Callable[[int], object], sink: CallbackSink) -> object:
