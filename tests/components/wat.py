@@ -47,3 +47,33 @@ WASI_HTTP = b'''(component
   (func (export "new-fields") (result u32) (canon lift (core func $i "f")))
 )'''
 """``new-fields() -> u32``: makes a ``wasi:http/types.fields`` and returns its handle number."""
+
+HOST_FUNCS = b'''(component
+  (import "twice" (func $twice (param "n" s32) (result s32)))
+  (import "greet" (func $greet (param "who" string) (result string)))
+  (core module $mem
+    (memory (export "mem") 1)
+    (global $top (mut i32) (i32.const 1024))
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+      (local $p i32)
+      global.get $top local.set $p
+      global.get $top local.get 3 i32.add global.set $top
+      local.get $p))
+  (core instance $mi (instantiate $mem))
+  (core func $t (canon lower (func $twice)))
+  (core func $g (canon lower (func $greet) (memory (core memory $mi "mem")) (realloc (core func $mi "realloc"))))
+  (core module $m
+    (import "" "twice" (func $t (param i32) (result i32)))
+    (import "" "greet" (func $g (param i32 i32 i32)))
+    (import "" "mem" (memory 1))
+    (func (export "call-twice") (param i32) (result i32) local.get 0 call $t)
+    (func (export "call-greet") (param i32 i32) (result i32)
+      local.get 0 local.get 1 (i32.const 16) call $g (i32.const 16)))
+  (core instance $i (instantiate $m (with "" (instance (export "twice" (func $t)) (export "greet" (func $g))
+                                                       (export "mem" (memory $mi "mem"))))))
+  (func (export "call-twice") (param "n" s32) (result s32) (canon lift (core func $i "call-twice")))
+  (func (export "call-greet") (param "who" string) (result string)
+    (canon lift (core func $i "call-greet") (memory (core memory $mi "mem")) (realloc (core func $mi "realloc"))))
+)'''
+"""Top-level host imports ``twice(s32) -> s32`` and ``greet(string) -> string``, called by the
+exports ``call-twice`` and ``call-greet``."""

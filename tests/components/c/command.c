@@ -1,6 +1,7 @@
 /* A WASI command in C, adapted to a WASI 0.2 component with the preview1 command adapter.
-   Prints its arguments, GREETING, stdin and the file named by argv[1] to stdout, a line to
-   stderr, and returns the status in EXIT. */
+   Prints its arguments, GREETING, stdin and the file named by argv[1] to stdout, writes the
+   file named by WRITE if set (and says whether it could), a line to stderr, and returns the
+   status in EXIT. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -22,6 +23,12 @@ int main(int argc, char **argv) {
         fclose(f);
         while (n && buf[n - 1] == '\n') buf[--n] = 0;
         printf("file: %s\n", buf);
+    }
+    const char *target = getenv("WRITE");
+    if (target) {
+        FILE *w = fopen(target, "w");
+        if (w) { fputs("written by the guest\n", w); fclose(w); }
+        printf("write: %s\n", w ? "ok" : "denied");
     }
     fprintf(stderr, "to stderr\n");
     const char *code = getenv("EXIT");

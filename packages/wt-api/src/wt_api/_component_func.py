@@ -24,7 +24,7 @@ from ._component_resources import ResourceEnv, resource_lifter, resource_lowerer
 from ._component_types import ComponentFunctionType
 from ._component_types import python_name
 from ._component_values import VAL_SIZE, LiftError, Mismatch, inline_lift, inline_lower, lifter, lowerer, unsupported
-from ._errors import ExitError, Trap, TrapCode, WasmArgumentError, WasmRuntimeError, WtError
+from ._errors import ClosedError, ExitError, Trap, TrapCode, WasmArgumentError, WasmRuntimeError, WtError
 from ._failure import call_failure
 from ._store import Scope
 
@@ -55,6 +55,9 @@ _TRAP_TEXTS = {
 }
 
 
+_TWO_BORROWS = "deferred host scope has no call context"
+
+
 def _val_delete() -> Callable[..., object]:
     """``wasmtime_component_val_delete`` without ``argtypes`` (a result buffer goes as it is)."""
     if len(_CALL) < 2:
@@ -73,6 +76,10 @@ def component_failure(scope: Scope, env: ResourceEnv, error_address: int, what: 
     """The exception for a failed component call (or instantiation, drop); the instance is
     marked unusable. None for WASI ``exit(0)``."""
     exc = call_failure(scope.store, error_address, None)
+    if type(exc) is WasmRuntimeError and _TWO_BORROWS in exc.message:
+        exc = WasmRuntimeError(f"{what} failed: it called a host function with two borrow<...> parameters, which "
+                               f"wasmtime 50.0.1 cannot call (its bug: {_TWO_BORROWS!r}); give the host function "
+                               f"one borrow parameter\n{exc.message}", exc.frames)
     if type(exc) is WasmRuntimeError:
         text = exc.message
         at = text.find("wasm trap: ")
@@ -190,7 +197,7 @@ class ComponentFunction:
         names: dict[str, object] = {
             "_M": _MISSING, "_arity": self._arity, "_refuse": self._refuse, "_fail": self._fail, "_env": env,
             "_th": gate.thread, "_need": gate.need, "_check": gate.check, "_enter": gate.lock.acquire,
-            "_leave": gate.lock.release, "_owned": gate.lock._is_owned, "_alive": gate.alive, "_closed": gate.closed,
+            "_leave": gate.lock.release, "_owned": gate.lock._is_owned, "_alive": gate.alive, "_closed": _closed,
             "_after_close": gate.after_close, "_sink": gate.sink, "_escaped": gate.escaped, "_Mismatch": Mismatch,
             "_bad": self._bad, "_b": self._args, "_r": self._results, "_rp": self._results_ptr, "_view": self._view,
             "_c": _call_function(), "_f": self._func_ref, "_ctx": self._ctx, "_na": c_size_t(self._nargs),
@@ -264,6 +271,10 @@ def _compiled(source: str) -> CodeType:
 
 
 _MISSING = object()
+
+
+def _closed() -> None:
+    raise ClosedError("this component instance is closed")
 
 
 def wit_signature(name: str, ftype: ComponentFunctionType) -> str:

@@ -170,6 +170,10 @@ class ComponentInstance(Closeable):
     def drop_resource(self, handle: ComponentResource) -> None:
         """Drop a guest resource (see :meth:`ComponentResource.drop`)."""
         env = self._env
+        if self._closed or not self._store.alive[0]:
+            handle._state = "dropped with its closed instance"
+            handle._free_box()
+            return
         with self._scope:
             if handle._state:
                 return

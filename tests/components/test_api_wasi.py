@@ -1,0 +1,94 @@
+"""WASI 0.2 command components through ``instantiate_component_with_wasi``: args, env, stdin,
+stdout/stderr writers, preopens and exit codes, as for WASI 0.1 modules. Two toolchains:
+``command`` (componentize-py) and ``c-command`` (clang, adapted by jco's preview1 adapter)."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import wt_api as wt
+from wt_wasi import WASIConfig
+
+RUN = "wasi:cli/run@0.2.0#run"
+
+
+def _config(tmp_path: Path, out: Any, err: Any, code: int = 0, read_only: bool = False) -> wt.ModuleConfig:
+    (tmp_path / "note.txt").write_text("from a file\n")
+    return (wt.ModuleConfig().with_args("prog", "note.txt", "two words").with_env("GREETING", "hi there")
+            .with_env("EXIT", str(code)).with_stdin(b"from stdin").with_stdout(out).with_stderr(err)
+            .with_preopen_dir(tmp_path, ".", read_only=read_only))
+
+
+@pytest.mark.parametrize("name", ["command", "c-command"])
+def test_a_command_sees_args_env_stdin_and_a_preopened_file(runtime: Any, component: Any, tmp_path: Path,
+                                                            name: str) -> None:
+    out, err = io.BytesIO(), io.BytesIO()
+    with runtime.instantiate_component_with_wasi(component(name), _config(tmp_path, out, err)) as inst:
+        run = inst.function(RUN)
+        assert run is not None and str(run.type) == "func() -> result"
+        assert run() is None  # run returned ok
+    assert out.getvalue().decode().splitlines() == [
+        "args: note.txt two words", "greeting: hi there", "stdin: from stdin", "file: from a file"]
+    assert err.getvalue() == b"to stderr\n"
+
+
+@pytest.mark.parametrize("name", ["command", "c-command"])
+def test_a_non_zero_exit_is_an_exit_error(runtime: Any, component: Any, tmp_path: Path, name: str) -> None:
+    out = io.BytesIO()
+    with runtime.instantiate_component_with_wasi(component(name), _config(tmp_path, out, io.BytesIO(), 3)) as inst:
+        with pytest.raises(wt.ExitError) as caught:
+            inst.exports.run.run()  # the interface wasi:cli/run, its function run
+        # WASI 0.2's exit takes a result: any failure reaches the host as status 1
+        assert caught.value.exit_code == 1
+        with pytest.raises(wt.WasmRuntimeError, match="unusable: the guest exited with code 1"):
+            inst.function(RUN)()  # type: ignore[misc]
+    assert out.getvalue().startswith(b"args:")
+
+
+def test_the_interface_and_its_function_are_found_by_version_free_names(runtime: Any, component: Any) -> None:
+    with runtime.instantiate_component_with_wasi(component("c-command")) as inst:
+        exact = inst.function("wasi:cli/run@0.2.12", "run")  # jco's adapter exports 0.2.12
+        assert exact is not None
+        assert inst.function("wasi:cli/run", "run") is exact
+        assert inst.function("wasi:cli/run@0.2.0#run") is exact  # semver-compatible
+        assert inst.function("wasi:cli/run@0.2.0#nothing") is None and inst.function("nothing") is None
+
+
+def test_runtime_wasi_settings_are_overlaid_by_the_instance(component: Any, tmp_path: Path) -> None:
+    out = io.BytesIO()
+    base = WASIConfig().with_env("GREETING", "from the runtime").with_args("prog", "note.txt")
+    (tmp_path / "note.txt").write_text("runtime file")
+    with wt.Runtime(wt.RuntimeConfig().with_wasi(base.with_preopen_dir(str(tmp_path), "."))) as rt:
+        compiled = rt.load_compiled_component(component("c-command").serialize())
+        with rt.instantiate_component_with_wasi(compiled, wt.ModuleConfig().with_stdout(out)) as inst:
+            inst.function(RUN)()  # type: ignore[misc]
+    assert b"greeting: from the runtime" in out.getvalue() and b"file: runtime file" in out.getvalue()
+
+
+@pytest.mark.parametrize("read_only", [False, True])
+def test_a_read_only_preopen_refuses_writes_inside_the_guest(runtime: Any, component: Any, tmp_path: Path,
+                                                             read_only: bool) -> None:
+    out = io.BytesIO()
+    config = _config(tmp_path, out, io.BytesIO(), read_only=read_only).with_env("WRITE", "made.txt")
+    with runtime.instantiate_component_with_wasi(component("c-command"), config) as inst:
+        inst.function(RUN)()  # type: ignore[misc]
+    assert b"file: from a file" in out.getvalue()
+    if read_only:
+        assert b"write: denied" in out.getvalue() and not (tmp_path / "made.txt").exists()
+    else:
+        assert b"write: ok" in out.getvalue()
+        assert (tmp_path / "made.txt").read_text() == "written by the guest\n"
+
+
+def test_a_raising_stdout_writer_comes_out_of_the_call(runtime: Any, component: Any, tmp_path: Path) -> None:
+    def broken(data: bytes) -> None:
+        raise OSError("the pipe is gone")
+
+    with runtime.instantiate_component_with_wasi(component("c-command"),
+                                                 _config(tmp_path, broken, io.BytesIO())) as inst:
+        with pytest.raises(OSError, match="the pipe is gone"):
+            inst.function(RUN)()  # type: ignore[misc]
