@@ -77,3 +77,14 @@ HOST_FUNCS = b'''(component
 )'''
 """Top-level host imports ``twice(s32) -> s32`` and ``greet(string) -> string``, called by the
 exports ``call-twice`` and ``call-greet``."""
+
+SPIN = b'''(component
+  (core module $m
+    (func (export "spin") (param i64) (result i64) (local $i i64)
+      (loop $l
+        (local.set $i (i64.add (local.get $i) (i64.const 1)))
+        (br_if $l (i64.lt_u (local.get $i) (local.get 0))))
+      local.get $i))
+  (core instance $i (instantiate $m))
+  (func (export "spin") (param "n" u64) (result u64) (canon lift (core func $i "spin"))))'''
+"""``spin(n: u64) -> u64``: counts to ``n`` (for timeouts and Ctrl-C)."""

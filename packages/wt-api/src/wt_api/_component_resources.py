@@ -23,6 +23,7 @@ from __future__ import annotations
 import ctypes
 import itertools
 import struct
+import sys
 import threading
 
 from wt_ffi.component import val as _v
@@ -227,11 +228,9 @@ class ComponentResource:
 
     def __del__(self) -> None:
         # The box only (no drop: that needs the store's lock); the store frees the resource.
-        try:
-            if self._box:
-                self._free_box()
-        except Exception:  # pragma: no cover - interpreter shutdown
-            pass
+        # At interpreter shutdown nothing is freed: the library's globals may be gone.
+        if getattr(self, "_box", 0) and not sys.is_finalizing():
+            self._free_box()
 
     def __repr__(self) -> str:
         what = "own" if self._own else "borrow"

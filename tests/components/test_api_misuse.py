@@ -1,0 +1,241 @@
+"""Hostile and careless use of components through wt_api, each case in a child process: a
+crash or a hang fails the case, never the test runner. What must hold: wt raises its errors
+(or the caller's own exceptions), and the process survives."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from misuse.child import run_in_child
+from . import build as builder
+
+TESTS = Path(__file__).resolve().parent.parent
+
+SETUP = '''
+import gc, io, math, os, random, signal, sys, threading, time
+sys.path.insert(0, {tests!r})
+from components import wat
+from components.conftest import Blob, KitchenHost
+CACHE = wt.CompilationCache.with_dir({cache!r})
+rt = wt.Runtime(wt.RuntimeConfig().with_compilation_cache(CACHE))
+KITCHEN = {kitchen!r}
+kc = rt.compile_component_file(KITCHEN)
+host = KitchenHost()
+
+def kitchen():
+    return rt.instantiate_component_with_wasi(kc, imports={{"host": host}})
+
+inst = kitchen()
+v, o, e = inst.exports.values, inst.exports.objects, inst.exports
+
+def raises(expected, fn, *args):
+    try:
+        fn(*args)
+    except expected:
+        return
+    except BaseException as exc:
+        raise SystemExit(f"{{fn!r}}{{args!r}} raised {{type(exc).__name__}}: {{exc}}, not {{expected}}")
+    raise SystemExit(f"{{fn!r}}{{args!r}} did not raise {{expected}}")
+'''
+
+
+@pytest.fixture(scope="module")
+def case(component_path: Callable[[str], Path]) -> Callable[[str], Any]:
+    setup = SETUP.format(tests=str(TESTS), cache=str(builder.cache_dir() / "wt-compiled"),
+                         kitchen=str(component_path("kitchen")))
+
+    def run(code: str, timeout: float = 120.0) -> Any:
+        return run_in_child(setup + textwrap.dedent(code) + "\nprint('survived')\n", timeout=timeout)
+    return run
+
+
+def test_a_barrage_of_hostile_values(case: Callable[[str], Any]) -> None:
+    result = case('''
+        dead = o.Counter(1); dead.drop()
+        moved = o.Counter(2); o.consume(moved)
+        POOL = [None, True, -1, 0, 2**31, 2**32, 2**64, -2**64, 2**1000, math.nan, math.inf, 1e308, "", "\\ud800",
+                "x\\udfffy", "ok", "\\U0010ffff", b"\\xff\\xfe", bytearray(3), object(), [], [None], ["\\ud800"],
+                [2**70], (1, "\\ud800", 1.0), {"x": "\\ud800", "y": 1}, {"x": 1}, {"x": 2**40, "y": 0}, set(),
+                {"read", "\\ud800"}, wt.Ok("\\ud800"), wt.Err(object()), wt.Some(wt.Some(1)), wt.Some("\\ud800"),
+                dead, moved, Blob(b"x"), v.Shape.Circle(math.nan), v.Shape.Circle("x"), v.Color.RED, v.Perms.READ,
+                v.Point(1, "\\ud800"), v.Person("\\udc80", 300, [], None, 1.0), lambda: None, Ellipsis]
+        rng = random.Random(15)
+        calls = refused = 0
+        for _ in range(3000):
+            target = rng.choice([v, o, e])
+            name = rng.choice([n for n in dir(target) if not n.startswith("_") and n[0].islower()])
+            fn = getattr(target, name)
+            if not callable(fn) or name in ("fail", "wit_name"):
+                continue
+            args = [rng.choice(POOL) for _ in range(rng.randrange(0, 4))]
+            calls += 1
+            try:
+                fn(*args)
+            except (wt.WtError, TypeError, ValueError, wt.Err):
+                refused += 1
+            if inst.function("version") is None:
+                break
+            try:
+                e.version()
+            except wt.WasmRuntimeError:  # a valid call that failed: start again
+                inst = kitchen(); v, o, e = inst.exports.values, inst.exports.objects, inst.exports
+        print(calls, refused)
+        assert e.version() == "kitchen 0.1.0" and v.add(1, 2) == 3
+    ''')
+    assert "survived" in result.stdout
+
+
+def test_dropped_moved_and_foreign_handles(case: Callable[[str], Any]) -> None:
+    case('''
+        c = o.Counter(1)
+        c.drop(); c.drop()
+        raises(wt.WasmArgumentError, c.get)
+        raises(wt.WasmArgumentError, o.total, c, c)
+        m = o.Counter.make(2)
+        assert o.consume(m) == 2
+        raises(wt.WasmArgumentError, o.consume, m)
+        raises(wt.WasmArgumentError, m.increment, 1)
+        other = kitchen()
+        mine = o.Counter(3)
+        raises(wt.WasmArgumentError, other.exports.objects.consume, mine)
+        raises(wt.WasmArgumentError, other.exports.objects.total, mine, other.exports.objects.Counter(1))
+        borrowed = []
+        assert mine.get() == 3 and other.exports.objects.Counter(4).get() == 4
+        other.close()
+        kept = [o.Counter(i) for i in range(50)]
+        inst.close()
+        for k in kept[:10]:
+            k.drop()
+            raises(wt.ClosedError, k.get)
+        rt.close()
+        del kept, mine
+        gc.collect()
+    ''')
+
+
+def test_calls_after_close(case: Callable[[str], Any]) -> None:
+    case('''
+        add = v.add
+        counter = o.Counter(1)
+        inst.close(); inst.close()
+        raises(wt.ClosedError, add, 1, 2)
+        raises(wt.ClosedError, lambda: inst.exports)
+        raises(wt.ClosedError, inst.function, "version")
+        raises(wt.ClosedError, counter.increment, 1)
+        again = kitchen()
+        assert again.exports.values.add(1, 2) == 3
+        kc.close()
+        assert again.exports.values.add(2, 2) == 4  # an instance outlives its compiled component
+        raises(wt.ClosedError, kitchen)
+        raises(wt.ClosedError, kc.serialize)
+        add_again = again.exports.values.add
+        rt.close()
+        raises(wt.ClosedError, add_again, 1, 1)
+        raises(wt.ClosedError, lambda: again.exports)
+        raises(wt.ClosedError, rt.compile_component, wat.STRINGS)
+    ''')
+
+
+def test_host_functions_that_raise_or_close_things(case: Callable[[str], Any]) -> None:
+    case('''
+        class Trouble(KitchenHost):
+            action = None
+            def add(self, a, b):
+                return Trouble.action(a, b)
+
+        def fresh():
+            return rt.instantiate_component_with_wasi(kc, imports={"host": Trouble()})
+
+        for exc in (KeyboardInterrupt(), SystemExit(3), MemoryError(), RecursionError()):
+            i = fresh()
+            def throw(a, b, exc=exc): raise exc
+            Trouble.action = throw
+            raises(type(exc), i.exports.call_add, 1, 2)
+            raises(wt.WasmRuntimeError, i.exports.version)
+
+        i = fresh()
+        Trouble.action = lambda a, b: i.close() or 7
+        try:
+            print("closed inside:", i.exports.call_add(1, 2))
+        except wt.ClosedError:
+            pass
+        raises(wt.ClosedError, lambda: i.exports.version())
+
+        other_rt = wt.Runtime(wt.RuntimeConfig().with_compilation_cache(CACHE))
+        j = other_rt.instantiate_component_with_wasi(other_rt.compile_component_file(KITCHEN),
+                                                     imports={"host": Trouble()})
+        Trouble.action = lambda a, b: other_rt.close() or 1
+        try:
+            j.exports.call_add(1, 2)
+        except wt.ClosedError:
+            pass
+        raises(wt.ClosedError, lambda: j.exports.version())
+
+        i = fresh()
+        handle = i.exports.objects.Counter(1)
+        Trouble.action = lambda a, b: handle.drop() or 0
+        raises(wt.WasmRuntimeError, i.exports.call_add, 1, 2)
+
+        class Fragile(Blob):
+            def __exit__(self, *exc_info):
+                raise RuntimeError("the destructor failed")
+        class FragileHost(KitchenHost):
+            Blob = Fragile
+        k = rt.instantiate_component_with_wasi(kc, imports={"host": FragileHost()})
+        raises(RuntimeError, k.exports.blob_size, b"abc")
+
+        class Stubborn(Blob):
+            made = None
+            def __new__(cls, init):
+                if Stubborn.made is None:
+                    Stubborn.made = object.__new__(cls)
+                return Stubborn.made
+        class StubbornHost(KitchenHost):
+            Blob = Stubborn
+        s = rt.instantiate_component_with_wasi(kc, imports={"host": StubbornHost()})
+        first = s.exports.blob_make(b"a")  # the guest made it and gave it back: the host owns it
+        raises(wt.WasmArgumentError, s.exports.blob_take, "not a blob")
+    ''')
+
+
+def test_threads_sharing_one_instance(case: Callable[[str], Any]) -> None:
+    case('''
+        errors = []
+        def hammer(seed):
+            rng = random.Random(seed)
+            try:
+                for _ in range(2000):
+                    if rng.random() < 0.5:
+                        assert v.add(seed, 1) == seed + 1
+                    else:
+                        with o.Counter(seed) as c:
+                            assert c.increment(1) == seed + 1
+            except wt.ClosedError:
+                pass
+            except BaseException as exc:
+                errors.append(exc)
+        threads = [threading.Thread(target=hammer, args=(n,)) for n in range(4)]
+        for t in threads: t.start()
+        time.sleep(0.05)
+        inst.close()
+        for t in threads: t.join()
+        assert not errors, errors
+    ''')
+
+
+def test_timeouts_and_ctrl_c_stop_a_component(case: Callable[[str], Any]) -> None:
+    case('''
+        spin = rt.compile_component(wat.SPIN)
+        i = rt.instantiate_component(spin, wt.ModuleConfig().with_timeout(0.05))
+        assert i.exports.spin(10) == 10
+        raises(wt.WasmTimeoutError, i.exports.spin, 2**62)
+        raises(wt.WasmRuntimeError, i.exports.spin, 1)  # a trapped instance stays unusable
+        j = rt.instantiate_component(spin)
+        threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT)).start()
+        raises(KeyboardInterrupt, j.exports.spin, 2**62)
+    ''')
