@@ -1,9 +1,10 @@
 """Build the test components from their sources, on demand, cached by content hash.
 
-Three components, from two toolchains:
+Four components, from two toolchains:
 
-- ``kitchen`` and ``command``: Python guests (``guests/<name>/``) for the worlds of
-  ``wit/kitchen.wit``, built by componentize-py (PyPI, pinned below);
+- ``kitchen``, ``reactor`` and ``command``: Python guests (``guests/<name>/``, with
+  ``guests/shared/``) for the worlds of ``wit/kitchen.wit``, built by componentize-py (PyPI,
+  pinned below);
 - ``c-command``: ``c/command.c`` built by clang for wasm32-wasi (WASI preview 1, Debian's
   clang + wasi-libc, ``scripts/setup-wasi-toolchain.sh``) and adapted to a WASI 0.2 command
   by ``jco new --wasi-command`` with the preview1 command adapter shipped inside jco (npm,
@@ -56,7 +57,10 @@ class Spec:
 
 
 SPECS = {
-    "kitchen": Spec("kitchen", "python", (HERE / "wit", HERE / "guests" / "kitchen"), "kitchen"),
+    "kitchen": Spec("kitchen", "python", (HERE / "wit", HERE / "guests" / "kitchen", HERE / "guests" / "shared"),
+                    "kitchen"),
+    "reactor": Spec("reactor", "python", (HERE / "wit", HERE / "guests" / "reactor", HERE / "guests" / "shared"),
+                    "reactor"),
     "command": Spec("command", "python", (HERE / "wit", HERE / "guests" / "command"), "command"),
     "c-command": Spec("c-command", "c-command", (HERE / "c" / "command.c",)),
 }
@@ -131,8 +135,9 @@ def _componentize_py(spec: Spec, out: Path) -> None:
     script = Path(sys.executable).parent / "componentize-py"
     cmd = [str(script)] if script.exists() else [sys.executable, "-c",
                                                  "import sys, componentize_py; sys.exit(componentize_py.script())"]
-    wit, guest = spec.sources
-    _run(cmd + ["-q", "-d", str(wit), "-w", spec.world, "componentize", "-p", str(guest), "app", "-o", str(out)],
+    wit, *guests = spec.sources
+    paths = [arg for guest in guests for arg in ("-p", str(guest))]
+    _run(cmd + ["-q", "-d", str(wit), "-w", spec.world, "componentize", *paths, "app", "-o", str(out)],
          f"componentize-py building {spec.name}")
 
 

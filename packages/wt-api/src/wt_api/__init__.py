@@ -46,7 +46,7 @@ if TYPE_CHECKING:
     from ._host_module import HostModule
     from ._refs import AnyRefKind
     from ._component import CompiledComponent, is_component
-    from ._component_classes import Err, Ok, Some, WitRecord, WitVariant
+    from ._component_classes import Err, Ok, Some, WitRecord, WitVariant, wit_class
     from ._component_exports import ComponentExports, ComponentInterface
     from ._component_func import ComponentFunction
     from ._component_instance import ComponentInstance
@@ -62,7 +62,8 @@ _ON_FIRST_USE = {"Caller": "_caller", "HostFunctionBuilder": "_host", "HostModul
                  # the component model: none of it loads with `import wt_api`
                  "CompiledComponent": "_component", "is_component": "_component", "Err": "_component_classes",
                  "Ok": "_component_classes", "Some": "_component_classes", "WitRecord": "_component_classes",
-                 "WitVariant": "_component_classes", "ComponentExports": "_component_exports",
+                 "WitVariant": "_component_classes", "wit_class": "_component_classes",
+                 "ComponentExports": "_component_exports",
                  "ComponentInterface": "_component_exports", "ComponentFunction": "_component_func",
                  "ComponentInstance": "_component_instance", "ComponentResource": "_component_resources",
                  "ComponentFunctionType": "_component_types", "ComponentInterfaceType": "_component_types",
@@ -107,5 +108,5 @@ __all__ = [
 __all__ += [  # the component model (one block: other features add names above)
     "CompiledComponent", "ComponentExports", "ComponentFunction", "ComponentFunctionType", "ComponentInstance",
     "ComponentInterface", "ComponentInterfaceType", "ComponentResource", "Err", "Ok", "Some", "WitRecord",
-    "WitType", "WitVariant", "is_component",
+    "WitType", "WitVariant", "is_component", "wit_class",
 ]

@@ -35,7 +35,7 @@ else:
 
     _T = None
 
-__all__ = ["Ok", "Err", "Some", "WitRecord", "WitVariant", "class_of", "python_name", "class_name"]
+__all__ = ["Ok", "Err", "Some", "WitRecord", "WitVariant", "wit_class", "class_of", "python_name", "class_name"]
 
 
 def member_name(wit: str) -> str:
@@ -135,6 +135,16 @@ class WitRecord:
         if kwargs:
             raise TypeError(f"{type(self).__name__}() has no field(s) {', '.join(sorted(kwargs))}")
 
+    def __getitem__(self, field: str) -> Any:
+        """A field by its WIT name (``person["first-name"]``) or Python name."""
+        wit = self._wit
+        for index, (name, _) in enumerate(wit.fields):
+            if name == field:
+                return getattr(self, self._fields[index])
+        if field in self._fields:
+            return getattr(self, field)
+        raise KeyError(field)
+
     def _values(self) -> tuple[Any, ...]:
         return tuple(getattr(self, name) for name in self._fields)
 
@@ -168,6 +178,16 @@ class WitVariant:
             raise TypeError(f"the case {self.case!r} of {type(self).__qualname__.split('.')[0]} has no payload")
         self.value = value
 
+    @classmethod
+    def of(cls, case: str, value: Any = None) -> WitVariant:
+        """The case ``case`` (its WIT name) of this variant class, holding ``value``:
+        ``Shape.of("circle", 1.5)`` is ``Shape.Circle(1.5)``."""
+        cases: dict[str, type[WitVariant]] = getattr(cls, "_cases", {})
+        made = cases.get(case)
+        if made is None:
+            raise ValueError(f"{cls.__qualname__.split('.')[0]} has no case {case!r} (its cases: {', '.join(cases)})")
+        return made(value)
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, WitVariant):
             return NotImplemented
@@ -188,6 +208,16 @@ def _first_case(v: WitVariant) -> str:
 
 _CLASSES: dict[WitType, type] = {}
 _LOCK = threading.Lock()
+
+
+def wit_class(t: WitType) -> type:
+    """The Python class of the values of a record, variant, enum or flags type: a
+    :class:`~wt_api.WitRecord` or :class:`~wt_api.WitVariant` subclass, an
+    :class:`enum.Enum` (each member's value is its WIT name) or an :class:`enum.Flag`
+    (flag ``i`` of the type is ``1 << i``). The same WIT type always gives the same class."""
+    if not isinstance(t, WitType) or t.kind not in ("record", "variant", "enum", "flags"):
+        raise TypeError(f"only records, variants, enums and flags have classes, not {t!r}")
+    return class_of(t)
 
 
 def class_of(t: WitType) -> type:

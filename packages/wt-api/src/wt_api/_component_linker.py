@@ -329,7 +329,7 @@ def _host_call(env: ResourceEnv, host: HostFunction) -> tuple[list[str], dict[st
         names["_lower"] = lowerer(result, lambda t: resource_lowerer(env, t))
         fast = inline_lower(result, "v", 0, "_keep = _slow", names)
         if fast is not None and result.kind != "string":
-            names["_slow"] = _slow_result(names["_lower"], out, env, name, ftype)  # type: ignore[arg-type]
+            names["_slow"] = _slow_result(names["_lower"], out, env, name, ftype)
             lines += ["        " + line for line in fast]
             lines.append(f"        _move(results, _b, {VAL_SIZE})  # a scalar owns nothing: a copy is the value")
         else:

@@ -1,4 +1,5 @@
-"""``wt-wasm run``: run a WASI command module, as ``wasmtime run`` does.
+"""``wt-wasm run``: run a WASI command module or component, as ``wasmtime run`` does
+(components: ``_component_run``; ``wt-wasm bindgen``: ``bindgen``).
 
 Compiled code is kept in a disk cache (``<wt's cache dir>/modules``, see
 :func:`default_cache_dir`) unless ``--no-cache``; ``--cache-dir`` moves it. Exit status:
@@ -45,7 +46,7 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=prog, description=f"Run WebAssembly with wt (wasmtime {wt.WASMTIME_VERSION}).")
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__} (wasmtime {wt.WASMTIME_VERSION})")
     sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("run", help="run a WASI command module (its _start export)")
+    run = sub.add_parser("run", help="run a WASI command module (its _start export) or component (wasi:cli/run)")
     run.add_argument("--dir", action="append", default=[], metavar="HOST[::GUEST]",
                      help="preopen a host directory, as GUEST (default: the same path); repeatable")
     run.add_argument("--dir-ro", action="append", default=[], metavar="HOST[::GUEST]",
@@ -55,13 +56,14 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     run.add_argument("--preload", action="append", default=[], metavar="NAME=FILE",
                      help="instantiate the module in FILE first, under NAME, so that the main module's "
                           "imports from NAME come from it; repeatable, in order")
-    run.add_argument("--invoke", default="_start", metavar="NAME",
-                     help="the export to call (default: _start); the arguments are then its parameters "
-                          "and its results are printed")
+    run.add_argument("--invoke", default=None, metavar="NAME",
+                     help="the export to call (default: _start, or a component's wasi:cli/run); the "
+                          "arguments are then its parameters and its results are printed; for a component, "
+                          "'NAME(ARGS)' with the arguments in WAVE ('add(1, 2)', 'greet(\"you\")')")
     cache = run.add_mutually_exclusive_group()
     cache.add_argument("--no-cache", action="store_true", help="compile every time; read and write no cache")
     cache.add_argument("--cache-dir", metavar="DIR", help=f"keep compiled modules in DIR (default: {_shown_dir()})")
-    run.add_argument("module", help="a .wasm or .wat file")
+    run.add_argument("module", help="a .wasm or .wat file: a module or a component")
     run.add_argument("args", nargs=argparse.REMAINDER, help="the guest's arguments")
     return parser
 
@@ -160,6 +162,12 @@ def _execute(args: argparse.Namespace) -> int:
     try:
         config = wt.RuntimeConfig().with_wasi(wasi).with_compilation_cache(cache)
         with wt.Runtime(config) as runtime:
+            if _is_component(args.module):
+                if preloads:
+                    raise UsageError("--preload is for modules: a component's imports are WASI 0.2 only")
+                from ._component_run import run_component  # (components load on first use: start-up)
+
+                return run_component(runtime, args.module, args.invoke, cache is not None, UsageError)
             provided: dict[str, tuple[str, dict[str, wt.ExternType]]] = {}
             for name, file in preloads:
                 compiled = _compile(runtime, file, cache is not None)
@@ -179,7 +187,18 @@ def _execute(args: argparse.Namespace) -> int:
             cache.close()
 
 
+def _is_component(path: str) -> bool:
+    from ._component_run import is_component_file  # (components load on first use: start-up)
+
+    try:
+        return is_component_file(path)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+
+
 def _call(module: wt.Module, args: argparse.Namespace) -> int:
+    if args.invoke is None:
+        args.invoke = "_start"
     entry = module.exported_function(args.invoke)
     if entry is None:
         raise UsageError(f"{args.module} exports no function {args.invoke!r}")
