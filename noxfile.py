@@ -28,8 +28,9 @@ VERSIONS = ["3.10", "3.11", "3.12", "3.13"]
 # platformdirs: the loader's tests compare its Linux cache rule with platformdirs' own.
 TEST_DEPS = ["pytest>=8", "wasmtime==50.0.1", "hypothesis>=6.100", "platformdirs>=3"]
 # The component tests build their components from source (tests/components/build.py):
-# componentize-py for Python guests; jco (npm, into the test cache) for a C command.
-COMPONENT_TEST_DEPS = ["componentize-py==0.25.1"]
+# componentize-py for Python guests; jco (npm, into the test cache) for a C command; mypy
+# checks the typed bindings wt-wasm bindgen writes for them.
+COMPONENT_TEST_DEPS = ["componentize-py==0.25.1", "mypy>=1.10"]
 
 nox.options.sessions = ["tests", "typecheck", "wheels", "docs"]
 nox.options.reuse_existing_virtualenvs = True
@@ -91,7 +92,9 @@ def tests(session: nox.Session) -> None:
     session.install(*[f"-e{p}" for p in PACKAGES], *TEST_DEPS, *COMPONENT_TEST_DEPS)
     _wasi_toolchain(session)
     _node(session)
-    session.run("python", "-m", "pytest", *session.posargs, env=_env(session))
+    # The test components (and their compiled code) are built once for every tests-3.x session.
+    build = Path(session.virtualenv.location).parent / "_wt-test-build"
+    session.run("python", "-m", "pytest", *session.posargs, env={**_env(session), "WT_TEST_BUILD_DIR": str(build)})
 
 
 @nox.session(python=PYTHONS[-1:] if PYTHONS else None)

@@ -8,7 +8,7 @@ import math
 import pytest
 
 import wt_api as wt
-from wt_wasi.wave import WaveError, format_wave, parse_call, parse_wave
+from wt_wasi import WaveError, format_wave, parse_wave_call, parse_wave
 
 W = wt.WitType
 S32, U8, F32, F64, STR, CHR, BOOL = W("s32"), W("u8"), W("f32"), W("f64"), W("string"), W("char"), W("bool")
@@ -80,9 +80,9 @@ def test_errors(t: wt.WitType, text: str, message: str) -> None:
 
 
 def test_calls() -> None:
-    assert parse_call("add(1, 2)") == ("add", ["1", "2"])
-    assert parse_call("ns:pkg/iface@1.0.0#f-g()") == ("ns:pkg/iface@1.0.0#f-g", [])
-    assert parse_call('f("a, (b", [1, 2], {x: 1},)') == ("f", ['"a, (b"', "[1, 2]", "{x: 1}"])
+    assert parse_wave_call("add(1, 2)") == ("add", ["1", "2"])
+    assert parse_wave_call("ns:pkg/iface@1.0.0#f-g()") == ("ns:pkg/iface@1.0.0#f-g", [])
+    assert parse_wave_call('f("a, (b", [1, 2], {x: 1},)') == ("f", ['"a, (b"', "[1, 2]", "{x: 1}"])
     for bad in ("add", "(1)", "add(1", "add(1) extra"):
         with pytest.raises(WaveError):
-            parse_call(bad)
+            parse_wave_call(bad)

@@ -206,7 +206,8 @@ def read_types(engine: ctypes._Pointer[_engine.wasm_engine_t], component: ctypes
                     inner = reader.instance_items(item.of.component_instance)
                     nested.append(inner)
                     groups.append((name, inner, imported))
-        for interface, items, imported in groups:
+        # (an interface's own items first: the world's items alias them, without the interface's name)
+        for interface, items, imported in sorted(groups, key=lambda g: g[0] is None):
             reader.learn_resources(interface, items, imported)
         # Named types are learnt when a structure needs a name: this side's first.
         for interface, items, imported in sorted(groups, key=lambda g: g[2] != (side == 0)):

@@ -46,7 +46,9 @@ def python_name(wit: str) -> str:
 def class_name(wit: str) -> str:
     """A WIT name as a Python class name: ``output-stream`` -> ``OutputStream``."""
     name = "".join(part[:1].upper() + part[1:] for part in wit.replace("_", "-").split("-") if part) or "Anonymous"
-    return name if name.isidentifier() else "_" + "".join(c if c.isalnum() else "_" for c in name)
+    if not name.isidentifier():
+        name = "_" + "".join(c if c.isalnum() else "_" for c in name)
+    return name + "_" if keyword.iskeyword(name) else name  # (a case named none: None_)
 
 
 _INTS = frozenset({"s8", "u8", "s16", "u16", "s32", "u32", "s64", "u64"})

@@ -1,6 +1,6 @@
 """``wt-wasm run`` for components: a WASI 0.2 command (its ``wasi:cli/run`` export), or one
 exported function called with ``--invoke 'name(args)'``, its arguments and result in WAVE
-(``wt_wasi.wave``), as ``wasmtime run`` does."""
+(``wt_wasi.parse_wave``), as ``wasmtime run`` does."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import sys
 import wt_api as wt
 
 from ._notice import CompileNotice
-from .wave import WaveError, format_wave, parse_call, parse_wave
+from ._wave import WaveError, format_wave, parse_wave_call, parse_wave
 
 __all__ = ["is_component_file", "run_component"]
 
@@ -83,7 +83,7 @@ def _functions(instance: wt.ComponentInstance) -> list[str]:
 def _invoke(instance: wt.ComponentInstance, path: str, invoke: str, usage: type[Exception]) -> int:
     text = invoke if "(" in invoke else f"{invoke}()"
     try:
-        name, arg_texts = parse_call(text)
+        name, arg_texts = parse_wave_call(text)
     except WaveError as exc:
         raise usage(f"--invoke {invoke!r}: {exc}") from None
     function = instance.function(name)

@@ -65,6 +65,11 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     cache.add_argument("--cache-dir", metavar="DIR", help=f"keep compiled modules in DIR (default: {_shown_dir()})")
     run.add_argument("module", help="a .wasm or .wat file: a module or a component")
     run.add_argument("args", nargs=argparse.REMAINDER, help="the guest's arguments")
+    bind = sub.add_parser("bindgen", help="write typed Python bindings of a component (NAME.py and NAME.pyi)")
+    bind.add_argument("component", help="a component: .wasm or .wat")
+    bind.add_argument("--name", help="the module's name (default: the file's, in Python style)")
+    bind.add_argument("--out-dir", "-o", default=".", metavar="DIR", help="where to write them (default: here)")
+    bind.add_argument("--cache-dir", metavar="DIR", help=f"keep the compiled component in DIR (default: {_shown_dir()})")
     return parser
 
 
@@ -196,6 +201,22 @@ def _is_component(path: str) -> bool:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
+def _bindgen(args: argparse.Namespace) -> int:
+    from ._bindgen import write_bindings  # (components load on first use: start-up)
+
+    _check_file(args.component)
+    args.no_cache = False
+    cache = _cache(args)
+    try:
+        with wt.Runtime(wt.RuntimeConfig().with_compilation_cache(cache)) as runtime:
+            for path in write_bindings(runtime, args.component, args.name, args.out_dir, cache is not None, UsageError):
+                print(path)
+    finally:
+        if cache is not None:
+            cache.close()
+    return 0
+
+
 def _call(module: wt.Module, args: argparse.Namespace) -> int:
     if args.invoke is None:
         args.invoke = "_start"
@@ -225,6 +246,8 @@ def run(argv: list[str], prog: str = PROG) -> int:
 
 
     try:
+        if args.command == "bindgen":
+            return _bindgen(args)
         return _execute(args)
     except UsageError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)

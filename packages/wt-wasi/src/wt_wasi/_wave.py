@@ -24,7 +24,7 @@ TYPE_CHECKING = False  # typing's constant, without importing typing
 if TYPE_CHECKING:
     from typing import Any
 
-__all__ = ["parse_wave", "format_wave", "parse_call", "WaveError"]
+__all__ = ["parse_wave", "format_wave", "parse_wave_call", "WaveError"]
 
 _INT_RANGES = {"s8": 8, "s16": 16, "s32": 32, "s64": 64, "u8": 8, "u16": 16, "u32": 32, "u64": 64}
 _KEYWORDS = frozenset({"true", "false", "some", "none", "ok", "err", "inf", "nan"})
@@ -179,7 +179,7 @@ def parse_wave(text: str, t: wt.WitType) -> object:
     return _typed(_node(text), t)
 
 
-def parse_call(text: str) -> tuple[str, list[str]]:
+def parse_wave_call(text: str) -> tuple[str, list[str]]:
     """``name(arg, ...)`` (WAVE arguments) as the name and each argument's text."""
     name, paren, rest = text.partition("(")
     name = name.strip()
