@@ -92,3 +92,40 @@ def test_a_raising_stdout_writer_comes_out_of_the_call(runtime: Any, component: 
                                                  _config(tmp_path, broken, io.BytesIO())) as inst:
         with pytest.raises(OSError, match="the pipe is gone"):
             inst.function(RUN)()  # type: ignore[misc]
+
+
+def test_wasi_http_types_are_provided_with_their_context() -> None:
+    # (a wasi:http call without its context in the store aborts the process: wt sets both)
+    from . import wat
+
+    with wt.Runtime() as rt:
+        compiled = rt.compile_component(wat.WASI_HTTP)
+        with pytest.raises(wt.LinkError, match="wasi:http/types@0.2.0"):
+            rt.instantiate_component(compiled)
+        with rt.instantiate_component_with_wasi(compiled) as inst:
+            assert inst.exports.new_fields() == 1 and inst.exports.new_fields() == 2
+
+
+def test_python_may_implement_a_wasi_interface() -> None:
+    from . import wat
+
+    with wt.Runtime() as rt:
+        compiled = rt.compile_component(wat.WASI_RANDOM)
+        with rt.instantiate_component(compiled, imports={"wasi:random/random": {"get_random_u64": lambda: 4}}) as i:
+            assert i.exports.random() == 4
+        with rt.instantiate_component_with_wasi(compiled) as real:
+            assert isinstance(real.exports.random(), int)
+
+
+def test_fuel_budgets_a_component() -> None:
+    from . import wat
+
+    with wt.Runtime(wt.RuntimeConfig().with_fuel_metering()) as rt:
+        compiled = rt.compile_component(wat.SPIN)
+        with rt.instantiate_component(compiled, wt.ModuleConfig().with_fuel(10_000)) as inst:
+            assert inst.exports.spin(10) == 10
+            with pytest.raises(wt.Trap) as caught:
+                inst.exports.spin(10**9)
+            assert caught.value.code is wt.TrapCode.OUT_OF_FUEL
+        with pytest.raises(wt.ConfigError, match="component instances have no names"):
+            rt.instantiate_component(compiled, wt.ModuleConfig().with_name("x"))

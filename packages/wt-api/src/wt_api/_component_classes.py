@@ -46,7 +46,9 @@ def member_name(wit: str) -> str:
 
 class Ok(_Payload[_T]):
     """The ``ok`` side of a WIT ``result`` held in a value (a list element, a record field,
-    a parameter): ``value`` is the payload, None for ``result<_, E>``."""
+    a parameter): ``value`` is the payload, None for ``result<_, E>``.
+
+    Thread-safety: a value; share it freely."""
 
     __slots__ = ("value",)
     __match_args__ = ("value",)
@@ -95,7 +97,9 @@ class Err(Exception, _Payload[_T]):
 class Some(_Payload[_T]):
     """``some(value)`` of an ``option<option<T>>`` (or any option whose payload can itself
     be None): the outer option is ``None`` or ``Some(...)``, so ``Some(None)`` (some none)
-    and ``None`` (none) differ. An ``option<T>`` of any other ``T`` is plain ``T | None``."""
+    and ``None`` (none) differ. An ``option<T>`` of any other ``T`` is plain ``T | None``.
+
+    Thread-safety: a value; share it freely."""
 
     __slots__ = ("value",)
     __match_args__ = ("value",)
@@ -116,7 +120,11 @@ class Some(_Payload[_T]):
 class WitRecord:
     """Base of the classes of WIT records: fields are attributes (named in Python style,
     ``first_name`` for ``first-name``), given by position or keyword; equality, hashing
-    (when the fields hash) and ``repr`` follow the fields. ``_wit`` is the WitType."""
+    (when the fields hash) and ``repr`` follow the fields; ``record["first-name"]`` reads a
+    field by its WIT name. ``_wit`` is the WitType.
+
+    Thread-safety: a plain value, as a dataclass instance: share it freely unless you change
+    its fields."""
 
     __slots__ = ()
     _wit: WitType
@@ -163,7 +171,9 @@ class WitRecord:
 class WitVariant:
     """Base of the classes of WIT variants: each case is a subclass (``Shape.Circle(1.5)``,
     ``Shape.Empty()``) with the case's WIT name in ``case`` and its payload in ``value``
-    (None for a case without one)."""
+    (None for a case without one).
+
+    Thread-safety: a value; share it freely."""
 
     __slots__ = ("value",)
     __match_args__ = ("value",)

@@ -20,10 +20,10 @@ from wt_ffi.component import func as _f
 from wt_ffi.component import val as _v
 
 from ._component_classes import Err, Ok
+from ._component_lift import lifter
 from ._component_resources import ResourceEnv, resource_lifter, resource_lowerer
-from ._component_types import ComponentFunctionType
-from ._component_types import python_name
-from ._component_values import VAL_SIZE, LiftError, Mismatch, inline_lift, inline_lower, lifter, lowerer, unsupported
+from ._component_types import ComponentFunctionType, python_name
+from ._component_values import VAL_SIZE, LiftError, Mismatch, inline_lift, inline_lower, lowerer, unsupported
 from ._errors import ClosedError, ExitError, Trap, TrapCode, WasmArgumentError, WasmRuntimeError, WtError
 from ._failure import call_failure
 from ._store import Scope

@@ -127,8 +127,7 @@ class ResourceEnv:
             handle._state = "a borrow that was valid only during the host function's call"
             handle._free_box()
         self.expiring = []
-        for rep in self.lent:
-            self.take_host(rep, False)
+        for rep in self.lent:  # (a lent object goes back to being only the caller's)
             self.hosts.pop(rep, None)
         self.lent = []
         self.keep = []

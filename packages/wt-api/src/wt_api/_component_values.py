@@ -2,7 +2,8 @@
 
 A ``wasmtime_component_val_t`` is 32 bytes: a kind byte, then (at offset 8) a payload of
 up to 24 bytes. For every WIT type, :func:`lowerer` makes a function that checks a Python
-value and writes it as such a value, and :func:`lifter` one that reads such a value back.
+value and writes it as such a value (and ``_component_lift.lifter`` one that reads such a
+value back, with the layouts defined here).
 
 Arguments are written into memory that Python owns (ctypes buffers, and ``bytes`` objects
 for strings): ``wasmtime_component_func_call`` only reads its arguments (it copies each into
@@ -27,7 +28,7 @@ from collections.abc import Mapping, Sequence
 
 from wt_ffi.component import val as _v
 
-from ._component_classes import Err, Ok, Some, WitRecord, WitVariant, class_of, python_name
+from ._component_classes import Err, Ok, Some, WitRecord, WitVariant, python_name
 from ._component_types import WitType
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
@@ -40,7 +41,7 @@ if TYPE_CHECKING:
     Lower = Callable[[Any, Any, int, "ResourceEnv"], None]
     Lift = Callable[[Any, int, "ResourceEnv"], Any]
 
-__all__ = ["Mismatch", "lowerer", "lifter", "unsupported", "can_be_none", "VAL_SIZE", "address_of_bytes",
+__all__ = ["Mismatch", "lowerer", "unsupported", "can_be_none", "VAL_SIZE", "address_of_bytes",
            "inline_lower", "inline_lift", "LiftError"]
 
 VAL_SIZE = 32
@@ -442,6 +443,15 @@ def _map_lowerer(key: Lower, value: Lower, shown: str) -> Lower:
     return lower_map
 
 
+class LiftError(Exception):
+    """wasmtime wrote a value of another kind than the function's type says."""
+
+
+def _check(raw: Any, off: int, kind: int) -> None:
+    if raw[off] != kind:
+        raise LiftError(f"wasmtime returned a value of kind {raw[off]} where kind {kind} was expected")
+
+
 # -- inline forms, for the generated calls of _component_func -------------------------------
 def inline_lower(t: WitType, var: str, off: int, slow: str, names: dict[str, object]) -> list[str] | None:
     """Source lines that check ``var`` and write it at ``_b[off:]`` for a scalar or string
@@ -490,192 +500,3 @@ def inline_lift(t: WitType, names: dict[str, object], src: str = "_r", off: int 
     if k == "char":
         lines.append(f"{var} = chr({var})")
     return lines
-
-
-# -- lifting: C -> Python --------------------------------------------------------------
-class LiftError(Exception):
-    """wasmtime wrote a value of another kind than the function's type says."""
-
-
-def _check(raw: Any, off: int, kind: int) -> None:
-    if raw[off] != kind:
-        raise LiftError(f"wasmtime returned a value of kind {raw[off]} where kind {kind} was expected")
-
-
-def lifter(t: WitType, resources: Callable[[WitType], Lift] | None = None) -> Lift:
-    """``lift(raw, offset, env)``: the Python value of the C value at ``raw[offset:]``
-    (``raw``: bytes or a memoryview). ``resources(t)`` makes the lifter of own/borrow."""
-    k = t.kind
-    if k in _SCALARS:
-        kind, st = _SCALARS[k]
-        unpack = st.unpack_from
-        if k == "char":
-            def lift_char(raw: Any, off: int, env: ResourceEnv) -> Any:
-                got, code = unpack(raw, off)
-                if got != kind:
-                    _check(raw, off, kind)
-                return chr(code)
-            return lift_char
-
-        def lift_scalar(raw: Any, off: int, env: ResourceEnv) -> Any:
-            got, value = unpack(raw, off)
-            if got != kind:
-                _check(raw, off, kind)
-            return value
-        return lift_scalar
-    if k in ("string", "enum"):
-        decoded = k == "string"
-        cls = None if decoded else class_of(t)
-        kind = _v.VAL_STRING if decoded else _v.VAL_ENUM
-
-        def lift_text(raw: Any, off: int, env: ResourceEnv) -> Any:
-            got, size, data = _VEC.unpack_from(raw, off)
-            if got != kind:
-                _check(raw, off, kind)
-            text = _string_at(data, size).decode("utf-8") if size else ""
-            return text if cls is None else cls(text)
-        return lift_text
-    if k == "list":
-        assert t.element is not None
-        if t.element.kind == "u8":
-            return _lift_bytes
-        return _sequence_lifter(lifter(t.element, resources), _v.VAL_LIST, list)
-    if k == "tuple":
-        return _sequence_lifter([lifter(e, resources) for e in t.elements], _v.VAL_TUPLE, tuple)
-    if k == "record":
-        return _record_lifter(class_of(t), [lifter(f, resources) for _, f in t.fields])
-    if k == "variant":
-        cls = class_of(t)
-        cases = {n.encode(): (getattr(cls, "_cases")[n], None if c is None else lifter(c, resources)) for n, c in t.cases}
-        return _variant_lifter(cases)
-    if k == "flags":
-        return _flags_lifter(class_of(t))
-    if k == "option":
-        assert t.element is not None
-        inner = lifter(t.element, resources)
-        wrap = can_be_none(t.element)
-
-        def lift_option(raw: Any, off: int, env: ResourceEnv) -> Any:
-            got, box = _OPTION.unpack_from(raw, off)
-            if got != _v.VAL_OPTION:
-                _check(raw, off, _v.VAL_OPTION)
-            if not box:
-                return None
-            value = inner(_string_at(box, VAL_SIZE), 0, env)
-            return Some(value) if wrap else value
-        return lift_option
-    if k == "result":
-        return _result_lifter(None if t.ok is None else lifter(t.ok, resources),
-                              None if t.err is None else lifter(t.err, resources))
-    if k == "map":
-        assert t.key is not None and t.value is not None
-        return _map_lifter(lifter(t.key, resources), lifter(t.value, resources))
-    if k in ("own", "borrow") and resources is not None:
-        return resources(t)
-    raise TypeError(unsupported(t) or f"no conversion for WIT {k}")
-
-
-def _lift_bytes(raw: Any, off: int, env: ResourceEnv) -> Any:
-    got, size, data = _VEC.unpack_from(raw, off)
-    if got != _v.VAL_LIST:
-        _check(raw, off, _v.VAL_LIST)
-    if not size:
-        return b""
-    vals = _string_at(data, size * VAL_SIZE)
-    if vals[0::VAL_SIZE] != bytes([_v.VAL_U8]) * size:
-        raise LiftError("wasmtime returned a list<u8> holding values of another kind")
-    return vals[8::VAL_SIZE]
-
-
-def _sequence_lifter(element: Any, kind: int, make: type) -> Lift:
-    if make is tuple:
-        elements: list[Lift] = element
-
-        def lift_tuple(raw: Any, off: int, env: ResourceEnv) -> Any:
-            got, size, data = _VEC.unpack_from(raw, off)
-            if got != kind or size != len(elements):
-                raise LiftError(f"wasmtime returned a tuple of {size} where {len(elements)} were expected")
-            vals = _string_at(data, size * VAL_SIZE) if size else b""
-            return tuple(lift(vals, i * VAL_SIZE, env) for i, lift in enumerate(elements))
-        return lift_tuple
-
-    def lift_list(raw: Any, off: int, env: ResourceEnv) -> Any:
-        got, size, data = _VEC.unpack_from(raw, off)
-        if got != kind:
-            _check(raw, off, kind)
-        if not size:
-            return []
-        vals = _string_at(data, size * VAL_SIZE)
-        return [element(vals, i * VAL_SIZE, env) for i in range(size)]
-    return lift_list
-
-
-def _record_lifter(cls: type, fields: list[Lift]) -> Lift:
-    count = len(fields)
-    make = object.__new__
-    names = cls._fields  # type: ignore[attr-defined]
-    setter = object.__setattr__
-
-    def lift_record(raw: Any, off: int, env: ResourceEnv) -> Any:
-        got, size, data = _VEC.unpack_from(raw, off)
-        if got != _v.VAL_RECORD or size != count:
-            raise LiftError(f"wasmtime returned a record of {size} fields where {count} were expected")
-        entries = _string_at(data, size * _ENTRY) if size else b""
-        record: Any = make(cls)
-        for i, lift in enumerate(fields):
-            setter(record, names[i], lift(entries, i * _ENTRY + 16, env))
-        return record
-    return lift_record
-
-
-def _variant_lifter(cases: dict[bytes, tuple[type, Lift | None]]) -> Lift:
-    def lift_variant(raw: Any, off: int, env: ResourceEnv) -> Any:
-        got, size, name, box = _VARIANT.unpack_from(raw, off)
-        if got != _v.VAL_VARIANT:
-            _check(raw, off, _v.VAL_VARIANT)
-        found = cases.get(_string_at(name, size) if size else b"")
-        if found is None:
-            raise LiftError("wasmtime returned a variant case its type does not have")
-        cls, lift = found
-        if lift is None or not box:
-            return cls()
-        return cls(lift(_string_at(box, VAL_SIZE), 0, env))
-    return lift_variant
-
-
-def _flags_lifter(cls: Any) -> Lift:
-    bits = {name.encode(): bit for bit, name in cls._wit_names.items()}
-
-    def lift_flags(raw: Any, off: int, env: ResourceEnv) -> Any:
-        got, size, data = _VEC.unpack_from(raw, off)
-        if got != _v.VAL_FLAGS:
-            _check(raw, off, _v.VAL_FLAGS)
-        value = 0
-        names = _string_at(data, size * _NAME.size) if size else b""
-        for i in range(size):
-            length, text = _NAME.unpack_from(names, i * _NAME.size)
-            value |= bits.get(_string_at(text, length), 0)
-        return cls(value)
-    return lift_flags
-
-
-def _result_lifter(ok: Lift | None, err: Lift | None) -> Lift:
-    def lift_result(raw: Any, off: int, env: ResourceEnv) -> Any:
-        got, is_ok, box = _RESULT.unpack_from(raw, off)
-        if got != _v.VAL_RESULT:
-            _check(raw, off, _v.VAL_RESULT)
-        lift = ok if is_ok else err
-        value = lift(_string_at(box, VAL_SIZE), 0, env) if lift is not None and box else None
-        return Ok(value) if is_ok else Err(value)
-    return lift_result
-
-
-def _map_lifter(key: Lift, value: Lift) -> Lift:
-    def lift_map(raw: Any, off: int, env: ResourceEnv) -> Any:
-        got, size, data = _VEC.unpack_from(raw, off)
-        if got != _v.VAL_MAP:
-            _check(raw, off, _v.VAL_MAP)
-        entries = _string_at(data, size * 2 * VAL_SIZE) if size else b""
-        return {key(entries, 2 * VAL_SIZE * i, env): value(entries, 2 * VAL_SIZE * i + VAL_SIZE, env)
-                for i in range(size)}
-    return lift_map
