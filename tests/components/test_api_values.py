@@ -196,3 +196,25 @@ def test_wrong_variant_payload(kit: Any) -> None:
         v.Shape(1.0)
     with pytest.raises(wt.WasmArgumentError, match=r"\.circle: expected f32"):
         v.echo_shape(v.Shape.Circle("round"))
+
+
+def test_records_of_scalars_and_strings_take_the_fast_path_and_its_fallbacks() -> None:
+    from . import wat
+
+    with wt.Runtime() as rt:
+        with rt.instantiate_component(rt.compile_component(wat.FLAT_RECORD)) as inst:
+            echo = inst.exports.echo
+            item = wt.wit_class(rt.compile_component(wat.FLAT_RECORD).exports["item"])  # type: ignore[arg-type]
+            for value in (item("héllo", 7, "€", True, 1.5), item("", 0, "\0", False, -0.0),
+                          item("x" * 5000, 2**32 - 1, "\U0001F600", True, float("inf"))):
+                assert echo(value) == value
+            assert echo({"name": "m", "n": 1, "c": "c", "ok": False, "f": 2.0}) == item("m", 1, "c", False, 2.0)
+            assert echo(item("int for a float", 1, "c", True, 2)) == item("int for a float", 1, "c", True, 2.0)
+            for bad, message in ((item("a", -1, "c", True, 1.0), r"\.n: expected u32"),
+                                 (item("a", 1, "\ud800", True, 1.0), r"\.c: expected char"),
+                                 (item("\udc00", 1, "c", True, 1.0), r"\.name: expected string"),
+                                 (item("a", 1, "c", 1, 1.0), r"\.ok: expected bool"),
+                                 (item("a", 1, "c", True, 1e300), r"\.f: expected f32")):
+                with pytest.raises(wt.WasmArgumentError, match=message):
+                    echo(bad)
+            assert echo(item("still fine", 2, "c", True, 0.5)).name == "still fine"

@@ -88,3 +88,27 @@ SPIN = b'''(component
   (core instance $i (instantiate $m))
   (func (export "spin") (param "n" u64) (result u64) (canon lift (core func $i "spin"))))'''
 """``spin(n: u64) -> u64``: counts to ``n`` (for timeouts and Ctrl-C)."""
+
+FLAT_RECORD = b'''(component
+  (core module $m
+    (memory (export "mem") 1)
+    (global $top (mut i32) (i32.const 1024))
+    (func (export "realloc") (param i32 i32 i32 i32) (result i32)
+      (local $p i32)
+      global.get $top local.set $p
+      global.get $top local.get 3 i32.add global.set $top
+      local.get $p)
+    (func (export "echo") (param i32 i32 i32 i32 i32 f32) (result i32)
+      (i32.store (i32.const 16) (local.get 0))
+      (i32.store (i32.const 20) (local.get 1))
+      (i32.store (i32.const 24) (local.get 2))
+      (i32.store (i32.const 28) (local.get 3))
+      (i32.store8 (i32.const 32) (local.get 4))
+      (f32.store (i32.const 36) (local.get 5))
+      i32.const 16))
+  (core instance $i (instantiate $m))
+  (type $r (record (field "name" string) (field "n" u32) (field "c" char) (field "ok" bool) (field "f" f32)))
+  (export $item "item" (type $r))
+  (func (export "echo") (param "v" $item) (result $item)
+    (canon lift (core func $i "echo") (memory (core memory $i "mem")) (realloc (core func $i "realloc")))))'''
+"""``echo(v: item) -> item`` with ``record item { name: string, n: u32, c: char, ok: bool, f: f32 }``."""

@@ -15,7 +15,7 @@ from wt_ffi.component import val as _v
 from ._component_classes import Err, Ok, Some, class_of
 from ._component_types import WitType
 from ._component_values import (_ENTRY, _NAME, _OPTION, _RESULT, _SCALARS, _VARIANT, _VEC, VAL_SIZE, LiftError,
-                                _check, _string_at, can_be_none, unsupported)
+                                _check, _string_at, can_be_none, entries_format, flat, python_name, unsupported)
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
@@ -69,6 +69,8 @@ def lifter(t: WitType, resources: Callable[[WitType], Lift] | None = None) -> Li
     if k == "tuple":
         return _sequence_lifter([lifter(e, resources) for e in t.elements], _v.VAL_TUPLE, tuple)
     if k == "record":
+        if flat(t):
+            return _flat_record_lifter(t, class_of(t))
         return _record_lifter(class_of(t), [lifter(f, resources) for _, f in t.fields])
     if k == "variant":
         cls = class_of(t)
@@ -134,6 +136,33 @@ def _sequence_lifter(element: Any, kind: int, make: type) -> Lift:
         vals = _string_at(data, size * VAL_SIZE)
         return [element(vals, i * VAL_SIZE, env) for i in range(size)]
     return lift_list
+
+
+def _flat_record_lifter(t: WitType, cls: type) -> Lift:
+    """A flat record read by generated code: one ``unpack`` of all its entries."""
+    names: dict[str, object] = {"_cls": cls, "_new": object.__new__, "_vec": _VEC.unpack_from, "_sat": _string_at,
+                                "_un": entries_format(t, False).unpack, "_LiftError": LiftError}
+    count = len(t.fields)
+    lines = ["def lift_record(raw, off, env):", "    got, size, data = _vec(raw, off)",
+             f"    if got != {_v.VAL_RECORD} or size != {count}:",
+             f"        raise _LiftError(f'wasmtime returned a record of {{size}} fields where {count} were expected')",
+             f"    t = _un(_sat(data, {count * _ENTRY}))", "    r = _new(_cls)"]
+    kinds, j = [], 0
+    for name, f in t.fields:
+        kind = _v.VAL_STRING if f.kind == "string" else _SCALARS[f.kind][0]
+        kinds.append(f"t[{j}] != {kind}")
+        attr = f"r.{python_name(name)}"
+        if f.kind == "string":
+            lines.append(f"    {attr} = _sat(t[{j + 2}], t[{j + 1}]).decode() if t[{j + 1}] else ''")
+            j += 3
+        else:
+            lines.append(f"    {attr} = {'chr(t[' + str(j + 1) + '])' if f.kind == 'char' else 't[' + str(j + 1) + ']'}")
+            j += 2
+    lines.insert(5, f"    if {' or '.join(kinds)}: raise _LiftError('wasmtime returned a record field of another kind')")
+    lines.append("    return r")
+    namespace: dict[str, Lift] = {}
+    exec(compile("\n".join(lines), "<wt record lifting>", "exec"), names, namespace)  # noqa: S102
+    return namespace["lift_record"]
 
 
 def _record_lifter(cls: type, fields: list[Lift]) -> Lift:

@@ -28,7 +28,7 @@ from collections.abc import Mapping, Sequence
 
 from wt_ffi.component import val as _v
 
-from ._component_classes import Err, Ok, Some, WitRecord, WitVariant, python_name
+from ._component_classes import Err, Ok, Some, WitRecord, WitVariant, class_of, python_name
 from ._component_types import WitType
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
@@ -153,7 +153,8 @@ def lowerer(t: WitType, resources: Callable[[WitType], Lower] | None = None) -> 
     if k == "tuple":
         return _tuple_lowerer([lowerer(e, resources) for e in t.elements], str(t))
     if k == "record":
-        return _record_lowerer(t, [lowerer(f, resources) for _, f in t.fields])
+        general = _record_lowerer(t, [lowerer(f, resources) for _, f in t.fields])
+        return _flat_record_lowerer(t, general) if flat(t) else general
     if k == "variant":
         return _variant_lowerer(t, {n: None if c is None else lowerer(c, resources) for n, c in t.cases})
     if k == "enum":
@@ -318,6 +319,71 @@ def _record_lowerer(t: WitType, fields: list[Lower]) -> Lower:
         _VEC.pack_into(buf, off, _v.VAL_RECORD, count, address)
     lower_record.keep = encoded  # type: ignore[attr-defined]  # the names' bytes live with the lowerer
     return lower_record
+
+
+# -- records of scalars and strings: one struct for all the entries ------------------------
+FLAT = {"bool": "?", "s8": "b", "u8": "B", "s16": "h", "u16": "H", "s32": "i", "u32": "I", "s64": "q",
+        "u64": "Q", "f32": "f", "f64": "d", "char": "I", "string": "QQ"}
+"""The struct code of each field kind a flat record may hold."""
+
+
+def flat(t: WitType) -> bool:
+    """Whether every field of the record ``t`` is a scalar or a string: one struct then reads
+    or writes every entry (``entries_format``)."""
+    return t.kind == "record" and bool(t.fields) and all(f.kind in FLAT for _, f in t.fields)
+
+
+def entries_format(t: WitType, with_names: bool) -> struct.Struct:
+    """The struct of a flat record's entries: per field its name (or 16 skipped bytes), its
+    kind, its payload, and padding to 48 bytes."""
+    parts = []
+    for _, f in t.fields:
+        code = FLAT[f.kind]
+        parts.append(("QQ" if with_names else "16x") + "B7x" + code + f"{24 - struct.calcsize('<' + code)}x")
+    return struct.Struct("<" + "".join(parts))
+
+
+def _flat_record_lowerer(t: WitType, general: Lower) -> Lower:
+    """A flat record given as its own class, checked and written by generated code (one
+    ``pack_into`` for all the entries); any other value, or one that fails a check, goes to
+    ``general`` (which writes it, or raises the Mismatch that says why)."""
+    names: dict[str, object] = {"_general": general, "_cls": class_of(t), "_csb": ctypes.create_string_buffer,
+                                "_addressof": ctypes.addressof, "_addr": address_of_bytes, "_vec": _VEC.pack_into,
+                                "_st": entries_format(t, True).pack_into}
+    encoded = [n.encode() for n, _ in t.fields]
+    names["_names"] = encoded  # (kept alive with the lowerer: the entries point at them)
+    lines = ["def lower_record(v, buf, off, env):", "    if type(v) is not _cls: return _general(v, buf, off, env)"]
+    packed: list[str] = []
+    strings: list[str] = []
+    for i, ((_, f), name) in enumerate(zip(t.fields, encoded)):
+        value, k = f"f{i}", f.kind
+        lines.append(f"    {value} = v.{python_name(t.fields[i][0])}")
+        kind = _v.VAL_STRING if k == "string" else _SCALARS[k][0]
+        if k in _RANGES:
+            lo, hi = _RANGES[k]
+            lines.append(f"    if type({value}) is not int or not {lo} <= {value} < {hi}: return _general(v, buf, off, env)")
+        elif k == "bool":
+            lines.append(f"    if {value} is not True and {value} is not False: return _general(v, buf, off, env)")
+        elif k in ("f32", "f64"):
+            lines.append(f"    if type({value}) is not float: return _general(v, buf, off, env)")
+        elif k == "char":
+            lines += [f"    if type({value}) is not str or len({value}) != 1 or 0xD800 <= ord({value}) <= 0xDFFF:",
+                      "        return _general(v, buf, off, env)", f"    {value} = ord({value})"]
+        else:
+            lines += [f"    if type({value}) is not str: return _general(v, buf, off, env)", "    try:",
+                      f"        {value} = {value}.encode()", "    except UnicodeEncodeError:",
+                      "        return _general(v, buf, off, env)"]
+            strings.append(value)
+        name_part = f"{len(name)}, _addr(_names[{i}])"
+        payload = f"len({value}), _addr({value})" if k == "string" else value
+        packed.append(f"{name_part}, {kind}, {payload}")
+    lines += [f"    e = _csb({len(t.fields) * _ENTRY})", "    try:", f"        _st(e, 0, {', '.join(packed)})",
+              "    except (OverflowError, ValueError, TypeError):", "        return _general(v, buf, off, env)",
+              f"    env.keep.append({'(e, ' + ', '.join(strings) + ')' if strings else 'e'})",
+              f"    _vec(buf, off, {_v.VAL_RECORD}, {len(t.fields)}, _addressof(e))"]
+    namespace: dict[str, Lower] = {}
+    exec(compile("\n".join(lines), "<wt record lowering>", "exec"), names, namespace)  # noqa: S102
+    return namespace["lower_record"]
 
 
 def _variant_lowerer(t: WitType, cases: dict[str, Lower | None]) -> Lower:
