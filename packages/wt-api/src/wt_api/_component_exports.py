@@ -76,28 +76,41 @@ class ComponentInterface:
 
     def __init__(self, instance: ComponentInstance, name: str, iface: ComponentInterfaceType) -> None:
         self.wit_name = name
-        self._members: dict[str, object] = {}
+        # Each member is made on first use (a function's call is generated then), and then
+        # kept as a plain attribute: a later lookup costs what any attribute does.
+        self._members: dict[str, Callable[[], object]] = {}
         types: dict[str, type] = {}
         for tname, t in iface.types:
             if t.kind in ("record", "variant", "enum", "flags"):
                 types[class_name(tname)] = class_of(t)
         names = _annotations(types)
-        resources = {tname: t for tname, t in iface.types if t.kind == "resource"}
-        for rname, rtype in resources.items():
-            types[class_name(rname)] = handle_class(instance, rtype, name, iface, names)
-        names.update(types)
-        self._members.update(types)
+        for tname, t in iface.types:
+            if t.kind in ("record", "variant", "enum", "flags"):
+                def known(cls: type = types[class_name(tname)]) -> object:
+                    return cls
+                self._members[class_name(tname)] = known
+            elif t.kind == "resource":
+                def make_class(rtype: WitType = t) -> object:
+                    return handle_class(instance, rtype, name, iface, names)
+                self._members[class_name(tname)] = make_class
         for fname, ftype in iface.functions:
             if fname.startswith("["):
                 continue  # a resource's: on its class
-            function = instance.function(name, fname)
-            assert function is not None
-            self._members[python_name(fname)] = typed_function(function, python_name(fname), ftype, names)
-        self.__dict__.update(self._members)  # plain attributes: a lookup costs what any attribute does
 
-    def __getattr__(self, name: str) -> Any:  # (only for names that are not members)
-        raise AttributeError(f"the interface {self.wit_name} has no {name!r} (it has: "
-                             f"{', '.join(self._members)})")
+            def make(fname: str = fname, ftype: ComponentFunctionType = ftype) -> object:
+                function = instance.function(name, fname)
+                assert function is not None
+                return typed_function(function, python_name(fname), ftype, names)
+            self._members[python_name(fname)] = make
+
+    def __getattr__(self, name: str) -> Any:  # (only for members not made yet)
+        make = self.__dict__["_members"].get(name) if not name.startswith("__") else None
+        if make is None:
+            raise AttributeError(f"the interface {self.wit_name} has no {name!r} (it has: "
+                                 f"{', '.join(self._members)})")
+        value = make()
+        setattr(self, name, value)
+        return value
 
     def __dir__(self) -> list[str]:
         return [*super().__dir__(), *self._members]
@@ -146,8 +159,8 @@ class ComponentExports:
 
     def __init__(self, instance: ComponentInstance) -> None:
         self._instance = instance
-        self._members: dict[str, object] = {}
-        self._by_wit: dict[str, object] = {}
+        self._members: dict[str, Callable[[], object]] = {}
+        self._by_wit: dict[str, str] = {}  # WIT name -> attribute
         items = instance._compiled.types(1)
         shorts: dict[str, int] = {}
         for name, item in items.items():
@@ -155,25 +168,34 @@ class ComponentExports:
                 shorts[short_name(name)] = shorts.get(short_name(name), 0) + 1
         names = _annotations({})
         for name, item in items.items():
+            make: Callable[[], object]
             if isinstance(item, ComponentInterfaceType):
-                value: object = ComponentInterface(instance, name, item)
                 attr = short_name(name) if shorts[short_name(name)] == 1 else python_name(name.split("@", 1)[0])
+
+                def make(name: str = name, item: ComponentInterfaceType = item) -> object:
+                    return ComponentInterface(instance, name, item)
             elif isinstance(item, ComponentFunctionType):
-                function = instance.function(name)
-                assert function is not None
                 attr = python_name(name)
-                value = typed_function(function, attr, item, names)
+
+                def make(name: str = name, item: ComponentFunctionType = item, attr: str = attr) -> object:
+                    function = instance.function(name)
+                    assert function is not None
+                    return typed_function(function, attr, item, names)
             else:
                 continue
-            self._members.setdefault(attr, value)
-            self._by_wit[name] = value
-        self.__dict__.update(self._members)  # plain attributes: a lookup costs what any attribute does
+            self._members.setdefault(attr, make)
+            self._by_wit[name] = attr
 
-    def __getattr__(self, name: str) -> Any:  # (only for names that are not members)
-        raise AttributeError(f"the component exports no {name!r} (it exports: {', '.join(self._members)})")
+    def __getattr__(self, name: str) -> Any:  # (only for members not made yet: see ComponentInterface)
+        make = self.__dict__["_members"].get(name) if not name.startswith("__") else None
+        if make is None:
+            raise AttributeError(f"the component exports no {name!r} (it exports: {', '.join(self._members)})")
+        value = make()
+        setattr(self, name, value)
+        return value
 
     def __getitem__(self, wit_name: str) -> Any:
-        return self._by_wit[wit_name]
+        return getattr(self, self._by_wit[wit_name])
 
     def __dir__(self) -> list[str]:
         return [*super().__dir__(), *self._members]

@@ -13,9 +13,9 @@ from __future__ import annotations
 from wt_ffi.component import val as _v
 
 from ._component_classes import Err, Ok, Some, class_of
-from ._component_types import WitType
+from ._component_types import WitType, python_name
 from ._component_values import (_ENTRY, _NAME, _OPTION, _RESULT, _SCALARS, _VARIANT, _VEC, VAL_SIZE, LiftError,
-                                _check, _string_at, can_be_none, entries_format, flat, python_name, unsupported)
+                                _check, _string_at, can_be_none, entries_format, flat, unsupported)
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
