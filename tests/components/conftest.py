@@ -1,5 +1,7 @@
-"""Fixtures of the component tests: components built from source (``build.py``) and compiled
-once per session through wt_ffi (``capi.py``).
+"""Fixtures of the component tests: components built from source (``build.py``), compiled
+once per session through wt_ffi (``capi.py``: ``engine``, ``compiled``, ``kitchen``) and
+through wt_api (``runtime``, ``component``, ``kit``: a kitchen instance whose ``host``
+interface is ``KitchenHost``); the wt_api compilations are cached on disk beside the builds.
 
 Building needs componentize-py, clang + wasi-libc, node and npm (the nox ``tests`` session
 installs them). Without them these tests fail on CI (``CI`` set) and are skipped, with the
