@@ -239,3 +239,38 @@ def test_timeouts_and_ctrl_c_stop_a_component(case: Callable[[str], Any]) -> Non
         threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT)).start()
         raises(KeyboardInterrupt, j.exports.spin, 2**62)
     ''')
+
+
+def test_malformed_components_never_crash(case: Callable[[str], Any]) -> None:
+    result = case('''
+        import wasmtime
+        sources = [bytes(wasmtime.wat2wasm(w.decode())) for w in (wat.STRINGS, wat.HOST_FUNCS, wat.FLAT_RECORD, wat.SPIN)]
+        rng = random.Random(7)
+        compiled = refused = 0
+        for n in range(400):
+            data = bytearray(rng.choice(sources))
+            for _ in range(rng.randrange(1, 4)):
+                data[rng.randrange(8, len(data))] = rng.randrange(256)
+            try:
+                comp = rt.compile_component(bytes(data))
+            except wt.CompileError:
+                refused += 1
+                continue
+            compiled += 1
+            try:
+                i = rt.instantiate_component(comp, imports={n: (lambda *a: 1) for n in comp.imports})
+            except (wt.WtError, TypeError):
+                continue
+            for name, item in comp.exports.items():
+                if isinstance(item, wt.ComponentFunctionType):
+                    f = i.function(name)
+                    for args in ([], [1], ["x"], [1, 2], [{"name": "n", "n": 1, "c": "c", "ok": True, "f": 1.0}]):
+                        try:
+                            f(*args)
+                        except (wt.WtError, TypeError, ValueError):
+                            pass
+            i.close()
+        print("compiled", compiled, "refused", refused)
+    ''', timeout=300)
+    compiled = int(result.stdout.split("compiled ")[1].split()[0])
+    assert compiled > 0, result.stdout  # some mutants compile: their calls were exercised too
