@@ -5,6 +5,7 @@ directory. Each case runs in a child process: a crash or a hang fails the test."
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -80,6 +81,53 @@ for i in range(400):
         signal.signal(signal.SIGALRM, handler)
 print(seen)
 ''', timeout=120)
+    assert "Exception ignored" not in result.stderr, result.stderr
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGUSR1"), reason="POSIX signals")
+def test_a_handler_raising_at_a_host_functions_entry_after_a_trap() -> None:
+    # The signal arrives while wasm spins, so the first Python code to run is the host
+    # function's trampoline: its entry must not raise (ctypes would hand wasmtime the stale
+    # result slot, here the trap of the call before, and the process would abort).
+    result = run_in_child('''
+import os, signal, threading
+r = wt.Runtime()
+hb = r.new_host_module_builder("env")
+state = {"raise": False}
+class Boom(Exception): pass
+def tick(x):
+    if state["raise"]:
+        raise Boom()
+    return x + 1
+hb.export_function("tick", [wt.ValueType.I32], [wt.ValueType.I32], tick)
+hb.instantiate()
+m = r.instantiate(r.compile_module("""(module (import "env" "tick" (func $t (param i32) (result i32)))
+  (func (export "run") (param i32) (result i32) (local i32)
+    (loop $l (local.set 1 (i32.add (local.get 1) (i32.const 1))) (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
+    (call $t (local.get 1))))"""))
+run = m.exported_function("run")
+class Alarm(Exception): pass
+def handler(signum, frame): raise Alarm()
+signal.signal(signal.SIGUSR1, handler)
+alarms = 0
+for i in range(20):
+    state["raise"] = True
+    try:
+        run.call(10)
+    except Boom:
+        pass
+    state["raise"] = False
+    timer = threading.Timer(0.005, os.kill, (os.getpid(), signal.SIGUSR1))
+    timer.start()
+    try:
+        run.call(300_000_000)
+    except Alarm:
+        alarms += 1
+    timer.join()
+assert run.call(5) == [6]
+print(alarms)
+''', timeout=120)
+    assert int(result.stdout.split()[-1]) > 0, result.stdout
     assert "Exception ignored" not in result.stderr, result.stderr
 
 

@@ -256,7 +256,9 @@ class Scope:
     def __init__(self, store: Store, alive: list[bool]) -> None:
         self.store = store
         self.alive = alive
-        self.gate = StoreGate(THREAD, store.max_wasm_stack, store.check_thread, store.lock, alive,
+        lock = store.lock
+        self.gate = StoreGate(THREAD, store.max_wasm_stack, store.check_thread, lock.acquire, lock.release,
+                              lock._is_owned, alive,  # type: ignore[attr-defined]
                               store._raise_closed, store._finish_close, store.sink, store.raise_escaped)
 
     def __enter__(self) -> Store:
