@@ -6,7 +6,7 @@
     python -m nox -s docs         # the documentation site, warnings as errors: site/
     python -m nox -s spec         # the WebAssembly spec testsuite (not run by default)
     python -m nox -s bench        # wt against wasmtime-py: bench-results/results.md and .png (not run by default)
-    python -m nox -s fuzz -- --cases 20000 --seed 1   # hunt crashes: fuzz-results/ (not run by default)
+    python -m nox -s fuzz -- --cases 20000 --seed 1   # hunt crashes: fuzz-results/ (by default 2000 cases)
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ TEST_DEPS = ["pytest>=8", "wasmtime==50.0.1", "hypothesis>=6.100", "platformdirs
 # componentize-py for Python guests; jco (npm, into the test cache) for a C command.
 COMPONENT_TEST_DEPS = ["componentize-py==0.25.1"]
 
-nox.options.sessions = ["tests", "typecheck", "wheels", "docs"]
+nox.options.sessions = ["tests", "typecheck", "wheels", "docs", "fuzz"]
 nox.options.reuse_existing_virtualenvs = True
 
 
