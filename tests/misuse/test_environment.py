@@ -163,6 +163,28 @@ assert out[2] == wt.TrapCode.STACK_OVERFLOW, out
 ''')
 
 
+def test_a_small_thread_is_checked_even_where_a_big_one_ran_before() -> None:
+    # Calls remember the threads known to have room (by ident); a thread's ident leaves
+    # that record when the thread ends, so a later thread that reuses it is measured again.
+    run_in_child('''
+import threading
+from wt_api import _store
+r = wt.Runtime()
+f = r.instantiate(r.compile_module('(module (func (export "f") (result i32) i32.const 1))')).exported_function("f")
+seen = []
+def go():
+    try:
+        seen.append(f.call())
+    except wt.ConfigError:
+        seen.append("small")
+for i in range(40):
+    threading.stack_size(4 << 20 if i % 2 == 0 else 256 * 1024)
+    t = threading.Thread(target=go); t.start(); t.join()
+assert seen == [[1], "small"] * 20, seen
+assert not any(t_ident != threading.get_ident() for idents in _store.FITS.values() for t_ident in idents), _store.FITS
+''')
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="POSIX fork")
 def test_after_fork_a_new_runtime_works_and_the_old_one_says_why_not() -> None:
     run_in_child('''

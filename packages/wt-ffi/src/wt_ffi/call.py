@@ -47,29 +47,29 @@ class RefParam:
 class StoreGate:
     """How a call holds its store.
 
-    First the calling thread: ``thread.room`` (a thread-local) must be at least ``need``
-    bytes, else ``check()`` runs, which may raise (a thread whose stack is too small for
-    wasm, a guest output writer that would wait for its own guest). Then ``enter()`` takes
-    the store's lock (an ``RLock``) and ``leave()`` releases it; ``owned()`` says whether this
-    thread holds it. The call takes the lock inside its ``try``: a signal handler that
-    raises right after ``enter()`` still reaches the ``finally``, which releases only if
-    this thread owns the lock (an ``enter()`` interrupted while another thread held it took
-    nothing; one that finds it held by this thread cannot block, so cannot be
-    interrupted). ``alive`` is a one-item list, false once
-    the store (or its owner) is closed: ``closed()`` (must raise) runs when it is before C
-    is entered, ``after_close()`` after leaving when it was closed meanwhile (a close from
-    inside the call, deferred until the call is over). After a call that returned
+    First the calling thread: unless its ``ident()`` is in ``fits`` (the threads known to
+    have stack room for the store's wasm), ``check()`` runs, which may raise (a thread whose
+    stack is too small for wasm, a guest output writer that would wait for its own guest)
+    or add the thread to ``fits``. Then ``enter()`` takes the store's lock (an ``RLock``)
+    and ``leave()`` releases it; ``owned()`` says whether this thread holds it. The call
+    takes the lock inside its ``try``: a signal handler that raises right after ``enter()``
+    still reaches the ``except`` path, which releases only if this thread owns the lock (an
+    ``enter()`` interrupted while another thread held it took nothing; one that finds it
+    held by this thread cannot block, so cannot be interrupted). ``alive`` is a one-item
+    list, false once the store (or its owner) is closed: ``closed()`` (must raise) runs when
+    it is before C is entered, ``after_close()`` after leaving when it was closed meanwhile
+    (a close from inside the call, deferred until the call is over). After a call that returned
     normally, an exception left in ``sink`` (one that escaped a callback: see
     :mod:`wt_ffi.sink`) is raised by ``escaped()``."""
 
-    __slots__ = ("thread", "need", "check", "enter", "leave", "owned", "alive", "closed", "after_close", "sink",
+    __slots__ = ("ident", "fits", "check", "enter", "leave", "owned", "alive", "closed", "after_close", "sink",
                  "escaped")
 
-    def __init__(self, thread: object, need: int, check: Callable[[], object], enter: Callable[[], object],
+    def __init__(self, ident: Callable[[], int], fits: set[int], check: Callable[[], object], enter: Callable[[], object],
                  leave: Callable[[], object], owned: Callable[[], bool], alive: list[bool], closed: Callable[[], object],
                  after_close: Callable[[], object], sink: CallbackSink, escaped: Callable[[], object]) -> None:
-        self.thread = thread
-        self.need = need
+        self.ident = ident
+        self.fits = fits
         self.check = check
         self.enter = enter
         self.leave = leave
@@ -155,8 +155,8 @@ def build_caller(
         "_badargs": on_bad_args,
         "_arity": on_bad_arity,
         "_M": _MISSING,
-        "_th": gate.thread,
-        "_need": gate.need,
+        "_ident": gate.ident,
+        "_fits": gate.fits,
         "_check": gate.check,
         "_enter": gate.enter,
         "_leave": gate.leave,
@@ -183,7 +183,7 @@ def build_caller(
                      f"[{', '.join(f'a{i}' for i in range(len(params)))}].count(_M))")
     else:
         lines.append("    if rest: _arity(len(rest))")
-    lines += ["    if _th.room < _need: _check()", "    try:", "        _enter()", "        if not _alive[0]: _closed()"]
+    lines += ["    if _ident() not in _fits: _check()", "    try:", "        _enter()", "        if not _alive[0]: _closed()"]
     if params:
         stores: list[str] = []
         for i, vt in enumerate(params):
@@ -199,8 +199,9 @@ def build_caller(
     lines.append("            t = _tb[0]; _tb[0] = 0")
     lines.append("            _fail(e, t)")
     lines.append("        if _sink.error is not None: _escaped()")
-    lines.append("        return [" + ", ".join(_read_result(i, vt) for i, vt in enumerate(results)) + "]")
-    lines += ["    finally:", "        if _owned(): _leave()", "        if not _alive[0]: _after_close()"]
+    lines.append("        r = [" + ", ".join(_read_result(i, vt) for i, vt in enumerate(results)) + "]")
+    lines += ["    except BaseException:", "        if _owned(): _leave()", "        if not _alive[0]: _after_close()",
+              "        raise", "    _leave()", "    if not _alive[0]: _after_close()", "    return r"]
     namespace: dict[str, object] = {}
     exec(_compiled("\n".join(lines)), env, namespace)  # noqa: S102
     fn = namespace["call"]
