@@ -56,10 +56,9 @@ def groups() -> list[list[str]]:
     return folders + ([top] if top else [])
 
 
-def test_env() -> dict[str, str]:
+def root_env() -> dict[str, str]:
     """The environment of the test processes in the root."""
-    env = {"QEMU_RESERVED_VA": hex(RESERVED_VA), "WT_TEST_BUILD_DIR": BUILD, "WT_CACHE_DIR": "/tmp/wt-cache",
-           "WT_TEST_EMULATOR": "qemu-user"}
+    env = {"QEMU_RESERVED_VA": hex(RESERVED_VA), "WT_TEST_BUILD_DIR": BUILD, "WT_CACHE_DIR": "/tmp/wt-cache"}
     for name in ("CI", "TERM", "NO_COLOR", "PY_COLORS"):
         if name in os.environ:
             env[name] = os.environ[name]
@@ -101,7 +100,7 @@ def watch(root: Path, name: str, argv: list[str], *, cwd: str, max_rss: int, tim
     resident bytes or ``timeout`` seconds."""
     print(f"\n===== {name} (aarch64, qemu-user) =====", flush=True)
     start, peak, last, why = time.monotonic(), 0, "", ""
-    proc = rootfs.in_root(root, argv, test_env(), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = rootfs.in_root(root, argv, root_env(), cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert proc.stdout is not None
     os.set_blocking(proc.stdout.fileno(), False)
     pending = b""
@@ -175,7 +174,7 @@ def main() -> int:
         if args.prepare:
             return 0
         if args.shell:
-            return int(rootfs.in_root(root, ["/bin/bash"], test_env(), cwd=rootfs.PROJECT).wait())
+            return int(rootfs.in_root(root, ["/bin/bash"], root_env(), cwd=rootfs.PROJECT).wait())
         pytest = ["python", "-m", "pytest", "-p", "no:cacheprovider"]
         outcomes: list[Outcome] = []
         limits = {"cwd": rootfs.PROJECT, "max_rss": int(args.max_rss * GiB), "timeout": args.timeout}
