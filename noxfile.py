@@ -3,6 +3,7 @@
     python -m nox -s tests        # the whole test suite, each Python found
     python -m nox -s typecheck    # mypy --strict on the four packages
     python -m nox -s wheels       # build, check py3-none-any, install, smoke-test
+    python -m nox -s aarch64      # the whole suite on Linux aarch64 under qemu-user (root, x86_64 host)
     python -m nox -s spec         # the WebAssembly spec testsuite (not run by default)
     python -m nox -s bench        # wt against wasmtime-py: bench-results/results.md and .png (not run by default)
 """
@@ -13,6 +14,7 @@ import glob
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import nox
@@ -24,7 +26,7 @@ VERSIONS = ["3.10", "3.11", "3.12", "3.13"]
 # the test suite's source of the real library (wt-loader's "bundled" extra).
 TEST_DEPS = ["pytest>=8", "wasmtime==50.0.1"]
 
-nox.options.sessions = ["tests", "typecheck", "wheels"]
+nox.options.sessions = ["tests", "typecheck", "wheels", "aarch64"]
 nox.options.reuse_existing_virtualenvs = True
 
 
@@ -152,3 +154,21 @@ def wheels(session: nox.Session) -> None:
     wheel = next(wheelhouse.glob("wasmtime-50.0.1-*.whl"))
     with session.chdir(tmp):
         session.run("python", str(ROOT / "scripts" / "e2e_download.py"), str(wheel))
+
+
+@nox.session(python=PYTHONS[:1] if PYTHONS else None)
+def aarch64(session: nox.Session) -> None:
+    """The whole test suite on Linux aarch64 under qemu-user against the real aarch64 library,
+    then the download end to end (scripts/aarch64.py): an arm64 Debian root made once and
+    cached in WT_AARCH64_CACHE, else ~/.cache/wt-aarch64 (~3 minutes cold, seconds warm), the
+    suite ~5 minutes. Needs root and apt-get on an x86_64 Linux host. Arguments go to pytest:
+    ``nox -s aarch64 -- tests/api -x``."""
+    if not sys.platform.startswith("linux") or os.uname().machine not in ("x86_64", "amd64"):
+        session.skip("emulates aarch64 on an x86_64 Linux host")
+    if os.geteuid() != 0:
+        message = "needs root (apt-get, mount, chroot): sudo python3 -m nox -s aarch64"
+        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+            session.error(message)
+        session.skip(message)
+    _wasi_toolchain(session)  # the C WASI programs are built on this host, for wasm32
+    session.run("python", str(ROOT / "scripts" / "aarch64.py"), *session.posargs)
