@@ -171,4 +171,4 @@ def aarch64(session: nox.Session) -> None:
             session.error(message)
         session.skip(message)
     _wasi_toolchain(session)  # the C WASI programs are built on this host, for wasm32
-    session.run("python", str(ROOT / "scripts" / "aarch64.py"), *session.posargs)
+    session.run("python", str(ROOT / "scripts" / "aarch64.py"), "--", *session.posargs)

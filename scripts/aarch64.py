@@ -3,6 +3,7 @@ libwasmtime (from the PyPI wheel wasmtime==50.0.1 for manylinux2014_aarch64).
 
     sudo python3 scripts/aarch64.py                 # every test group, then the download end to end
     sudo python3 scripts/aarch64.py tests/api -x    # these pytest arguments only, in one process
+    sudo python3 scripts/aarch64.py -- -k v128 tests  # (after -- when the first is an option)
     sudo python3 scripts/aarch64.py --prepare       # only make the root ready
     sudo python3 scripts/aarch64.py --shell         # a shell in the root (the project in /opt/wt)
 
@@ -154,13 +155,17 @@ def prepare(cache: Path) -> tuple[Path, dict[str, float]]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("pytest_args", nargs=argparse.REMAINDER, help="run pytest with these arguments only, in one process")
+    parser.add_argument("pytest_args", nargs=argparse.REMAINDER,
+                        help="run pytest with these arguments only, in one process (after -- if the first is an option)")
     parser.add_argument("--cache", type=Path, default=default_cache(), help="where the root is kept (%(default)s)")
     parser.add_argument("--prepare", action="store_true", help="only make the root ready")
     parser.add_argument("--shell", action="store_true", help="open a shell in the root")
     parser.add_argument("--max-rss", type=float, default=10.0, help="GiB a test process tree may hold (%(default)s)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds a test process may take (%(default)s)")
-    args = parser.parse_args()
+    argv = sys.argv[1:]
+    split = argv.index("--") if "--" in argv else len(argv)
+    args = parser.parse_args(argv[:split])
+    args.pytest_args += argv[split + 1:]
     if os.geteuid() != 0:
         sys.exit("aarch64: run as root: it installs qemu-user-static and debootstrap with apt-get, "
                  "registers qemu with binfmt_misc, builds an arm64 root and chroots into it")
