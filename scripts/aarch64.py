@@ -6,6 +6,7 @@ libwasmtime (from the PyPI wheel wasmtime==50.0.1 for manylinux2014_aarch64).
     sudo python3 scripts/aarch64.py -- -k v128 tests  # (after -- when the first is an option)
     sudo python3 scripts/aarch64.py --prepare       # only make the root ready
     sudo python3 scripts/aarch64.py --shell         # a shell in the root (the project in /opt/wt)
+    sudo python3 scripts/aarch64.py --spec          # and the whole spec testsuite, if the host has it
 
 Prepares, once and cached (scripts/aarch64_root.py), an arm64 Debian root with CPython and
 the test dependencies; copies the project in; builds the C WASI test programs on this host
@@ -57,9 +58,16 @@ def groups() -> list[list[str]]:
     return folders + ([top] if top else [])
 
 
+def host_spectest() -> Path | None:
+    """The host's WebAssembly testsuite, as the nox spec session finds it, if there is one."""
+    suite = Path(os.environ.get("WT_SPECTEST_DIR") or PROJECT.parent / "shared" / "spectest")
+    return suite.resolve() if suite.is_dir() and any(suite.glob("**/*.json")) else None
+
+
 def root_env() -> dict[str, str]:
     """The environment of the test processes in the root."""
-    env = {"QEMU_RESERVED_VA": hex(RESERVED_VA), "WT_TEST_BUILD_DIR": BUILD, "WT_CACHE_DIR": "/tmp/wt-cache"}
+    env = {"QEMU_RESERVED_VA": hex(RESERVED_VA), "WT_TEST_BUILD_DIR": BUILD, "WT_CACHE_DIR": "/tmp/wt-cache",
+           "WT_SPECTEST_DIR": rootfs.SPECTEST}
     for name in ("CI", "TERM", "NO_COLOR", "PY_COLORS"):
         if name in os.environ:
             env[name] = os.environ[name]
@@ -138,6 +146,9 @@ def prepare(cache: Path) -> tuple[Path, dict[str, float]]:
     t = time.monotonic()
     copied = rootfs.copy_project(root, PROJECT)
     rootfs.log(f"{copied} project files copied into {root}{rootfs.PROJECT}")
+    suite = host_spectest()
+    if suite is not None:
+        rootfs.log(f"{rootfs.copy_spectest(root, suite)} testsuite files copied from {suite}")
     steps["project copy"] = time.monotonic() - t
     t = time.monotonic()
     rootfs.environments(root, PROJECT, python)
@@ -160,6 +171,8 @@ def main() -> int:
     parser.add_argument("--cache", type=Path, default=default_cache(), help="where the root is kept (%(default)s)")
     parser.add_argument("--prepare", action="store_true", help="only make the root ready")
     parser.add_argument("--shell", action="store_true", help="open a shell in the root")
+    parser.add_argument("--spec", action="store_true",
+                        help="also run the whole WebAssembly spec testsuite (tests/spec/runner.py; minutes)")
     parser.add_argument("--max-rss", type=float, default=10.0, help="GiB a test process tree may hold (%(default)s)")
     parser.add_argument("--timeout", type=float, default=1800, help="seconds a test process may take (%(default)s)")
     argv = sys.argv[1:]
@@ -192,6 +205,9 @@ def main() -> int:
             e2e = [f"{rootfs.BARE_VENV}/bin/python", f"{rootfs.PROJECT}/scripts/e2e_download.py",
                    f"{rootfs.WHEELS}/{wheel.name}"]
             outcomes.append(watch(root, "download end to end (no wasmtime wheel)", e2e, **{**limits, "cwd": "/tmp"}))
+        if args.spec:
+            spec = ["python", "tests/spec/runner.py", "--jobs", "2"]
+            outcomes.append(watch(root, "spec testsuite (tests/spec/runner.py)", spec, **{**limits, "timeout": 7200}))
         report(root, steps, outcomes, time.monotonic() - started)
         return 0 if all(o.code == 0 for o in outcomes) else 1
 

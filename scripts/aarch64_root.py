@@ -38,6 +38,7 @@ PROJECT = "/opt/wt"        # the project's files, copied in for each run
 WHEELS = "/opt/wheels"     # every wheel the environments install
 VENV = "/opt/venv"         # the test environment: the four packages (editable), pytest, wasmtime
 BARE_VENV = "/opt/venv-bare"  # the four packages alone, no wasmtime: the download end to end
+SPECTEST = "/opt/spectest"  # the WebAssembly testsuite, when the host has one
 
 _MOUNT_AND_CHROOT = r"""set -e
 root=$1; cwd=$2; shift 2
@@ -202,14 +203,13 @@ def project_files(project: Path) -> list[str]:
     return sorted(p for p in out.decode().split("\0") if p and (project / p).is_file())
 
 
-def copy_project(root: Path, project: Path) -> int:
-    """Bring the root's copy of the project up to date (changed files only, so bytecode
-    compiled under emulation stays valid); the number of files copied."""
-    target = root / PROJECT.lstrip("/")
-    wanted = project_files(project)
+def sync(source: Path, names: Sequence[str], target: Path) -> int:
+    """Make ``target`` hold exactly ``names`` (relative paths) as they are under ``source``,
+    copying changed files only (so bytecode compiled under emulation stays valid); the
+    number of files copied."""
     copied = 0
-    for name in wanted:
-        src, dst = project / name, target / name
+    for name in names:
+        src, dst = source / name, target / name
         s = src.stat()
         try:
             d = dst.stat()
@@ -219,7 +219,7 @@ def copy_project(root: Path, project: Path) -> int:
             dst.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(src, dst)
         copied += 1
-    keep = set(wanted)
+    keep = set(names)
     for path in sorted(target.rglob("*"), reverse=True):
         relative = path.relative_to(target).as_posix()
         if "__pycache__" in relative.split("/") or ".egg-info" in relative:
@@ -229,3 +229,14 @@ def copy_project(root: Path, project: Path) -> int:
         elif path.is_dir() and not any(path.iterdir()):
             path.rmdir()
     return copied
+
+
+def copy_project(root: Path, project: Path) -> int:
+    """Bring the root's copy of the project up to date; the number of files copied."""
+    return sync(project, project_files(project), root / PROJECT.lstrip("/"))
+
+
+def copy_spectest(root: Path, suite: Path) -> int:
+    """Bring the root's copy of the WebAssembly testsuite (JSON and wasm) up to date."""
+    names = sorted(p.relative_to(suite).as_posix() for p in suite.rglob("*") if p.is_file())
+    return sync(suite, names, root / SPECTEST.lstrip("/"))
