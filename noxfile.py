@@ -160,8 +160,8 @@ def wheels(session: nox.Session) -> None:
 def aarch64(session: nox.Session) -> None:
     """The whole test suite on Linux aarch64 under qemu-user against the real aarch64 library,
     then the download end to end (scripts/aarch64.py): an arm64 Debian root made once and
-    cached in WT_AARCH64_CACHE, else ~/.cache/wt-aarch64 (~3 minutes cold, seconds warm), the
-    suite ~5 minutes. Needs root and apt-get on an x86_64 Linux host. Arguments go to pytest:
+    cached in WT_AARCH64_CACHE, else ~/.cache/wt-aarch64 (~4 minutes cold, seconds warm), the
+    suite ~3 minutes. Needs root and apt-get on an x86_64 Linux host. Arguments go to pytest:
     ``nox -s aarch64 -- tests/api -x``."""
     if not sys.platform.startswith("linux") or os.uname().machine not in ("x86_64", "amd64"):
         session.skip("emulates aarch64 on an x86_64 Linux host")

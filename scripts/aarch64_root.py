@@ -157,6 +157,8 @@ def build_root(cache: Path) -> tuple[Path, str]:
         stdout=subprocess.DEVNULL)
     version = check_in_root(partial, ["python3", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"])
     (partial / STAMP).write_text(version)
+    for deb in (partial / "var" / "cache" / "apt" / "archives").glob("*.deb"):
+        deb.unlink()  # installed: no longer needed
     partial.rename(root)
     return root, version.strip()
 
