@@ -224,7 +224,8 @@ def report(root: Path, steps: dict[str, float], outcomes: list[Outcome], total: 
     for o in outcomes:
         mark = "ok  " if o.code == 0 else "FAIL"
         print(f"  {mark}     {o.name:<42} {o.seconds:7.1f} s  peak {o.peak / GiB:5.2f} GiB  {o.summary}")
-    passed = sum(int(m) for o in outcomes for m in re.findall(r"(\d+) passed", o.summary))
+    # pytest's last line: "[F failed, ]N passed[, M skipped] in S s"
+    passed = sum(int(m) for o in outcomes for m in re.findall(r"(\d+) passed\b(?=.* in [\d.]+s)", o.summary))
     print(f"  total {total:.0f} s; {passed} tests passed under aarch64; "
           f"peak memory of one process tree {max((o.peak for o in outcomes), default=0) / GiB:.2f} GiB")
 
