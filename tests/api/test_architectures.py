@@ -9,7 +9,6 @@ wasmtime on both, at a different point on each: wt refuses it.
 
 from __future__ import annotations
 
-
 import pytest
 
 import wt_api as wt
