@@ -135,6 +135,9 @@ class Artifacts:
         self.deserialize_file = deserialize_file
         self.delete = delete
 
+    def __repr__(self) -> str:
+        return f"<Artifacts {self.tag.decode()}>"
+
 
 MODULES = Artifacts(b"wasm", to_wasm, compile_wasm, serialize, deserialize, deserialize_file,
                     _module.wasmtime_module_delete)

@@ -107,7 +107,7 @@ class CompiledComponent(Closeable):
     def __init__(self, engine: Engine, ptr: ctypes._Pointer[_c.wasmtime_component_t]) -> None:
         self._engine = engine
         self._handle = Owned(ptr, _c.wasmtime_component_delete, "compiled component")
-        self._types: list[dict[str, ComponentItem] | None] = [None, None]  # imports, exports: read on first use
+        self._read: list[dict[str, ComponentItem] | None] = [None, None]  # imports, exports: read on first use
         self.plans: dict[object, object] = {}  # what instances prepare once per component (see _component_plan)
 
     def _enter(self) -> ctypes._Pointer[_c.wasmtime_component_t]:
@@ -118,14 +118,14 @@ class CompiledComponent(Closeable):
     def _leave(self) -> None:
         self._handle.leave()
 
-    def types(self, side: int) -> dict[str, ComponentItem]:
+    def _types(self, side: int) -> dict[str, ComponentItem]:
         """The imports (``side`` 0) or exports (1), read once (shared: do not change it)."""
-        found = self._types[side]
+        found = self._read[side]
         if found is None:
             ptr = self._enter()
             engine = self._engine.enter()
             try:
-                found = self._types[side] = read_types(engine, ptr, side)
+                found = self._read[side] = read_types(engine, ptr, side)
             finally:
                 self._engine.leave()
                 self._leave()
@@ -134,17 +134,17 @@ class CompiledComponent(Closeable):
     @property
     def imports(self) -> dict[str, ComponentItem]:
         """What the component imports, by name, in order (a new dict each time)."""
-        return dict(self.types(0))
+        return dict(self._types(0))
 
     @property
     def exports(self) -> dict[str, ComponentItem]:
         """What the component exports, by name, in order (a new dict each time)."""
-        return dict(self.types(1))
+        return dict(self._types(1))
 
     def wit(self) -> str:
         """The component's imports and exports as WIT-like text (for reading, not parsing)."""
         lines = []
-        for title, items in (("import", self.types(0)), ("export", self.types(1))):
+        for title, items in (("import", self._types(0)), ("export", self._types(1))):
             for name, item in items.items():
                 if isinstance(item, ComponentInterfaceType):
                     body = str(item).split("\n", 1)[1]
@@ -172,7 +172,7 @@ class CompiledComponent(Closeable):
         self._handle.close()
 
     def __repr__(self) -> str:
-        state = " closed" if self.closed else f" {len(self.types(1))} exports"
+        state = " closed" if self.closed else f" {len(self._types(1))} exports"
         return f"<CompiledComponent{state}>"
 
 

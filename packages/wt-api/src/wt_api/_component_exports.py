@@ -161,7 +161,7 @@ class ComponentExports:
         self._instance = instance
         self._members: dict[str, Callable[[], object]] = {}
         self._by_wit: dict[str, str] = {}  # WIT name -> attribute
-        items = instance._compiled.types(1)
+        items = instance._compiled._types(1)
         shorts: dict[str, int] = {}
         for name, item in items.items():
             if isinstance(item, ComponentInterfaceType):
@@ -209,7 +209,7 @@ class ComponentExports:
 
 def handle_class_for(instance: ComponentInstance, rtype: WitType) -> type[ComponentResource]:
     """The handle class of an exported resource, for a handle made before ``exports`` was read."""
-    for name, item in instance._compiled.types(1).items():
+    for name, item in instance._compiled._types(1).items():
         if isinstance(item, ComponentInterfaceType) and any(t == rtype for _, t in item.types):
             types = {class_name(n): class_of(t) for n, t in item.types if t.kind in ("record", "variant", "enum", "flags")}
             return handle_class(instance, rtype, name, item, _annotations(types))

@@ -196,8 +196,8 @@ class ComponentFunction:
         ftype, gate, env = self.type, self._scope.gate, self._env
         names: dict[str, object] = {
             "_M": _MISSING, "_arity": self._arity, "_refuse": self._refuse, "_fail": self._fail, "_env": env,
-            "_th": gate.thread, "_need": gate.need, "_check": gate.check, "_enter": gate.lock.acquire,
-            "_leave": gate.lock.release, "_owned": gate.lock._is_owned, "_alive": gate.alive, "_closed": _closed,
+            "_ident": gate.ident, "_fits": gate.fits, "_check": gate.check, "_enter": gate.enter,
+            "_leave": gate.leave, "_owned": gate.owned, "_alive": gate.alive, "_closed": _closed,
             "_after_close": gate.after_close, "_sink": gate.sink, "_escaped": gate.escaped, "_Mismatch": Mismatch,
             "_bad": self._bad, "_b": self._args, "_r": self._results, "_rp": self._results_ptr, "_view": self._view,
             "_c": _call_function(), "_f": self._func_ref, "_ctx": self._ctx, "_na": c_size_t(self._nargs),
@@ -211,7 +211,7 @@ class ComponentFunction:
             lines.append(f"    if rest or a{n - 1} is _M: _arity(len(rest) + {n} - [{', '.join(args)}].count(_M))")
         else:
             lines.append("    if rest: _arity(len(rest))")
-        lines += ["    if _th.room < _need: _check()", "    try:", "        _enter()", "        if not _alive[0]: _closed()",
+        lines += ["    if _ident() not in _fits: _check()", "    try:", "        _enter()", "        if not _alive[0]: _closed()",
                   "        if _env.busy or _env.failed is not None: _refuse()"]
         inline: list[str] = []
         complex_: list[str] = []
@@ -232,27 +232,28 @@ class ComponentFunction:
                   "        finally:", "            _env.busy = False"]
         if complex_:
             lines.append("            _env.finish()")
-        lines += ["        if e: return _fail(e)", "        if _sink.error is not None: _escaped()"]
+        # (_fail raises, or returns for WASI exit(0): the call then returns None)
+        lines += ["        v = None", "        if e:", "            _fail(e)", "        else:",
+                  "            if _sink.error is not None: _escaped()"]
         result = ftype.result
-        if result is None:
-            lines.append("        return None")
-        else:
+        pad = "            "
+        if result is not None:
             fast_lift = inline_lift(result, names)
             if fast_lift is not None and result.kind == "string":
-                lines += ["        try:", *("            " + line for line in fast_lift), "        finally:",
-                          "            _del(_r)", "            _view[0] = 0"]
+                lines += [pad + "try:", *(pad + "    " + line for line in fast_lift), pad + "finally:",
+                          pad + "    _del(_r)", pad + "    _view[0] = 0"]
             elif fast_lift is not None:
-                lines += ["        " + line for line in fast_lift]
+                lines += [pad + line for line in fast_lift]
             else:
                 # (after the delete the slot's payload dangles: its kind goes back to bool, which owns nothing)
-                lines += ["        try:", "            v = _lift(_view, 0, _env)", "        except _LiftError as exc:",
-                          "            _lift_failed(exc)", "        finally:", "            _del(_r)",
-                          "            _view[0] = 0"]
+                lines += [pad + "try:", pad + "    v = _lift(_view, 0, _env)", pad + "except _LiftError as exc:",
+                          pad + "    _lift_failed(exc)", pad + "finally:", pad + "    _del(_r)", pad + "    _view[0] = 0"]
             if result.kind == "result":
-                lines += ["        if type(v) is _Err: raise v", "        return v.value"]
-            else:
-                lines.append("        return v")
-        lines += ["    finally:", "        if _owned(): _leave()", "        if not _alive[0]: _after_close()"]
+                lines += [pad + "if type(v) is _Err: raise v", pad + "v = v.value"]
+        # As prepared core calls (wt_ffi.call): the lock is released on the way out, or by the
+        # except path only if this thread holds it.
+        lines += ["    except BaseException:", "        if _owned(): _leave()", "        if not _alive[0]: _after_close()",
+                  "        raise", "    _leave()", "    if not _alive[0]: _after_close()", "    return v"]
         namespace: dict[str, Callable[..., Any]] = {}
         exec(_compiled("\n".join(lines)), names, namespace)  # noqa: S102
         call = namespace["call"]

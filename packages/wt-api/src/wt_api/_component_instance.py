@@ -89,7 +89,7 @@ class ComponentInstance(Closeable):
 
     def _resolve(self, name: str, member: str | None) -> tuple[str | None, str, ComponentFunctionType] | None:
         """(interface, function, type) for an export, by exact or version-free interface name."""
-        exports = self._compiled.types(1)
+        exports = self._compiled._types(1)
         if member is None and "#" in name:
             name, member = name.split("#", 1)
         if member is None:
@@ -220,7 +220,7 @@ def _handle_class(instance: ComponentInstance, rtype: Any) -> type[ComponentReso
 
 
 def _plan(compiled: CompiledComponent, imports: Mapping[str, object] | None, wasi: bool) -> Plan:
-    return plan_imports(compiled.types(0), imports, wasi)
+    return plan_imports(compiled._types(0), imports, wasi)
 
 
 def instantiate_component(engine: Engine, compiled: CompiledComponent, config: ModuleConfig,

@@ -12,7 +12,7 @@ import wt_api as wt
 from ._notice import CompileNotice
 from ._wave import WaveError, format_wave, parse_wave_call, parse_wave
 
-__all__ = ["is_component_file", "run_component"]
+__all__ = ["run_component"]
 
 RUN = "wasi:cli/run#run"
 
@@ -21,13 +21,6 @@ def _prog() -> str:
     from .cli import PROG  # (the command's name: cli imports this module on first use)
 
     return PROG
-
-
-def is_component_file(path: str) -> bool:
-    """Whether the file ``path`` holds a component (binary or WAT text), not a module."""
-    with open(path, "rb") as f:
-        head = f.read(512)
-    return wt.is_component(head)
 
 
 def run_component(runtime: wt.Runtime, path: str, invoke: str | None, cached: bool,

@@ -1,5 +1,7 @@
 """``wt-wasm run``: run a WASI command module or component, as ``wasmtime run`` does
-(components: ``_component_run``; ``wt-wasm bindgen``: ``bindgen``).
+(components: ``_component_run``); ``wt-wasm compile``: compile a module ahead of time into a
+``.cwasm`` file that ``run`` loads without compiling; ``wt-wasm bindgen``: typed bindings of a
+component (``_bindgen``).
 
 Compiled code is kept in a disk cache (``<wt's cache dir>/modules``, see
 :func:`default_cache_dir`) unless ``--no-cache``; ``--cache-dir`` moves it. Exit status:
@@ -18,7 +20,7 @@ from pathlib import Path
 import wt_api as wt
 
 from . import __version__
-from ._diagnose import link_problem, not_a_module, one_line, trap_report
+from ._diagnose import is_compiled, link_problem, not_a_module, one_line, trap_report
 from ._notice import CompileNotice
 from .config import WASIConfig
 
@@ -63,8 +65,11 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     cache = run.add_mutually_exclusive_group()
     cache.add_argument("--no-cache", action="store_true", help="compile every time; read and write no cache")
     cache.add_argument("--cache-dir", metavar="DIR", help=f"keep compiled modules in DIR (default: {_shown_dir()})")
-    run.add_argument("module", help="a .wasm or .wat file: a module or a component")
+    run.add_argument("module", help="a .wasm or .wat file (a module or a component), or a .cwasm file made by compile")
     run.add_argument("args", nargs=argparse.REMAINDER, help="the guest's arguments")
+    compile_ = sub.add_parser("compile", help="compile a module ahead of time into a .cwasm file for run")
+    compile_.add_argument("module", help="a .wasm or .wat file")
+    compile_.add_argument("-o", "--output", metavar="FILE", help="where to write (default: the module's name with .cwasm)")
     bind = sub.add_parser("bindgen", help="write typed Python bindings of a component (NAME.py and NAME.pyi)")
     bind.add_argument("component", help="a component: .wasm or .wat")
     bind.add_argument("--name", help="the module's name (default: the file's, in Python style)")
@@ -116,8 +121,9 @@ def _preloads(specs: list[str]) -> list[tuple[str, str]]:
 
 
 def _check_file(path: str) -> None:
-
     try:
+        if is_compiled(path):
+            return
         problem = not_a_module(path)
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
@@ -126,7 +132,6 @@ def _check_file(path: str) -> None:
 
 
 def _cache(args: argparse.Namespace) -> wt.CompilationCache | None:
-
     if args.no_cache:
         return None
     if args.cache_dir:
@@ -143,8 +148,11 @@ def _cache(args: argparse.Namespace) -> wt.CompilationCache | None:
 
 
 def _compile(runtime: wt.Runtime, path: str, cached: bool) -> wt.CompiledModule:
-
-
+    if is_compiled(path):
+        try:
+            return runtime.load_compiled_file(path)
+        except wt.CompileError as exc:
+            raise UsageError(f"{one_line(exc.message)} (with `{PROG} compile`)") from None
     try:
         with CompileNotice(path, os.stat(path).st_size, cached=cached):
             return runtime.compile_file(path)
@@ -157,8 +165,6 @@ def _compile(runtime: wt.Runtime, path: str, cached: bool) -> wt.CompiledModule:
 
 
 def _execute(args: argparse.Namespace) -> int:
-
-
     wasi = _wasi(args)
     preloads = _preloads(args.preload)
     for path in [file for _, file in preloads] + [args.module]:
@@ -193,12 +199,23 @@ def _execute(args: argparse.Namespace) -> int:
 
 
 def _is_component(path: str) -> bool:
-    from ._component_run import is_component_file  # (components load on first use: start-up)
-
+    """Whether the file holds a component rather than a module: a binary's header names the
+    component layer (bytes 6-7), WAT text starts with ``(component`` (read here, so that a
+    module's run loads none of the component tools)."""
     try:
-        return is_component_file(path)
+        with open(path, "rb") as f:
+            head = f.read(4096)
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
+    if head[:4] == b"\0asm":
+        return head[6:8] == b"\x01\x00"
+    text = head.lstrip(b"\xef\xbb\xbf")
+    while True:
+        text = text.lstrip()
+        if not text.startswith(b";;"):
+            break
+        text = text.partition(b"\n")[2]
+    return text.startswith(b"(component")
 
 
 def _bindgen(args: argparse.Namespace) -> int:
@@ -240,15 +257,30 @@ def _call(module: wt.Module, args: argparse.Namespace) -> int:
     return 0
 
 
+def _compile_ahead(args: argparse.Namespace) -> int:
+    _check_file(args.module)
+    if is_compiled(args.module):
+        raise UsageError(f"{args.module} is compiled already")
+    if _is_component(args.module):
+        raise UsageError(f"{args.module} is a component: compile is for modules (run keeps a component's compiled "
+                         "code in its cache)")
+    output = Path(args.output) if args.output else Path(args.module).with_suffix(".cwasm")
+    with wt.Runtime() as runtime:
+        data = _compile(runtime, args.module, False).serialize()
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    return 0
+
+
 def run(argv: list[str], prog: str = PROG) -> int:
     """Run the command line ``argv`` (without the program name); returns the exit code."""
     args = _parser(prog).parse_args(argv)
-
-
     try:
         if args.command == "bindgen":
             return _bindgen(args)
-        return _execute(args)
+        return _compile_ahead(args) if args.command == "compile" else _execute(args)
     except UsageError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
