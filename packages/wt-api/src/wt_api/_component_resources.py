@@ -53,6 +53,10 @@ class ResourceEnv:
     to keep alive (``keep``), the work left until every argument has been checked
     (``pending``), what to free afterwards (``boxes``) and the borrow handles to expire."""
 
+    __slots__ = ("store", "context", "keep", "pending", "boxes", "moving", "used", "expiring", "lent", "hosts",
+                 "host_reps", "host_classes", "handle_classes", "busy", "failed", "dropper", "handle_factory", "_reps",
+                 "_lock")
+
     def __init__(self, store: Store) -> None:
         self.store = store
         self.context = ctypes.cast(store.context, ctypes.c_void_p).value or 0
