@@ -228,10 +228,16 @@ class ComponentFunction:
             lines += ["        _env.begin()", "        try:", *complex_, "            _env.settle()",
                       "        except _Mismatch as exc:", "            _env.abandon()", "            _bad(i, exc)",
                       "        except BaseException:", "            _env.abandon()", "            raise"]
-        lines += ["        _env.busy = True", "        try:", "            e = _c(_f, _ctx, _b, _na, _r, _nr)",
-                  "        finally:", "            _env.busy = False"]
-        if complex_:
-            lines.append("            _env.finish()")
+        if env.has_host:  # Python runs inside the call: it may not re-enter the instance (_refuse)
+            lines += ["        _env.busy = True", "        try:", "            e = _c(_f, _ctx, _b, _na, _r, _nr)",
+                      "        finally:", "            _env.busy = False"]
+            if complex_:
+                lines.append("            _env.finish()")
+        elif complex_:
+            lines += ["        try:", "            e = _c(_f, _ctx, _b, _na, _r, _nr)", "        finally:",
+                      "            _env.finish()"]
+        else:
+            lines.append("        e = _c(_f, _ctx, _b, _na, _r, _nr)")
         # (_fail raises, or returns for WASI exit(0): the call then returns None)
         lines += ["        v = None", "        if e:", "            _fail(e)", "        else:",
                   "            if _sink.error is not None: _escaped()"]

@@ -242,6 +242,7 @@ def instantiate_component(engine: Engine, compiled: CompiledComponent, config: M
     plan = _plan(compiled, imports, with_wasi)
     store = engine.new_store()
     env = ResourceEnv(store)
+    env.has_host = plan.has_host
     try:
         with store:
             _configure_store(engine, store, config, True)
