@@ -131,6 +131,8 @@ def test_calls_after_close(case: Callable[[str], Any]) -> None:
         assert again.exports.values.add(1, 2) == 3
         kc.close()
         assert again.exports.values.add(2, 2) == 4  # an instance outlives its compiled component
+        assert again.exports.values.echo_s8(-5) == -5  # even a function first read after the close
+        assert again.exports.objects.Counter(3).get() == 3
         raises(wt.ClosedError, kitchen)
         raises(wt.ClosedError, kc.serialize)
         add_again = again.exports.values.add

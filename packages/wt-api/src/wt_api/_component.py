@@ -170,6 +170,10 @@ class CompiledComponent(Closeable):
     def close(self) -> None:
         """Free the compiled code (instances made from it keep working). Idempotent."""
         self._handle.close()
+        for prepared in list(self.plans.values()):  # shared linkers, export indices
+            if isinstance(prepared, Owned):
+                prepared.close()
+        self.plans.clear()
 
     def __repr__(self) -> str:
         state = " closed" if self.closed else f" {len(self._types(1))} exports"

@@ -9,6 +9,8 @@ is the class of the ``point`` record.
 
 from __future__ import annotations
 
+import threading
+
 from ._component_classes import Err, Ok, Some, WitRecord, WitVariant, class_of
 from ._component_resources import ComponentResource
 from ._component_types import ComponentFunctionType, ComponentInterfaceType, WitType, class_name, python_name
@@ -129,10 +131,21 @@ def handle_class(instance: ComponentInstance, rtype: WitType, iface_name: str, i
     found = env.handle_classes.get(rtype)
     if found is not None:
         return found
+    with _CLASS_LOCK:  # (threads reading exports at once: one class, complete before anyone sees it)
+        found = env.handle_classes.get(rtype)
+        if found is None:
+            found = env.handle_classes[rtype] = _new_handle_class(instance, rtype, iface_name, iface, names)
+    return found
+
+
+_CLASS_LOCK = threading.Lock()
+
+
+def _new_handle_class(instance: ComponentInstance, rtype: WitType, iface_name: str, iface: ComponentInterfaceType,
+                      names: dict[str, object]) -> type[ComponentResource]:
     rname = rtype.name or "resource"
     members: dict[str, object] = {"__slots__": (), "__doc__": f"Handles of the resource ``{rname}`` of ``{iface_name}``."}
     cls: Any = type(class_name(rname), (ComponentResource,), members)
-    env.handle_classes[rtype] = cls
     names = {**names, class_name(rname): cls}
     for fname, ftype in iface.functions:
         if not fname.startswith("[") or fname[fname.index("]") + 1:].split(".", 1)[0] != rname:
@@ -213,6 +226,9 @@ def handle_class_for(instance: ComponentInstance, rtype: WitType) -> type[Compon
         if isinstance(item, ComponentInterfaceType) and any(t == rtype for _, t in item.types):
             types = {class_name(n): class_of(t) for n, t in item.types if t.kind in ("record", "variant", "enum", "flags")}
             return handle_class(instance, rtype, name, item, _annotations(types))
-    cls: type[ComponentResource] = type(class_name(rtype.name or "resource"), (ComponentResource,), {"__slots__": ()})
-    instance._env.handle_classes[rtype] = cls
-    return cls
+    with _CLASS_LOCK:
+        found = instance._env.handle_classes.get(rtype)
+        if found is None:
+            found = type(class_name(rtype.name or "resource"), (ComponentResource,), {"__slots__": ()})
+            instance._env.handle_classes[rtype] = found
+    return found

@@ -137,34 +137,30 @@ class ComponentInstance(Closeable):
             return self._functions.setdefault(key, function)
 
     def _get_func(self, iface: str | None, fname: str) -> _f.wasmtime_component_func_t:
-        indexes = self._compiled.plans
-        key = ("export", iface, fname)
-        index = indexes.get(key)
-        if index is None:
-            ptr = self._compiled._enter()
+        """The function export ``fname`` (of ``iface``), looked up in the instance itself (so
+        that it outlives its compiled component)."""
+        func = _f.wasmtime_component_func_t()
+        with self._scope:
+            context, inst = self._store.context, ctypes.byref(self._instance)
+            parent = None
+            if iface is not None:
+                data = iface.encode()
+                parent = _i.wasmtime_component_instance_get_export_index(inst, context, None, data, len(data))
+                if not parent:
+                    raise LinkError(f"the component instance has no export {iface!r}")
             try:
-                parent = None
-                if iface is not None:
-                    data = iface.encode()
-                    parent = _c.wasmtime_component_get_export_index(ptr, None, data, len(data))
                 data = fname.encode()
-                raw = _c.wasmtime_component_get_export_index(ptr, parent, data, len(data))
+                index = _i.wasmtime_component_instance_get_export_index(inst, context, parent, data, len(data))
+            finally:
                 if parent:
                     _c.wasmtime_component_export_index_delete(parent)
-            finally:
-                self._compiled._leave()
-            if not raw:
+            if not index:
                 raise LinkError(f"the component has no export {fname!r}" + (f" in {iface}" if iface else ""))
-            index = indexes.setdefault(key, Owned(raw, _c.wasmtime_component_export_index_delete, "export index"))
-        func = _f.wasmtime_component_func_t()
-        handle = index.enter()  # type: ignore[attr-defined]
-        try:
-            with self._scope:
-                if not _i.wasmtime_component_instance_get_func(ctypes.byref(self._instance), self._store.context,
-                                                               handle, ctypes.byref(func)):
+            try:
+                if not _i.wasmtime_component_instance_get_func(inst, context, index, ctypes.byref(func)):
                     raise LinkError(f"the export {fname!r} is not a function")
-        finally:
-            index.leave()  # type: ignore[attr-defined]
+            finally:
+                _c.wasmtime_component_export_index_delete(index)
         return func
 
     def drop_resource(self, handle: ComponentResource) -> None:
