@@ -78,11 +78,21 @@ INVOKE = [
 ]
 
 
+def in_process(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    """``wt-wasm`` run by ``wt_wasi.cli.run`` in this process (no interpreter to start)."""
+    from wt_wasi import cli
+
+    code = cli.run([argv[0], "--cache-dir", str(builder.cache_dir() / "wt-compiled"), *argv[1:]])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
 @pytest.mark.parametrize("call,printed", INVOKE, ids=[c for c, _ in INVOKE])
-def test_invoke_reads_and_prints_wave(component_path: Callable[[str], Path], call: str, printed: str | None) -> None:
-    result = wt_wasm("run", "--invoke", call, str(component_path("reactor")))
-    assert result.returncode == 0, result.stderr
-    assert result.stdout == ("" if printed is None else printed + "\n")
+def test_invoke_reads_and_prints_wave(component_path: Callable[[str], Path], capsys: pytest.CaptureFixture[str],
+                                      call: str, printed: str | None) -> None:
+    code, out, err = in_process(capsys, "run", "--invoke", call, str(component_path("reactor")))
+    assert code == 0, err
+    assert out == ("" if printed is None else printed + "\n")
 
 
 BAD = [
@@ -98,9 +108,15 @@ BAD = [
 
 
 @pytest.mark.parametrize("call,message", BAD, ids=[c for c, _ in BAD])
-def test_invoke_errors_are_usage_errors(component_path: Callable[[str], Path], call: str, message: str) -> None:
-    result = wt_wasm("run", "--invoke", call, str(component_path("reactor")))
-    assert result.returncode == 2 and message in result.stderr, result.stderr
+def test_invoke_errors_are_usage_errors(component_path: Callable[[str], Path], capsys: pytest.CaptureFixture[str],
+                                        call: str, message: str) -> None:
+    code, _, err = in_process(capsys, "run", "--invoke", call, str(component_path("reactor")))
+    assert code == 2 and message in err, err
+
+
+def test_invoke_in_a_process_of_its_own(component_path: Callable[[str], Path]) -> None:
+    result = wt_wasm("run", "--invoke", "wt:kitchen/values#echo-point({x: 1, y: 2})", str(component_path("reactor")))
+    assert (result.returncode, result.stdout) == (0, "{x: 1, y: 2}\n"), result.stderr
 
 
 def test_what_cannot_run(component_path: Callable[[str], Path]) -> None:
