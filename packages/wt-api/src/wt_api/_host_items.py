@@ -13,6 +13,8 @@ be freed while wasm may still call it, and closing modules releases them.
 from __future__ import annotations
 
 import ctypes
+import functools
+import sys
 from collections.abc import Callable
 
 from wt_ffi import extern as _extern
@@ -86,6 +88,11 @@ class HostFunction:
         found = store.host_funcs.get(id(self))
         if found is not None:
             return found
+        if _is_coroutine_function(self.fn):
+            from ._async_host import async_extern  # (async host functions load on first use: start-up)
+
+            found = store.host_funcs[id(self)] = async_extern(self, store, engine, _function_of(store))
+            return found
         params = [to_raw_type(t) for t in self.type.params]
         results = [to_raw_type(t) for t in self.type.results]
         ref_params: dict[int, Callable[[int], object]] = {}
@@ -103,8 +110,13 @@ class HostFunction:
                 ref_results[i] = typed_result(store, vt, where) if self.typed else param_converter(store, vt, where)
         if SPARE_TRAPS.count[0] < SPARE_TRAPS.CAPACITY:
             SPARE_TRAPS.refill()
+        fn = self.fn
+        if engine.config.async_yield_fuel and engine.config.fuel_metering:
+            from ._async_state import fuel_paused  # (only fuel yielding needs it: start-up)
+
+            fn = fuel_paused(fn, store)
         trampoline = build_trampoline(
-            self.fn, params, results, typed=self.typed,
+            fn, params, results, typed=self.typed,
             make_caller=(lambda address: Caller(address, store)) if self.caller else None,
             ref_params=ref_params, ref_results=ref_results, sink=store.sink, on_bad_result=self._bad_result)
         ptr = engine.enter()
@@ -124,6 +136,18 @@ class HostFunction:
 
 
 _NO_FINALIZER = _store.FINALIZER()
+
+
+def _is_coroutine_function(fn: object) -> bool:
+    """Whether calling ``fn`` makes a coroutine (``async def``, also through
+    ``functools.partial`` and bound methods): an async host function."""
+    inspect = sys.modules.get("inspect")
+    if inspect is not None:  # (loaded whenever asyncio is; it also knows markcoroutinefunction)
+        return bool(inspect.iscoroutinefunction(fn))
+    while isinstance(fn, functools.partial):
+        fn = fn.func
+    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
+    return code is not None and bool(code.co_flags & 0x80)  # CO_COROUTINE
 
 
 def _function_of(store: Store) -> Callable[[int], Function | None]:

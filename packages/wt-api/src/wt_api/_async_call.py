@@ -1,0 +1,367 @@
+"""Calls as futures: ``await function.call_async(*params)``, and the calls driven to their
+end at once that stores with async host functions need.
+
+wasmtime 50 runs a call as a future on a fiber and has no waker, so the driver polls:
+
+- a poll that returns "done" ends the call: its results (or its failure, through
+  :mod:`wt_api._failure`, exactly as for ``call``);
+- one that returns "pending" because an async host function is waiting (the frame's
+  ``pending``, see :mod:`wt_api._async_host`) awaits the rest of that coroutine, then
+  polls again;
+- any other "pending" is a yield: the store's deadline callback answered "yield" at an
+  epoch tick (:mod:`wt_api._async_ticks` ticks while async calls run), or the fuel yield
+  interval passed. The driver lets the event loop run once, then polls again.
+
+Between two polls the store's lock is free (see :mod:`wt_api._async_state`). Cancelling
+the awaiting task deletes the future, which unwinds the wasm; the instance stays usable.
+
+A call driven at once (:meth:`AsyncCaller.driven`) polls in a loop on the calling thread,
+holding the store: it never yields (the deadline callback yields only to a
+``call_async`` poll) and fails if it reaches an async host function.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Coroutine, Generator, Sequence
+from ctypes import byref, c_bool, c_size_t, c_uint64, c_void_p
+from time import monotonic
+
+from wt_ffi import async_ as _async
+from wt_ffi import error as _error
+from wt_ffi import extern as _extern
+from wt_ffi import linker as _linker
+from wt_ffi import raw_function
+from wt_ffi import types as _t
+from wt_ffi import val as _val
+from wt_ffi.slots import MASKS, RANGES
+
+from . import _async_ticks
+from ._async_host import Resumed
+from ._async_state import (ASYNC, SYNC, AsyncState, CallFrame, end_turn, set_fuel_yield, state_of, take_turn,
+                           try_take)
+from ._compiled import CompiledModule
+from ._config import RuntimeConfig
+from ._convert import from_val, to_val
+from ._deadlines import YIELD_FROM, StoreClock, arm, disarm
+from ._engine import Engine
+from ._errors import ClosedError, ConfigError
+from ._store import Store
+from ._values import to_raw_type
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from wt_ffi import module as _module
+
+    from ._function import Function
+
+__all__ = ["AsyncCaller", "caller_of"]
+
+_W = _async.VAL_WORDS
+_raw: list[object] = []
+_STOPPING = (KeyboardInterrupt, SystemExit, GeneratorExit)
+
+
+def _c() -> tuple[Any, Any, Any, Any]:
+    """The C functions of a call, bound without ``argtypes`` (made ahead: a hot path)."""
+    if not _raw:
+        _raw.extend((raw_function("wasmtime_func_call_async", c_void_p),
+                     raw_function("wasmtime_call_future_poll", c_bool),
+                     raw_function("wasmtime_call_future_delete", None),
+                     raw_function("wasmtime_context_set_epoch_deadline", None)))
+    return tuple(_raw)  # type: ignore[return-value]
+
+
+class _LoopTurn:
+    """An awaitable that lets the event loop run once (``asyncio.sleep(0)`` without its
+    cost): a guest that yielded is polled again on the loop's next iteration."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Generator[None, None, None]:
+        yield
+
+
+_LOOP_TURN = _LoopTurn()
+_ONE_TICK = c_uint64(1)
+
+
+def _stopped(exc: BaseException) -> bool:
+    """Whether ``exc``, raised while awaiting an async host function's coroutine, abandons
+    the call (cancellation, Ctrl-C, exit) instead of failing it as the function's error."""
+    import asyncio  # (loaded by the first async call: start-up)
+
+    return isinstance(exc, (asyncio.CancelledError, *_STOPPING))
+
+
+class AsyncCaller:
+    """What a :class:`~wt_api.Function` needs to run as a future: its signature's value
+    layout (``wasmtime_val_t``: numbers inline, references through ``_convert``) and its
+    settings. Made once per function, on first use."""
+
+    def __init__(self, function: Function) -> None:
+        self.function = function
+        self.scope = scope = function._scope
+        self.store = store = scope.store
+        self.ctx = ctypes.cast(store.context, c_void_p)
+        self.func = _extern.wasmtime_func_t()
+        ctypes.pointer(self.func)[0] = function._func
+        self.func_ref = byref(self.func)
+        self.params = [to_raw_type(t) for t in function.type.params]
+        self.results = [to_raw_type(t) for t in function.type.results]
+        n, m = len(self.params), len(self.results)
+        self.nargs, self.nres = c_size_t(n), c_size_t(m)
+        self.words = _W * (n + m) + 2
+        self.res_at, self.trap_at = 8 * _W * n, 8 * _W * (n + m)
+        config = store.runtime_config if isinstance(store.runtime_config, RuntimeConfig) else RuntimeConfig()
+        self.interval = config.async_yield_interval if config.epoch_interruption else None
+        self.fuel = (config.async_yield_fuel or 0) if config.fuel_metering else 0
+        self.timeout: float | None = getattr(function._owner, "call_timeout", None)
+
+    # -- values ------------------------------------------------------------------------------
+    def _write_args(self, buf: ctypes.Array[c_uint64], args: Sequence[object]) -> list[object]:
+        """Store the encoded arguments as ``wasmtime_val_t`` (what keeps their roots alive)."""
+        function, store, keep = self.function, self.store, []
+        if len(args) != len(self.params):
+            function._bad_arity(len(args))
+        for i, (vt, value) in enumerate(zip(self.params, args)):
+            kind = vt.kind
+            if kind in RANGES:
+                lo, hi = RANGES[kind]
+                try:
+                    fits = lo <= value < hi  # type: ignore[operator]
+                except TypeError as exc:
+                    function._bad_args(tuple(args), exc)
+                if not fits:
+                    function._bad_value(i, value)
+                bits = value & MASKS[kind]  # type: ignore[operator]
+                at = _W * i
+                buf[at] = kind  # VALTYPE_* and the numeric wasmtime_valkind_t agree
+                buf[at + 1] = bits & 0xFFFFFFFFFFFFFFFF
+                buf[at + 2] = bits >> 64
+            else:
+                val, root = to_val(store, function.type.params[i], value, function._where(i))
+                keep.append(root)
+                ctypes.memmove(ctypes.addressof(buf) + 8 * _W * i, ctypes.addressof(val), 8 * _W)
+        return keep
+
+    def _read_results(self, buf: ctypes.Array[c_uint64]) -> list[int]:
+        out: list[int] = []
+        at = _W * len(self.params)
+        for i, vt in enumerate(self.results):
+            word = at + _W * i + 1
+            kind = vt.kind
+            if kind in (_t.VALTYPE_I32, _t.VALTYPE_F32):
+                out.append(buf[word] & 0xFFFFFFFF)
+            elif kind in (_t.VALTYPE_I64, _t.VALTYPE_F64):
+                out.append(buf[word])
+            elif kind == _t.VALTYPE_V128:
+                out.append(buf[word] | (buf[word + 1] << 64))
+            else:
+                out.append(from_val(self.store, _val.wasmtime_val_t.from_buffer(buf, self.res_at + 8 * _W * i)))
+        return out
+
+    def _finish(self, buf: ctypes.Array[c_uint64]) -> list[int]:
+        """After the future completed (holding the store): raise its failure exactly as
+        ``call`` would, or return its results."""
+        error, trap = buf[self.words - 1], buf[self.words - 2]
+        store = self.store
+        if error or trap:
+            buf[self.words - 1] = buf[self.words - 2] = 0
+            self.function._raise(error or None, trap or None)
+            return [0] * len(self.results)  # proc_exit(0) with no results
+        if store.sink.error is not None:
+            store.raise_escaped()
+        if store.output_errors:
+            from ._wasi import raise_output_error  # (loaded with WASI: start-up)
+
+            raise_output_error(store)
+        return self._read_results(buf)
+
+    def _check_open(self) -> None:
+        if not (self.scope.alive[0] and self.store.alive[0]):
+            self.store._raise_closed()
+
+    # -- a call driven to its end at once ----------------------------------------------------
+    def driven(self, *args: object) -> list[int]:
+        """Run the call to its end now, on this thread (the ``call`` of a function whose
+        store has async host functions, and a call into a store from inside its own
+        running call). An async host function reached on the way fails it."""
+        store = self.store
+        aio = state_of(store)
+        call, poll, delete, _ = _c()
+        buf = (c_uint64 * self.words)()
+        with self.scope:
+            frame = CallFrame(SYNC)
+            aio.calls.append(frame)
+            future = 0
+            try:
+                keep = self._write_args(buf, args)
+                future = c_void_p(call(self.ctx, self.func_ref, byref(buf), self.nargs, byref(buf, self.res_at),
+                                       self.nres, byref(buf, self.trap_at), byref(buf, self.trap_at + 8)))
+                del keep
+                while not poll(future):
+                    frame.keep.clear()
+                frame.keep.clear()
+                delete(future)
+                future = 0
+                return self._finish(buf)
+            finally:
+                if future:
+                    delete(future)
+                aio.calls.remove(frame)
+
+    # -- call_async ----------------------------------------------------------------------------
+    def _interruptible(self) -> None:
+        if self.interval is None and not self.fuel:
+            raise ConfigError("call_async needs a runtime that can pause running wasm (to share the event loop "
+                              "and stop when cancelled): make it with RuntimeConfig().with_async_support()")
+
+    def call_async(self, *args: object) -> Coroutine[Any, Any, list[int]]:
+        """The coroutine of one ``call_async``."""
+        return self.run(args)
+
+    async def run(self, args: Sequence[object]) -> list[int]:
+        store = self.store
+        aio = store.aio if store.aio is not None else state_of(store)
+        current = aio.current  # type: ignore[attr-defined]
+        if current is not None or store.lock._is_owned():  # type: ignore[attr-defined]
+            if store.lock._is_owned() or (current.task is not None and current.task is _current_task()):
+                return self.driven(*args)  # inside this store's own call: run to the end now
+        self._interruptible()
+        frame = CallFrame(ASYNC, _current_task())
+        if not try_take(store, aio, frame):  # type: ignore[arg-type]
+            await take_turn(store, aio, frame)  # type: ignore[arg-type]
+        return await self._drive(aio, frame, args)  # type: ignore[arg-type]
+
+    async def _drive(self, aio: AsyncState, frame: CallFrame, args: Sequence[object]) -> list[int]:
+        """The call, from the turn taken (holding the store's lock) to its end."""
+        store = self.store
+        call, poll, delete, set_deadline = _c()
+        clock = store.clock if isinstance(store.clock, StoreClock) else None
+        buf = (c_uint64 * self.words)()
+        future = ticking = deadline = None
+        held = True
+        try:
+            self._check_open()
+            keep = self._write_args(buf, args)
+            aio.calls.append(frame)
+            if clock is not None:
+                if self.timeout is not None:
+                    deadline = (monotonic() + self.timeout, self.timeout)
+                    arm(clock, deadline)
+                if self.interval is not None:
+                    ticking = _async_ticks.running(clock.engine, self.interval, frame)
+                    set_deadline(self.ctx, _ONE_TICK)  # a full slice first, not a stale deadline's yield
+            if self.fuel:
+                set_fuel_yield(store, self.fuel)
+                frame.fuel = self.fuel
+            future = c_void_p(call(self.ctx, self.func_ref, byref(buf), self.nargs, byref(buf, self.res_at),
+                                   self.nres, byref(buf, self.trap_at), byref(buf, self.trap_at + 8)))
+            del keep
+            while True:
+                frame.polling = True
+                if clock is not None:
+                    clock.yielding = True
+                done = poll(future)
+                frame.polling = False
+                if clock is not None:
+                    clock.yielding = False
+                if frame.keep:
+                    frame.keep.clear()
+                if done:
+                    break
+                pending, frame.pending = frame.pending, None
+                held = False
+                store.lock.release()  # between polls the store is free (see _async_state)
+                try:
+                    if pending is not None:
+                        pending.started = True  # type: ignore[attr-defined]
+                        try:
+                            value = await Resumed(pending.it, pending.yielded)  # type: ignore[attr-defined]
+                            pending.outcome = (True, value)  # type: ignore[attr-defined]
+                        except BaseException as exc:  # noqa: BLE001 - the host function's failure is the call's
+                            if _stopped(exc):
+                                raise
+                            pending.outcome = (False, exc)  # type: ignore[attr-defined]
+                    else:
+                        await _LOOP_TURN
+                finally:
+                    store.lock.acquire()
+                    held = True
+            delete(future)
+            future = None
+            return self._finish(buf)
+        finally:
+            if not held:
+                store.lock.acquire()
+            try:
+                if future is not None:
+                    delete(future)  # a cancelled call: its wasm unwinds, nothing of it runs again
+                if frame.fuel:
+                    set_fuel_yield(store, 0)
+                if deadline is not None and clock is not None:
+                    disarm(clock, deadline)
+                if ticking is not None:
+                    _async_ticks.done(ticking, frame)
+                if frame in aio.calls:
+                    aio.calls.remove(frame)
+            finally:
+                end_turn(store, aio, frame)
+                store.lock.release()
+                if not store.alive[0]:
+                    store._finish_close()
+
+
+YIELD_FROM.add(AsyncCaller._drive.__code__)
+
+
+def _current_task() -> object:
+    import asyncio  # (loaded by the first async call: start-up)
+
+    return asyncio.current_task()
+
+
+def caller_of(function: Function) -> AsyncCaller:
+    """The function's :class:`AsyncCaller` (made on first use)."""
+    found = function.__dict__.get("_async_caller")
+    if found is None:
+        found = function.__dict__["_async_caller"] = AsyncCaller(function)
+    return found  # type: ignore[no-any-return]
+
+
+def instantiate_driven(engine: Engine, store: Store, compiled: CompiledModule,
+                       module_ptr: ctypes._Pointer[_module.wasmtime_module_t], items: list[_extern.wasmtime_extern_t],
+                       out: object, trap: c_void_p) -> int | None:
+    """Instantiate in a store with async host functions (holding it): as a future driven
+    to its end, so that a start function reaching one fails instead of aborting the
+    process. Fills ``out`` and ``trap`` as ``wasmtime_instance_new`` does; returns the
+    error's address or None."""
+    ptr = engine.enter()
+    try:
+        linker = _linker.wasmtime_linker_new(ptr)
+    finally:
+        engine.leave()
+    aio = state_of(store)
+    frame = CallFrame(SYNC)
+    aio.calls.append(frame)
+    error = c_void_p()
+    future = None
+    try:
+        for imp, item in zip(compiled.imports, items):
+            mod, name = imp.module.encode("utf-8"), imp.name.encode("utf-8")
+            err = _linker.wasmtime_linker_define(linker, store.context, mod, len(mod), name, len(name), byref(item))
+            if err:  # the same import twice: the first definition stands
+                _error.wasmtime_error_delete(err)
+        future = _async.wasmtime_linker_instantiate_async(linker, store.context, module_ptr, byref(out),  # type: ignore[arg-type]
+                                                          byref(trap), byref(error))
+        while not _async.wasmtime_call_future_poll(future):
+            frame.keep.clear()
+    finally:
+        if future is not None:
+            _async.wasmtime_call_future_delete(future)
+        aio.calls.remove(frame)
+        _linker.wasmtime_linker_delete(linker)
+    return error.value
