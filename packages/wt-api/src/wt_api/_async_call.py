@@ -38,6 +38,7 @@ from wt_ffi.slots import MASKS, RANGES
 
 from . import _async_ticks
 from ._async_host import Resumed
+from ._async_output import drain
 from ._async_state import (ASYNC, SYNC, AsyncState, CallFrame, end_turn, set_fuel_yield, state_of, take_turn,
                            try_take)
 from ._compiled import CompiledModule
@@ -243,7 +244,6 @@ class AsyncCaller:
         clock = store.clock if isinstance(store.clock, StoreClock) else None
         buf = (c_uint64 * self.words)()
         future = ticking = deadline = None
-        held = True
         try:
             self._check_open()
             keep = self._write_args(buf, args)
@@ -274,9 +274,10 @@ class AsyncCaller:
                 if done:
                     break
                 pending, frame.pending = frame.pending, None
-                held = False
                 store.lock.release()  # between polls the store is free (see _async_state)
                 try:
+                    if aio.writers:
+                        await drain(aio, store)
                     if pending is not None:
                         pending.started = True  # type: ignore[attr-defined]
                         try:
@@ -289,13 +290,20 @@ class AsyncCaller:
                     else:
                         await _LOOP_TURN
                 finally:
-                    store.lock.acquire()
-                    held = True
+                    if not store.lock.acquire(False):
+                        await _lock_again(store)
             delete(future)
             future = None
+            if aio.writers and any(out.chunks for out in aio.writers):
+                store.lock.release()
+                try:
+                    await drain(aio, store)
+                finally:
+                    if not store.lock.acquire(False):
+                        await _lock_again(store)
             return self._finish(buf)
         finally:
-            if not held:
+            if not store.lock._is_owned():  # type: ignore[attr-defined]  # cancelled between two polls
                 store.lock.acquire()
             try:
                 if future is not None:
@@ -316,6 +324,17 @@ class AsyncCaller:
 
 
 YIELD_FROM.add(AsyncCaller._drive.__code__)
+
+
+async def _lock_again(store: Store) -> None:
+    """Take the store's lock back from another thread's sync use of it, without blocking
+    the event loop (cancelled meanwhile, the caller's ``finally`` takes it blocking)."""
+    import asyncio  # (loaded by the first async call: start-up)
+
+    delay = 0.0002
+    while not store.lock.acquire(False):
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.005)
 
 
 def _current_task() -> object:

@@ -36,6 +36,7 @@ TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE:
 if TYPE_CHECKING:
     import asyncio
 
+    from ._async_output import AsyncOutput
     from ._handle import Owned
 
 __all__ = ["AsyncState", "CallFrame", "state_of", "try_take", "take_turn", "end_turn", "ASYNC", "SYNC",
@@ -67,9 +68,10 @@ class AsyncState:
     """The async side of one store (``Store.aio``).
 
     ``async_only``: the store holds async host functions, so every call into it runs as
-    a future (a sync call reaching one would abort the process); ``linker`` defines them."""
+    a future (a sync call reaching one would abort the process); ``linker`` defines them;
+    ``writers`` are the coroutine writers of its WASI guest's output."""
 
-    __slots__ = ("async_only", "calls", "current", "waiters", "mutex", "linker")
+    __slots__ = ("async_only", "calls", "current", "waiters", "mutex", "linker", "writers")
 
     def __init__(self) -> None:
         self.async_only = False
@@ -78,6 +80,7 @@ class AsyncState:
         self.waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = deque()
         self.mutex = threading.Lock()
         self.linker: Owned[object] | None = None
+        self.writers: list[AsyncOutput] = []  # the coroutine writers of the guest's output
 
 
 def state_of(store: Store) -> AsyncState:

@@ -13,8 +13,6 @@ be freed while wasm may still call it, and closing modules releases them.
 from __future__ import annotations
 
 import ctypes
-import functools
-import sys
 from collections.abc import Callable
 
 from wt_ffi import extern as _extern
@@ -27,6 +25,7 @@ from wt_ffi.callback import SPARE_TRAPS, build_trampoline
 from wt_ffi.records import Record
 
 from ._caller import Caller
+from ._coroutines import is_coroutine_function
 from ._convert import FUNC_HEAPS, param_converter, result_converter, typed_param, typed_result
 from ._engine import Engine
 from ._externtypes import FunctionType, GlobalType, TableType, from_raw_functype
@@ -88,7 +87,7 @@ class HostFunction:
         found = store.host_funcs.get(id(self))
         if found is not None:
             return found
-        if _is_coroutine_function(self.fn):
+        if is_coroutine_function(self.fn):
             from ._async_host import async_extern  # (async host functions load on first use: start-up)
 
             found = store.host_funcs[id(self)] = async_extern(self, store, engine, _function_of(store))
@@ -137,17 +136,6 @@ class HostFunction:
 
 _NO_FINALIZER = _store.FINALIZER()
 
-
-def _is_coroutine_function(fn: object) -> bool:
-    """Whether calling ``fn`` makes a coroutine (``async def``, also through
-    ``functools.partial`` and bound methods): an async host function."""
-    inspect = sys.modules.get("inspect")
-    if inspect is not None:  # (loaded whenever asyncio is; it also knows markcoroutinefunction)
-        return bool(inspect.iscoroutinefunction(fn))
-    while isinstance(fn, functools.partial):
-        fn = fn.func
-    code = getattr(getattr(fn, "__func__", fn), "__code__", None)
-    return code is not None and bool(code.co_flags & 0x80)  # CO_COROUTINE
 
 
 def _function_of(store: Store) -> Callable[[int], Function | None]:
