@@ -46,8 +46,9 @@ from ._config import RuntimeConfig
 from ._convert import from_val, to_val
 from ._deadlines import YIELD_FROM, StoreClock, arm, disarm
 from ._engine import Engine
-from ._errors import ClosedError, ConfigError
-from ._store import Store
+from ._errors import ClosedError, ConfigError, WtError
+from ._failure import stop_exception
+from ._store import POLLING, THREAD, Store
 from ._values import to_raw_type
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
@@ -76,13 +77,25 @@ def _c() -> tuple[Any, Any, Any, Any]:
 
 
 class _LoopTurn:
-    """An awaitable that lets the event loop run once (``asyncio.sleep(0)`` without its
-    cost): a guest that yielded is polled again on the loop's next iteration."""
+    """What a guest that yielded awaits before its next poll: a timer due now. asyncio
+    moves due timers to the end of its ready queue at the start of an iteration, so what
+    became ready meanwhile (a heartbeat's timer, I/O) runs before the guest computes again:
+    with N guests computing, other tasks wait about one round of N slices, not three."""
 
     __slots__ = ()
 
-    def __await__(self) -> Generator[None, None, None]:
-        yield
+    def __await__(self) -> Generator[object, None, None]:
+        import asyncio  # (loaded by the first async call: start-up)
+
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        loop.call_at(loop.time(), _wake, waiter)
+        yield from waiter.__await__()
+
+
+def _wake(waiter: object) -> None:
+    if not waiter.done():  # type: ignore[attr-defined]  # (cancelled meanwhile)
+        waiter.set_result(None)  # type: ignore[attr-defined]
 
 
 _LOOP_TURN = _LoopTurn()
@@ -227,100 +240,140 @@ class AsyncCaller:
     async def run(self, args: Sequence[object]) -> list[int]:
         store = self.store
         aio = store.aio if store.aio is not None else state_of(store)
+        task = _current_task()
         current = aio.current  # type: ignore[attr-defined]
-        if current is not None or store.lock._is_owned():  # type: ignore[attr-defined]
-            if store.lock._is_owned() or (current.task is not None and current.task is _current_task()):
-                return self.driven(*args)  # inside this store's own call: run to the end now
+        if current is not None and current.task is task:
+            if current.polling or current.awaiting:  # from inside its own call: run to the end now
+                return self.driven(*args)
+            end_call(store, aio, current)  # type: ignore[arg-type]  # a turn left by an interrupted end
+        if store.lock._is_owned():  # type: ignore[attr-defined]
+            return self.driven(*args)  # from inside a sync call of this store: run to the end now
         self._interruptible()
-        frame = CallFrame(ASYNC, _current_task())
-        if not try_take(store, aio, frame):  # type: ignore[arg-type]
-            await take_turn(store, aio, frame)  # type: ignore[arg-type]
-        return await self._drive(aio, frame, args)  # type: ignore[arg-type]
+        frame = CallFrame(ASYNC, task)  # type: ignore[arg-type]
+        try:
+            if not try_take(store, aio, frame):  # type: ignore[arg-type]
+                await take_turn(store, aio, frame, end_call)  # type: ignore[arg-type]
+            return await self._drive(aio, frame, args)  # type: ignore[arg-type]
+        finally:
+            end_call(store, aio, frame)  # type: ignore[arg-type]  # (a cancelled call: its wasm unwinds)
 
     async def _drive(self, aio: AsyncState, frame: CallFrame, args: Sequence[object]) -> list[int]:
-        """The call, from the turn taken (holding the store's lock) to its end."""
+        """The call, from the turn taken (holding the store's lock) to its results; the
+        caller's ``finally`` ends it (:func:`end_call`)."""
         store = self.store
         call, poll, delete, set_deadline = _c()
-        clock = store.clock if isinstance(store.clock, StoreClock) else None
+        clock = frame.clock = store.clock if isinstance(store.clock, StoreClock) else None
         buf = (c_uint64 * self.words)()
-        future = ticking = deadline = None
-        try:
-            self._check_open()
-            keep = self._write_args(buf, args)
-            aio.calls.append(frame)
-            if clock is not None:
-                if self.timeout is not None:
-                    deadline = (monotonic() + self.timeout, self.timeout)
-                    arm(clock, deadline)
-                if self.interval is not None:
-                    ticking = _async_ticks.running(clock.engine, self.interval, frame)
-                    set_deadline(self.ctx, _ONE_TICK)  # a full slice first, not a stale deadline's yield
-            if self.fuel:
-                set_fuel_yield(store, self.fuel)
-                frame.fuel = self.fuel
-            future = c_void_p(call(self.ctx, self.func_ref, byref(buf), self.nargs, byref(buf, self.res_at),
-                                   self.nres, byref(buf, self.trap_at), byref(buf, self.trap_at + 8)))
-            del keep
-            while True:
-                frame.polling = True
-                if clock is not None:
-                    clock.yielding = True
-                done = poll(future)
-                frame.polling = False
-                if clock is not None:
-                    clock.yielding = False
-                if frame.keep:
-                    frame.keep.clear()
-                if done:
-                    break
-                pending, frame.pending = frame.pending, None
-                store.lock.release()  # between polls the store is free (see _async_state)
+        self._check_open()
+        keep = self._write_args(buf, args)
+        aio.calls.append(frame)
+        if clock is not None:
+            if self.timeout is not None:
+                frame.deadline = (monotonic() + self.timeout, self.timeout)
+                arm(clock, frame.deadline)
+            if self.interval is not None:
+                frame.ticking = _async_ticks.running(clock.engine, self.interval, frame)
+                set_deadline(self.ctx, _ONE_TICK)  # a full slice first, not a stale deadline's yield
+        if self.fuel:
+            frame.fuel = self.fuel
+            set_fuel_yield(store, self.fuel)
+        frame.future = future = c_void_p(call(self.ctx, self.func_ref, byref(buf), self.nargs, byref(buf, self.res_at),
+                                              self.nres, byref(buf, self.trap_at), byref(buf, self.trap_at + 8)))
+        del keep
+        ticks = clock.tick_yields(store) if clock is not None and self.interval is not None else None
+        while True:
+            frame.polling = True
+            if ticks is not None:  # no Python at the ticks of this poll (see wt_ffi.epoch.TickYields)
+                clock.yielding = True  # type: ignore[union-attr]
+                ticks.wasmtime_yields()
+                frame.room, THREAD.room = THREAD.room, POLLING
+            done = poll(future)
+            if ticks is not None:
+                THREAD.room, frame.room = frame.room, None  # type: ignore[assignment]
+                ticks.thunk_decides()
+                clock.yielding = False  # type: ignore[union-attr]
+            frame.polling = False
+            if frame.keep:
+                frame.keep.clear()
+            if done:
+                break
+            if store.sink.error is not None or (clock is not None and clock.expired()):
+                raise stop_exception(store) or WtError("the call was stopped")  # its end unwinds the wasm
+            pending, frame.pending = frame.pending, None
+            store.lock.release()  # between polls the store is free (see _async_state)
+            if aio.writers:
+                frame.awaiting = True
+                await drain(aio, store)
+                frame.awaiting = False
+            if pending is not None:
+                pending.started = True  # type: ignore[attr-defined]
+                frame.awaiting = True
                 try:
-                    if aio.writers:
-                        await drain(aio, store)
-                    if pending is not None:
-                        pending.started = True  # type: ignore[attr-defined]
-                        try:
-                            value = await Resumed(pending.it, pending.yielded)  # type: ignore[attr-defined]
-                            pending.outcome = (True, value)  # type: ignore[attr-defined]
-                        except BaseException as exc:  # noqa: BLE001 - the host function's failure is the call's
-                            if _stopped(exc):
-                                raise
-                            pending.outcome = (False, exc)  # type: ignore[attr-defined]
-                    else:
-                        await _LOOP_TURN
-                finally:
-                    if not store.lock.acquire(False):
-                        await _lock_again(store)
-            delete(future)
-            future = None
-            if aio.writers and any(out.chunks for out in aio.writers):
-                store.lock.release()
-                try:
-                    await drain(aio, store)
-                finally:
-                    if not store.lock.acquire(False):
-                        await _lock_again(store)
-            return self._finish(buf)
-        finally:
-            if not store.lock._is_owned():  # type: ignore[attr-defined]  # cancelled between two polls
-                store.lock.acquire()
-            try:
-                if future is not None:
-                    delete(future)  # a cancelled call: its wasm unwinds, nothing of it runs again
-                if frame.fuel:
-                    set_fuel_yield(store, 0)
-                if deadline is not None and clock is not None:
-                    disarm(clock, deadline)
-                if ticking is not None:
-                    _async_ticks.done(ticking, frame)
-                if frame in aio.calls:
-                    aio.calls.remove(frame)
-            finally:
-                end_turn(store, aio, frame)
-                store.lock.release()
-                if not store.alive[0]:
-                    store._finish_close()
+                    value = await Resumed(pending.it, pending.yielded)  # type: ignore[attr-defined]
+                    pending.outcome = (True, value)  # type: ignore[attr-defined]
+                except BaseException as exc:  # noqa: BLE001 - the host function's failure is the call's
+                    if _stopped(exc):
+                        raise
+                    pending.outcome = (False, exc)  # type: ignore[attr-defined]
+                frame.awaiting = False
+            else:
+                await _LOOP_TURN
+            if not store.lock.acquire(False):
+                await _lock_again(store)
+        frame.future = None
+        delete(future)
+        if aio.writers and any(out.chunks for out in aio.writers):
+            store.lock.release()
+            frame.awaiting = True
+            await drain(aio, store)
+            frame.awaiting = False
+            if not store.lock.acquire(False):
+                await _lock_again(store)
+        return self._finish(buf)
+
+
+def end_call(store: Store, aio: AsyncState, frame: CallFrame) -> None:
+    """End ``frame``'s call if it holds the store's turn: delete its future if it did not
+    complete (its wasm unwinds; nothing of it runs again), undo its settings, hand the
+    turn on. Each step can be done again, so an end interrupted (a signal handler that
+    raised) is finished by whoever finds the turn still held: the call's own ``finally``,
+    a later call of its task, or a call waiting for a turn that a finished task or a
+    closed event loop kept (see ``take_turn``)."""
+    if aio.current is not frame:
+        return
+    if not store.lock._is_owned():  # type: ignore[attr-defined]  # (ended between two polls)
+        store.lock.acquire()
+    escaped: BaseException | None = None
+    try:
+        future, frame.future = frame.future, None
+        if future is not None:
+            _c()[2](future)
+            # What escaped a callback while the wasm unwound (a raising signal handler) is
+            # raised by this call, not by the store's next one.
+            escaped, store.sink.error = store.sink.error, None
+        frame.awaiting = frame.polling = False
+        if frame.room is not None:
+            THREAD.room, frame.room = frame.room, None
+        if frame.clock is not None:
+            frame.clock.yielding = False
+            if frame.clock.ticks is not None:
+                frame.clock.ticks.thunk_decides()
+            if frame.deadline is not None:
+                disarm(frame.clock, frame.deadline)
+        if frame.ticking is not None:
+            _async_ticks.done(frame.ticking, frame)
+        if frame.fuel:
+            frame.fuel = 0
+            set_fuel_yield(store, 0)
+        if frame in aio.calls:
+            aio.calls.remove(frame)
+    finally:
+        store.lock.release()  # (first: a turn still held after an interruption is finished later)
+        end_turn(store, aio, frame)
+        if not store.alive[0]:
+            store._finish_close()
+    if escaped is not None:
+        raise escaped
 
 
 YIELD_FROM.add(AsyncCaller._drive.__code__)

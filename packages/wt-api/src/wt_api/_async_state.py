@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     import asyncio
 
     from ._async_output import AsyncOutput
+    from ._deadlines import StoreClock
     from ._handle import Owned
 
 __all__ = ["AsyncState", "CallFrame", "state_of", "try_take", "take_turn", "end_turn", "ASYNC", "SYNC",
@@ -50,18 +51,26 @@ class CallFrame:
 
     ``pending`` is the async host call that suspended it, for the driver to await;
     ``polling`` is true while the driver polls it; ``keep`` holds what C may still read
-    until the current poll returns (roots of host results); ``task`` is the asyncio task
-    of a ``call_async``."""
+    until the current poll returns (roots of host results); ``task`` and ``loop`` are
+    those of a ``call_async``; the rest is what ending it undoes."""
 
-    __slots__ = ("mode", "pending", "polling", "keep", "task", "fuel")
+    __slots__ = ("mode", "pending", "polling", "awaiting", "keep", "task", "fuel", "loop", "future", "clock",
+                 "deadline", "ticking", "room")
 
     def __init__(self, mode: str, task: asyncio.Task[object] | None = None) -> None:
         self.mode = mode
         self.pending: object | None = None
         self.polling = False
+        self.awaiting = False  # its task awaits its host function's coroutine or output writer
         self.keep: list[object] = []
         self.task = task
-        self.fuel = 0
+        self.fuel = 0  # the fuel yield interval it set on the store
+        self.loop = task.get_loop() if task is not None else None
+        self.future: object | None = None  # its wasmtime_call_future_t, until deleted
+        self.clock: StoreClock | None = None
+        self.deadline: tuple[float, float | None] | None = None
+        self.ticking: object | None = None
+        self.room: int | None = None  # the thread's THREAD.room, while a poll replaces it
 
 
 class AsyncState:
@@ -92,43 +101,64 @@ def state_of(store: Store) -> AsyncState:
 
 
 def try_take(store: Store, aio: AsyncState, frame: CallFrame) -> bool:
-    """Take the store for ``frame`` if it is free now (see :func:`take_turn`)."""
+    """Take the store for ``frame`` if it is free now (see :func:`take_turn`). ``current``
+    is set before the lock is taken: whatever interrupts this, the caller's ``finally``
+    sees that ``frame`` holds the turn and ends it."""
     with aio.mutex:
-        if aio.current is None and store.lock.acquire(False):
-            aio.current = frame
+        if aio.current is not None:
+            return False
+        aio.current = frame
+        if store.lock.acquire(False):
             return True
+        aio.current = None
         return False
 
 
-async def take_turn(store: Store, aio: AsyncState, frame: CallFrame) -> None:
+async def take_turn(store: Store, aio: AsyncState, frame: CallFrame,
+                    end_call: Callable[[Store, AsyncState, CallFrame], None]) -> None:
     """Wait until ``frame`` may run in the store: it is then ``current`` and this thread
-    holds the store's lock."""
+    holds the store's lock. A turn kept by a call that can never run again (its task is
+    done, or its event loop closed) is taken from it: ``end_call`` ends that call."""
     import asyncio  # (loaded by the first async call: start-up)
 
-    if try_take(store, aio, frame):
-        return
     loop = asyncio.get_running_loop()
-    while True:
+    while not try_take(store, aio, frame):
         waiter: asyncio.Future[None] | None = None
         with aio.mutex:
-            if aio.current is None and store.lock.acquire(False):
-                aio.current = frame
-                return
-            if aio.current is not None:  # another call_async: it wakes one waiter as it ends
-                waiter = loop.create_future()
+            holder = aio.current
+            if holder is not None and not _abandoned(holder):
+                waiter = loop.create_future()  # the holder wakes one waiter as it ends
                 aio.waiters.append((loop, waiter))
+        if holder is not None and waiter is None:
+            end_call(store, aio, holder)  # abandoned with its loop
+            continue
         if waiter is None:  # a sync use of the store on another thread: look again soon
             await asyncio.sleep(0.001)
             continue
         try:
-            await waiter
+            await asyncio.wait((waiter,), timeout=0.5)  # (and look whether the holder's loop closed)
         except BaseException:
-            with aio.mutex:
-                try:
-                    aio.waiters.remove((loop, waiter))
-                except ValueError:  # already woken: hand the turn on
-                    _wake_next(aio)
+            _forget(aio, loop, waiter, hand_on=True)
             raise
+        _forget(aio, loop, waiter, hand_on=False)
+
+
+def _abandoned(frame: CallFrame) -> bool:
+    """Whether the call of ``frame`` can never run again: its task is done (it ended
+    without handing the turn on: interrupted) or its event loop is closed."""
+    task, loop = frame.task, frame.loop
+    return (task is not None and task.done()) or (loop is not None and loop.is_closed())
+
+
+def _forget(aio: AsyncState, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[None], hand_on: bool) -> None:
+    """Remove a waiter that stopped waiting; one that was woken and gives up (``hand_on``)
+    wakes the next."""
+    with aio.mutex:
+        try:
+            aio.waiters.remove((loop, waiter))
+        except ValueError:  # it was woken
+            if hand_on:
+                _wake_next(aio)
 
 
 def end_turn(store: Store, aio: AsyncState, frame: CallFrame) -> None:
@@ -136,7 +166,7 @@ def end_turn(store: Store, aio: AsyncState, frame: CallFrame) -> None:
     with aio.mutex:
         if aio.current is frame:
             aio.current = None
-        _wake_next(aio)
+            _wake_next(aio)
 
 
 def _wake_next(aio: AsyncState) -> None:

@@ -143,6 +143,7 @@ _env["_CONTINUE"] = ctypes.cast(_CONTINUE_THUNK, ctypes.c_void_p).value
 _env["_DROP"] = ctypes.cast(_DROP_THUNK, ctypes.c_void_p).value
 _ON_CALL: CodeType = _env["on_call"].__code__  # type: ignore[attr-defined]
 _ON_CONTINUE: CodeType = _env["on_continue"].__code__  # type: ignore[attr-defined]
+_ON_DROP: CodeType = _env["on_drop"].__code__  # type: ignore[attr-defined]
 
 
 def register(host: AsyncHost) -> int:
@@ -195,6 +196,12 @@ def _sink_of(tb: TracebackType) -> CallbackSink | None:
         if entry is None:
             return None
         entry[1][0] = _take_spare()  # the call fails whatever ctypes hands wasmtime
+        return entry[0].sink
+    if code is _ON_DROP:  # the continuation is gone: forget it as on_drop would have
+        entry = _pending.pop(frame.f_locals.get("env") or 0, None)
+        if entry is None:
+            return None
+        entry[0].dropped(frame.f_locals.get("env") or 0)
         return entry[0].sink
     return None
 
