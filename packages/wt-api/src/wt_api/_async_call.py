@@ -46,9 +46,8 @@ from ._config import RuntimeConfig
 from ._convert import from_val, to_val
 from ._deadlines import YIELD_FROM, StoreClock, arm, disarm
 from ._engine import Engine
-from ._errors import ClosedError, ConfigError, WtError
-from ._failure import stop_exception
-from ._store import POLLING, THREAD, Store
+from ._errors import ConfigError
+from ._store import Store
 from ._values import to_raw_type
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
@@ -280,25 +279,18 @@ class AsyncCaller:
         frame.future = future = c_void_p(call(self.ctx, self.func_ref, byref(buf), self.nargs, byref(buf, self.res_at),
                                               self.nres, byref(buf, self.trap_at), byref(buf, self.trap_at + 8)))
         del keep
-        ticks = clock.tick_yields(store) if clock is not None and self.interval is not None else None
         while True:
             frame.polling = True
-            if ticks is not None:  # no Python at the ticks of this poll (see wt_ffi.epoch.TickYields)
-                clock.yielding = True  # type: ignore[union-attr]
-                ticks.wasmtime_yields()
-                frame.room, THREAD.room = THREAD.room, POLLING
+            if clock is not None:
+                clock.yielding = True
             done = poll(future)
-            if ticks is not None:
-                THREAD.room, frame.room = frame.room, None  # type: ignore[assignment]
-                ticks.thunk_decides()
-                clock.yielding = False  # type: ignore[union-attr]
             frame.polling = False
+            if clock is not None:
+                clock.yielding = False
             if frame.keep:
                 frame.keep.clear()
             if done:
                 break
-            if store.sink.error is not None or (clock is not None and clock.expired()):
-                raise stop_exception(store) or WtError("the call was stopped")  # its end unwinds the wasm
             pending, frame.pending = frame.pending, None
             store.lock.release()  # between polls the store is free (see _async_state)
             if aio.writers:
@@ -352,12 +344,8 @@ def end_call(store: Store, aio: AsyncState, frame: CallFrame) -> None:
             # raised by this call, not by the store's next one.
             escaped, store.sink.error = store.sink.error, None
         frame.awaiting = frame.polling = False
-        if frame.room is not None:
-            THREAD.room, frame.room = frame.room, None
         if frame.clock is not None:
             frame.clock.yielding = False
-            if frame.clock.ticks is not None:
-                frame.clock.ticks.thunk_decides()
             if frame.deadline is not None:
                 disarm(frame.clock, frame.deadline)
         if frame.ticking is not None:

@@ -55,7 +55,7 @@ class CallFrame:
     those of a ``call_async``; the rest is what ending it undoes."""
 
     __slots__ = ("mode", "pending", "polling", "awaiting", "keep", "task", "fuel", "loop", "future", "clock",
-                 "deadline", "ticking", "room")
+                 "deadline", "ticking")
 
     def __init__(self, mode: str, task: asyncio.Task[object] | None = None) -> None:
         self.mode = mode
@@ -70,7 +70,6 @@ class CallFrame:
         self.clock: StoreClock | None = None
         self.deadline: tuple[float, float | None] | None = None
         self.ticking: object | None = None
-        self.room: int | None = None  # the thread's THREAD.room, while a poll replaces it
 
 
 class AsyncState:

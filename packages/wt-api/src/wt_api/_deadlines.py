@@ -39,10 +39,6 @@ from ._errors import ConfigError
 from ._handle import Owned
 from ._store import Scope, StopRecord, Store
 
-TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
-if TYPE_CHECKING:
-    from wt_ffi.sink import CallbackSink
-
 __all__ = ["EngineClock", "StoreClock", "engine_clock", "watch_store", "call_before", "timed_caller",
            "check_seconds", "clock_of", "arm", "disarm", "YIELD_FROM"]
 
@@ -83,38 +79,14 @@ class StoreClock(StopRecord):
     Thread-safety: changed only under the store's lock; read by the timer thread and by
     the deadline callback (on the thread that holds the store's lock)."""
 
-    __slots__ = ("engine", "deadlines", "fire_at", "yielding", "sink", "key", "ticks", "__weakref__")
+    __slots__ = ("engine", "deadlines", "fire_at", "yielding", "__weakref__")
 
-    def __init__(self, engine: EngineClock, sink: CallbackSink | None = None, key: int = 0) -> None:
+    def __init__(self, engine: EngineClock) -> None:
         super().__init__()
         self.engine = engine
         self.deadlines: list[tuple[float, float | None]] = []  # (monotonic deadline, timeout or None)
         self.fire_at = math.inf
         self.yielding = False  # a call_async is polling the store: its wasm may yield
-        self.sink = sink  # where an exception that escaped a callback waits
-        self.key = key  # the store's key with the deadline thunk
-        self.ticks: _epoch.TickYields | None = None  # made by the store's first call_async
-
-    def tick_yields(self, store: Store) -> _epoch.TickYields:
-        """The switch between wasmtime's own yields and the thunk (see
-        :class:`wt_ffi.epoch.TickYields`), made on first use."""
-        if self.ticks is None:
-            self.ticks = _epoch.TickYields(store.ptr, store.context, self.key)
-        return self.ticks
-
-    def forget(self) -> None:
-        """The store is freed: forget its entry with the deadline thunk."""
-        if self.ticks is not None:
-            self.ticks.forget()
-
-    def expired(self) -> bool:
-        """Whether a timed call's deadline has passed, or Ctrl-C waits (recorded in
-        ``stopped``, as :meth:`decide` does): for a ``call_async`` between two polls."""
-        if _sigint.pending() and _sigint.is_main_thread():
-            self.stopped = ("sigint", None)
-        elif self.deadlines and time.monotonic() >= min(self.deadlines)[0]:
-            self.stopped = ("timeout", min(self.deadlines)[1])
-        return self.stopped is not None
 
     def current(self) -> tuple[float, float | None] | None:
         """The earliest (deadline, timeout) in force, or None when no timed call runs."""
@@ -122,28 +94,21 @@ class StoreClock(StopRecord):
 
     def decide(self) -> str | None:
         """Runs on the thread running wasm, at an epoch tick: a stop message (the reason
-        recorded in ``stopped``), or None to run on, or ``YIELD`` for a ``call_async``.
-
-        A ``call_async`` is never stopped with an error from here: its wasm yields, and
-        its driver stops it (see ``_async_call``), so that this callback hands wasmtime
-        nothing but NULL while a fiber runs it. It yields only when the frame that
-        entered C is that driver's poll: wasm reached through a host function (Python's
-        frames on the fiber's stack) must not be suspended, or those frames would be
-        left on a stack that stops running."""
-        stop = None
-        if self.sink is not None and self.sink.error is not None:
-            stop = "wt: stopped by an exception raised in a callback"
-        elif _sigint.pending() and _sigint.is_main_thread():
+        recorded in ``stopped``), or None to run on, or ``YIELD`` to suspend a
+        ``call_async``'s wasm. It yields only when the frame that entered C is that call's
+        poll: wasm reached through a host function (Python's frames on the fiber's stack)
+        must not be suspended, or those frames would be left on a stack that stops running."""
+        if _sigint.pending() and _sigint.is_main_thread():
             self.stopped = ("sigint", None)
-            stop = "wt: the call was interrupted (SIGINT)"
-        elif self.deadlines:
+            return "wt: the call was interrupted (SIGINT)"
+        if self.deadlines:
             deadline, timeout = min(self.deadlines)
             if time.monotonic() >= deadline:
                 self.stopped = ("timeout", timeout)
-                stop = "wt: the call ran past its deadline"
+                return "wt: the call ran past its deadline"
         if self.yielding and sys._getframe(2).f_code in YIELD_FROM:
             return _epoch.YIELD
-        return stop
+        return None
 
 
 YIELD_FROM: set[CodeType] = set()
@@ -165,9 +130,9 @@ def engine_clock(engine: ctypes._Pointer[_engine.wasm_engine_t]) -> EngineClock:
 
 def watch_store(store: Store, clock: EngineClock) -> None:
     """Give ``store`` a :class:`StoreClock` and the shared deadline callback."""
-    state = StoreClock(clock, store.sink, next(_next_key))
+    state = StoreClock(clock)
     store.clock = state
-    _epoch.watch_store(store.ptr, store.context, state.key, state.decide, store.sink)
+    _epoch.watch_store(store.ptr, store.context, next(_next_key), state.decide, store.sink)
 
 
 def clock_of(store: Store) -> StoreClock:

@@ -31,7 +31,7 @@ TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE:
 if TYPE_CHECKING:
     from wt_ffi.trap import Failure
 
-__all__ = ["call_failure", "raise_call_failure", "error_exception", "raise_error", "stop_exception"]
+__all__ = ["call_failure", "raise_call_failure", "error_exception", "raise_error"]
 
 _BACKTRACE = "\nwasm backtrace:"
 
@@ -96,25 +96,6 @@ def _outcome(store: Store, failure: Failure, stopped: tuple[str, float | None] |
     if failure.is_trap or failure.trap_code is not None:
         return Trap(_message(failure), _trap_code(failure.trap_code), frames)
     return plain(_message(failure)) if plain is not WasmRuntimeError else WasmRuntimeError(_message(failure), frames)
-
-
-def stop_exception(store: Store) -> BaseException | None:
-    """The exception for a ``call_async`` that wt stops itself between two polls (its wasm
-    yielded at a tick that found a reason to stop: an exception that escaped a callback,
-    a deadline, Ctrl-C), as :func:`call_failure` orders them; None without a reason."""
-    from wt_ffi.trap import Failure  # (loaded by the first failure: start-up)
-
-    sink = store.sink
-    raised, sink.error = sink.error, None
-    clock = store.clock
-    stopped = None
-    if clock is not None:
-        stopped, clock.stopped = clock.stopped, None
-    if raised is not None:
-        return raised
-    if stopped is None:
-        return None
-    return _outcome(store, Failure("", None, False, None, ()), stopped, WasmRuntimeError)
 
 
 def raise_call_failure(store: Store, error_address: int | None, trap_address: int | None) -> None:

@@ -20,7 +20,7 @@ TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE:
 if TYPE_CHECKING:
     import ctypes
 
-__all__ = ["Store", "Scope", "StopRecord", "HOST_STACK", "THREAD", "POLLING", "check_thread_stack", "writing"]
+__all__ = ["Store", "Scope", "StopRecord", "HOST_STACK", "THREAD", "check_thread_stack", "writing"]
 
 _NO_FINALIZER = _store.FINALIZER()
 
@@ -28,11 +28,6 @@ _NO_FINALIZER = _store.FINALIZER()
 
 HOST_STACK = 256 << 10
 """Bytes of a thread's stack kept for Python and C below wasm (wasm gets the rest)."""
-
-POLLING = -2
-"""``THREAD.room`` while the thread polls a ``call_async`` whose wasm wasmtime suspends at
-epoch ticks by itself: wasm entered from Python meanwhile (a host function calling back)
-first gives the ticks back to wt's deadline callback (see ``Store.check_thread``)."""
 
 
 class _ThreadStack(threading.local):
@@ -87,9 +82,6 @@ class StopRecord:
     def __init__(self) -> None:
         self.stopped: tuple[str, float | None] | None = None
 
-    def forget(self) -> None:
-        """The store is freed (what the clock registered elsewhere goes)."""
-
 
 class Store:
     """One ``wasmtime_store_t`` and its context.
@@ -116,10 +108,10 @@ class Store:
     """The store's async state (a ``_async_state.AsyncState``) once a call ran in it as a
     future or it imported an async host function; None before."""
     fast_calls = False
-    runtime_config: object | None = None
-    """The ``RuntimeConfig`` of the runtime that made the store."""
     """Whether a prepared sync call was made for a function of the store (it may then not
     take async host functions, which such a call must never reach)."""
+    runtime_config: object | None = None
+    """The ``RuntimeConfig`` of the runtime that made the store."""
 
     def __init__(self, engine: ctypes._Pointer[_engine.wasm_engine_t], max_wasm_stack: int) -> None:
         ptr = _store.wasmtime_store_new(engine, None, _NO_FINALIZER)
@@ -159,11 +151,6 @@ class Store:
         """What a call checks first, when the thread's stack is not known to be big enough:
         raise ConfigError if wasm could overflow it, and WtError if this thread is a guest
         output writer and another thread holds the store (it would wait forever)."""
-        if THREAD.room == POLLING:  # on a fiber, inside a call_async's poll (the fiber's own stack)
-            ticks = getattr(self.clock, "ticks", None)
-            if ticks is not None:
-                ticks.thunk_decides()
-            return
         if THREAD.room == -1:
             if not self.lock.acquire(False):
                 raise WtError("a writer of a guest's stdout or stderr cannot use an instance that is busy on "
@@ -261,8 +248,6 @@ class Store:
                 entry.release()
         self.gc_handles.clear()
         self._handle.close()  # wasmtime drops every externref: their host objects are let go
-        if self.clock is not None:
-            self.clock.forget()
         self.keep.clear()
         self.host_funcs.clear()
         self.funcrefs.clear()

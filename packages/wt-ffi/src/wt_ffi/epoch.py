@@ -8,18 +8,12 @@ a call running as a future may be suspended: see :mod:`wt_ffi.async_`); a messag
 it with a ``wasmtime_error_t`` carrying that message. When the store is freed, wasmtime
 calls the finaliser, which forgets the store.
 
-``decide`` also answers for an exception that escaped a callback of the call (the
-store's :class:`~wt_ffi.sink.CallbackSink` holds it): it stops the wasm, or suspends it
-for its driver to stop.
-
 No exception may leave the thunk (ctypes would return garbage to wasmtime): its
-``except`` path makes no call; it leaves the exception with the store's sink and lets
-the wasm run on, returning NULL: the next tick's ``decide`` stops the wasm, and a call
-that returns first raises the exception itself. (It never hands wasmtime an error made
-ahead: a callback that a signal handler interrupts at its first instruction returns
-whatever its result slot held, and a slot that once held an error wasmtime freed would
-be freed twice.) Python's signal handlers can raise at that first instruction:
-:func:`is_callback_entry` lets wt's SIGINT handler recognise such frames and defer.
+``except`` path makes no call; it leaves the exception with the store's
+:class:`~wt_ffi.sink.CallbackSink` and stops the wasm with an error taken from
+:data:`SPARE_ERRORS`, so that the call raises the exception itself. Python's signal
+handlers can still raise at a callback's first instruction: :func:`is_callback_entry`
+lets wt's SIGINT handler recognise such frames and defer.
 """
 
 from __future__ import annotations
@@ -30,11 +24,11 @@ from types import CodeType, TracebackType
 
 from . import error as _error
 from ._library import raw_function
-from .sink import SINK_FINDERS, CallbackSink, catch_escapes
+from .sink import SINK_FINDERS, CallbackSink, Spares, catch_escapes
 from .store import (EPOCH_DEADLINE_CALLBACK, FINALIZER, UPDATE_DEADLINE_CONTINUE, UPDATE_DEADLINE_YIELD,
                     wasmtime_context_t, wasmtime_store_t)
 
-__all__ = ["watch_store", "is_callback_entry", "CALLBACK_FILENAMES", "YIELD", "TickYields"]
+__all__ = ["watch_store", "is_callback_entry", "CALLBACK_FILENAMES", "SPARE_ERRORS", "YIELD"]
 
 CALLBACK_FILENAMES = frozenset({"<wt host function>", "<wt async host function>"})
 """Filenames of code that C calls directly (the host-function trampolines, the async
@@ -53,6 +47,9 @@ def _error_address(message: str) -> int:
     return ctypes.cast(_error.wasmtime_error_new(message.encode("utf-8", "replace")), ctypes.c_void_p).value or 0
 
 
+SPARE_ERRORS = Spares(lambda: _error_address("wt: the call was stopped by an exception in a callback"))
+"""The errors the thunk returns after an exception (see :class:`~wt_ffi.sink.Spares`)."""
+
 _watched: dict[int, tuple[Callable[[], str | None], CallbackSink]] = {}
 _KINDS = {True: UPDATE_DEADLINE_YIELD, False: UPDATE_DEADLINE_CONTINUE}
 
@@ -61,6 +58,8 @@ def _on_deadline(context: object, env: int | None, delta: ctypes._Pointer[ctypes
                  kind: ctypes._Pointer[ctypes.c_uint8]) -> int | None:
     try:
         decide, sink = _watched[env or 0]
+        if sink.error is not None:  # an exception escaped a callback of this call: stop now
+            return _error_address("wt: stopped by an exception raised in a callback")
         message = decide()
         if message is None or message is YIELD:
             delta[0] = 1
@@ -70,9 +69,15 @@ def _on_deadline(context: object, env: int | None, delta: ctypes._Pointer[ctypes
     except BaseException as exc:  # no call from here on: see the module docstring
         if env in _watched:
             _watched[env][1].error = exc
-        delta[0] = 1
-        kind[0] = UPDATE_DEADLINE_CONTINUE
-        return None
+        count, items = SPARE_ERRORS.count, SPARE_ERRORS.items
+        n = count[0]
+        if n:
+            n -= 1
+            count[0] = n
+            address = items[n]
+            items[n] = 0
+            return address
+        return SPARE_ERRORS.make_one()  # the pool ran dry: a call, as a last resort
 
 
 def _on_finalize(env: int | None) -> None:
@@ -111,9 +116,8 @@ _ONE_TICK = ctypes.c_uint64(1)
 def watch_store(store: ctypes._Pointer[wasmtime_store_t], context: ctypes._Pointer[wasmtime_context_t],
                 key: int, decide: Callable[[], str | None], sink: CallbackSink) -> None:
     """Route ``store``'s epoch deadline to the shared thunk under ``key`` (non-zero, unique)
-    and set the deadline one tick ahead, so that the next epoch increment asks ``decide``
-    (which also answers for an exception left in ``sink``); an exception inside the thunk
-    goes to ``sink``.
+    and set the deadline one tick ahead, so that the next epoch increment asks ``decide``;
+    an exception inside the thunk goes to ``sink``.
     (Every new store comes here: both C functions are bound without ``argtypes``, their
     constant arguments made once, ~0.3 us less per instantiation.)"""
     global _raw
@@ -121,54 +125,9 @@ def watch_store(store: ctypes._Pointer[wasmtime_store_t], context: ctypes._Point
         _raw = (raw_function("wasmtime_store_epoch_deadline_callback", None),
                 raw_function("wasmtime_context_set_epoch_deadline", None))
     set_callback, set_deadline = _raw
-    catch_escapes()
+    if not SPARE_ERRORS.count[0]:
+        SPARE_ERRORS.refill()
+        catch_escapes()
     _watched[key] = (decide, sink)
     set_callback(store, _DEADLINE_THUNK, ctypes.c_void_p(key), _FINALIZE_THUNK)
     set_deadline(context, _ONE_TICK)
-
-
-class TickYields:
-    """Switches one watched store between wasmtime's own "yield at every epoch tick"
-    (``wasmtime_context_epoch_deadline_async_yield_and_update``) and the shared thunk,
-    around the polls of a call running as a future: during a poll, no Python runs at the
-    ticks (so no Python callback can hand wasmtime a stale result slot, see the module
-    docstring); between polls, and before wasm re-entered from a host function runs, the
-    thunk decides again (a sync call meeting wasmtime's yield would fail, and wasm entered
-    from Python on a fiber must not be suspended).
-
-    The first switch drops the thunk registered by :func:`watch_store` (its finaliser
-    forgets ``key``); the thunk comes back with no finaliser: call :meth:`forget` when the
-    store is freed. Thread-safety: use it while holding the store."""
-
-    __slots__ = ("store", "context", "key", "entry", "builtin")
-
-    def __init__(self, store: ctypes._Pointer[wasmtime_store_t], context: ctypes._Pointer[wasmtime_context_t],
-                 key: int) -> None:
-        self.store = store
-        self.context = context
-        self.key = key
-        self.entry = _watched[key]
-        self.builtin = False
-        if not _switch_raw:
-            _switch_raw.extend((raw_function("wasmtime_context_epoch_deadline_async_yield_and_update", None),
-                                raw_function("wasmtime_store_epoch_deadline_callback", None)))
-
-    def wasmtime_yields(self) -> None:
-        """From now on wasmtime suspends the store's wasm at each epoch tick by itself."""
-        _switch_raw[0](self.context, _ONE_TICK)
-        self.builtin = True
-
-    def thunk_decides(self) -> None:
-        """From now on the shared thunk answers the ticks again (a no-op if it does)."""
-        if self.builtin:
-            self.builtin = False
-            _watched[self.key] = self.entry
-            _switch_raw[1](self.store, _DEADLINE_THUNK, ctypes.c_void_p(self.key), _NO_FINALIZER)
-
-    def forget(self) -> None:
-        """The store is freed: forget its entry."""
-        _watched.pop(self.key, None)
-
-
-_switch_raw: list[Callable[..., object]] = []
-_NO_FINALIZER = FINALIZER()
