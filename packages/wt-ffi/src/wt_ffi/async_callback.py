@@ -10,13 +10,14 @@ continuation), ``finish(key)`` says whether it is complete (writing the results)
 ``dropped(key)`` hears that wasmtime dropped the continuation (complete, or cancelled by
 the deletion of the future).
 
-No exception may leave these functions (see :mod:`wt_ffi.sink`): their ``except`` paths
-make no call; they leave the exception with the host's sink, hand wasmtime a trap taken
-from :data:`~wt_ffi.callback.SPARE_TRAPS` and say "complete". The continuation is set to
-"complete" first thing: wasmtime's placeholder panics (aborting the process) when polled,
-so the window of Python 3.11+ (a signal handler raising at the callback's first
-instruction, see :mod:`wt_ffi.sink`) is closed by the ``sys.unraisablehook`` finder
-below, which sets the continuation and the trap for the callback that could not.
+No exception may leave these functions (see :mod:`wt_ffi.sink`): each body is one
+``try`` whose entry runs no signal handler (:mod:`wt_ffi.entry`), and the ``except``
+paths make no call; they leave the exception with the host's sink, hand wasmtime a trap
+taken from :data:`~wt_ffi.callback.SPARE_TRAPS` and say "complete". The continuation is
+set to "complete" first thing: wasmtime's placeholder panics (aborting the process) when
+polled. Should an exception still escape the callback (a Python whose bytecode
+:mod:`wt_ffi.entry` does not know), the ``sys.unraisablehook`` finder below sets the
+continuation and the trap for the callback that could not.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from types import CodeType, TracebackType
 
 from .async_ import ASYNC_CALLBACK, CONTINUATION_CALLBACK
 from .callback import SPARE_TRAPS
+from .entry import checked_later
 from .sink import SINK_FINDERS, CallbackSink, catch_escapes
 from .store import FINALIZER
 
@@ -118,6 +120,10 @@ def on_forget(env):
         _hosts.pop(env or 0, None)
     except BaseException:
         pass
+
+
+def on_done(env):
+    return True
 '''
 
 
@@ -130,11 +136,13 @@ _env: dict[str, object] = {
     "_count": SPARE_TRAPS.count, "_items": SPARE_TRAPS.items, "_make_trap": _make_trap,
 }
 exec(compile(_SOURCE, "<wt async host function>", "exec"), _env)  # noqa: S102
+for _name in ("on_call", "on_continue", "on_drop", "on_forget", "on_done"):  # entries that run no signal handler
+    _env[_name].__code__ = checked_later(_env[_name].__code__)  # type: ignore[attr-defined]
 
 ASYNC_THUNK = ASYNC_CALLBACK(_env["on_call"])
 """The callback of every async host function (``env``: the key given to :func:`register`)."""
 _CONTINUE_THUNK = CONTINUATION_CALLBACK(_env["on_continue"])
-_DONE_THUNK = CONTINUATION_CALLBACK(lambda env: True)
+_DONE_THUNK = CONTINUATION_CALLBACK(_env["on_done"])
 _DROP_THUNK = FINALIZER(_env["on_drop"])
 FORGET_THUNK = FINALIZER(_env["on_forget"])
 """The finaliser of every async host function: forgets its :class:`AsyncHost`."""
