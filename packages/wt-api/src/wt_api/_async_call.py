@@ -23,7 +23,7 @@ holding the store: it never yields (the deadline callback yields only to a
 from __future__ import annotations
 
 import ctypes
-from collections.abc import Coroutine, Generator, Sequence
+from collections.abc import Callable, Coroutine, Generator, Sequence
 from ctypes import byref, c_bool, c_size_t, c_uint64, c_void_p
 from time import monotonic
 
@@ -66,7 +66,8 @@ _STOPPING = (KeyboardInterrupt, SystemExit, GeneratorExit)
 
 
 def _c() -> tuple[Any, Any, Any, Any]:
-    """The C functions of a call, bound without ``argtypes`` (made ahead: a hot path)."""
+    """The C functions of a call, bound without ``argtypes`` (made ahead: a hot path):
+    ``wasmtime_func_call_async``, ``..._poll``, ``..._delete``, ``set_epoch_deadline``."""
     if not _raw:
         _raw.extend((raw_function("wasmtime_func_call_async", c_void_p),
                      raw_function("wasmtime_call_future_poll", c_bool),
@@ -115,6 +116,7 @@ class AsyncCaller:
     settings. Made once per function, on first use."""
 
     def __init__(self, function: Function) -> None:
+        _c()  # the C functions, bound once
         self.function = function
         self.scope = scope = function._scope
         self.store = store = scope.store
@@ -132,30 +134,43 @@ class AsyncCaller:
         self.interval = config.async_yield_interval if config.epoch_interruption else None
         self.fuel = (config.async_yield_fuel or 0) if config.fuel_metering else 0
         self.timeout: float | None = getattr(function._owner, "call_timeout", None)
+        self.clock = store.clock if isinstance(store.clock, StoreClock) else None
+        self.ticks = self.interval if self.clock is not None else None
+        self.blocked = None if self.interval is not None or self.fuel else (
+            "call_async needs a runtime that can pause running wasm (to share the event loop and stop when "
+            "cancelled): make it with RuntimeConfig().with_async_support()")
+        # Per parameter: where its value goes and how it is checked (None: a reference).
+        self.plan = [(_W * i, vt.kind, *RANGES[vt.kind], MASKS[vt.kind]) if vt.kind in RANGES else None
+                     for i, vt in enumerate(self.params)]
+        self.numbers = None not in self.plan
 
     # -- values ------------------------------------------------------------------------------
-    def _write_args(self, buf: ctypes.Array[c_uint64], args: Sequence[object]) -> list[object]:
-        """Store the encoded arguments as ``wasmtime_val_t`` (what keeps their roots alive)."""
-        function, store, keep = self.function, self.store, []
-        if len(args) != len(self.params):
+    def _write_args(self, buf: ctypes.Array[c_uint64], args: Sequence[object]) -> list[object] | None:
+        """Store the encoded arguments as ``wasmtime_val_t`` (returns what keeps their roots
+        alive, if any)."""
+        function = self.function
+        if len(args) != len(self.plan):
             function._bad_arity(len(args))
-        for i, (vt, value) in enumerate(zip(self.params, args)):
-            kind = vt.kind
-            if kind in RANGES:
-                lo, hi = RANGES[kind]
+        keep: list[object] | None = None
+        for i, step in enumerate(self.plan):
+            value = args[i]
+            if step is not None:
+                at, kind, lo, hi, mask = step
                 try:
                     fits = lo <= value < hi  # type: ignore[operator]
                 except TypeError as exc:
                     function._bad_args(tuple(args), exc)
                 if not fits:
                     function._bad_value(i, value)
-                bits = value & MASKS[kind]  # type: ignore[operator]
-                at = _W * i
+                bits = value & mask  # type: ignore[operator]
                 buf[at] = kind  # VALTYPE_* and the numeric wasmtime_valkind_t agree
                 buf[at + 1] = bits & 0xFFFFFFFFFFFFFFFF
-                buf[at + 2] = bits >> 64
+                if bits >> 64:
+                    buf[at + 2] = bits >> 64
             else:
-                val, root = to_val(store, function.type.params[i], value, function._where(i))
+                val, root = to_val(self.store, function.type.params[i], value, function._where(i))
+                if keep is None:
+                    keep = []
                 keep.append(root)
                 ctypes.memmove(ctypes.addressof(buf) + 8 * _W * i, ctypes.addressof(val), 8 * _W)
         return keep
@@ -227,18 +242,17 @@ class AsyncCaller:
                 aio.calls.remove(frame)
 
     # -- call_async ----------------------------------------------------------------------------
-    def _interruptible(self) -> None:
-        if self.interval is None and not self.fuel:
-            raise ConfigError("call_async needs a runtime that can pause running wasm (to share the event loop "
-                              "and stop when cancelled): make it with RuntimeConfig().with_async_support()")
-
     def call_async(self, *args: object) -> Coroutine[Any, Any, list[int]]:
         """The coroutine of one ``call_async``."""
         return self.run(args)
 
     async def run(self, args: Sequence[object]) -> list[int]:
+        """One ``call_async``: take the store's turn, start the future, poll it (awaiting its
+        async host functions, letting the loop run when it yields), end it."""
         store = self.store
-        aio = store.aio if store.aio is not None else state_of(store)
+        aio = store.aio
+        if aio is None:
+            aio = state_of(store)
         task = _current_task()
         current = aio.current  # type: ignore[attr-defined]
         if current is not None and current.task is task:
@@ -247,81 +261,84 @@ class AsyncCaller:
             end_call(store, aio, current)  # type: ignore[arg-type]  # a turn left by an interrupted end
         if store.lock._is_owned():  # type: ignore[attr-defined]
             return self.driven(*args)  # from inside a sync call of this store: run to the end now
-        self._interruptible()
+        if self.blocked is not None:
+            raise ConfigError(self.blocked)
         frame = CallFrame(ASYNC, task)  # type: ignore[arg-type]
         try:
             if not try_take(store, aio, frame):  # type: ignore[arg-type]
                 await take_turn(store, aio, frame, end_call)  # type: ignore[arg-type]
-            return await self._drive(aio, frame, args)  # type: ignore[arg-type]
+            # The turn is taken, and the store's lock held (except while awaiting below).
+            if not (self.scope.alive[0] and store.alive[0]):
+                store._raise_closed()
+            buf = (c_uint64 * self.words)()
+            keep = self._write_args(buf, args)
+            aio.calls.append(frame)  # type: ignore[attr-defined]
+            clock = frame.clock = self.clock
+            if clock is not None:
+                if self.timeout is not None:
+                    frame.deadline = (monotonic() + self.timeout, self.timeout)
+                    arm(clock, frame.deadline)
+                if self.ticks is not None:
+                    frame.ticking = _async_ticks.running(clock.engine, self.ticks, frame)
+                    _raw[3](self.ctx, _ONE_TICK)  # a full slice first, not a stale deadline's yield
+            if self.fuel:
+                frame.fuel = self.fuel
+                set_fuel_yield(store, self.fuel)
+            frame.future = future = c_void_p(_raw[0](self.ctx, self.func_ref, byref(buf), self.nargs,
+                                                      byref(buf, self.res_at), self.nres, byref(buf, self.trap_at),
+                                                      byref(buf, self.trap_at + 8)))
+            del keep
+            poll = _raw[1]
+            while True:
+                frame.polling = True
+                if clock is not None:
+                    clock.yielding = True
+                done = poll(future)
+                frame.polling = False
+                if clock is not None:
+                    clock.yielding = False
+                if frame.keep:
+                    frame.keep.clear()
+                if done:
+                    break
+                await self._between_polls(store, aio, frame)  # type: ignore[arg-type]
+            frame.future = None
+            _raw[2](future)
+            if aio.writers and any(out.chunks for out in aio.writers):  # type: ignore[attr-defined]
+                store.lock.release()
+                frame.awaiting = True
+                await drain(aio, store)  # type: ignore[arg-type]
+                frame.awaiting = False
+                if not store.lock.acquire(False):
+                    await _lock_again(store)
+            return self._finish(buf)
         finally:
             end_call(store, aio, frame)  # type: ignore[arg-type]  # (a cancelled call: its wasm unwinds)
 
-    async def _drive(self, aio: AsyncState, frame: CallFrame, args: Sequence[object]) -> list[int]:
-        """The call, from the turn taken (holding the store's lock) to its results; the
-        caller's ``finally`` ends it (:func:`end_call`)."""
-        store = self.store
-        call, poll, delete, set_deadline = _c()
-        clock = frame.clock = store.clock if isinstance(store.clock, StoreClock) else None
-        buf = (c_uint64 * self.words)()
-        self._check_open()
-        keep = self._write_args(buf, args)
-        aio.calls.append(frame)
-        if clock is not None:
-            if self.timeout is not None:
-                frame.deadline = (monotonic() + self.timeout, self.timeout)
-                arm(clock, frame.deadline)
-            if self.interval is not None:
-                frame.ticking = _async_ticks.running(clock.engine, self.interval, frame)
-                set_deadline(self.ctx, _ONE_TICK)  # a full slice first, not a stale deadline's yield
-        if self.fuel:
-            frame.fuel = self.fuel
-            set_fuel_yield(store, self.fuel)
-        frame.future = future = c_void_p(call(self.ctx, self.func_ref, byref(buf), self.nargs, byref(buf, self.res_at),
-                                              self.nres, byref(buf, self.trap_at), byref(buf, self.trap_at + 8)))
-        del keep
-        while True:
-            frame.polling = True
-            if clock is not None:
-                clock.yielding = True
-            done = poll(future)
-            frame.polling = False
-            if clock is not None:
-                clock.yielding = False
-            if frame.keep:
-                frame.keep.clear()
-            if done:
-                break
-            pending, frame.pending = frame.pending, None
-            store.lock.release()  # between polls the store is free (see _async_state)
-            if aio.writers:
-                frame.awaiting = True
-                await drain(aio, store)
-                frame.awaiting = False
-            if pending is not None:
-                pending.started = True  # type: ignore[attr-defined]
-                frame.awaiting = True
-                try:
-                    value = await Resumed(pending.it, pending.yielded)  # type: ignore[attr-defined]
-                    pending.outcome = (True, value)  # type: ignore[attr-defined]
-                except BaseException as exc:  # noqa: BLE001 - the host function's failure is the call's
-                    if _stopped(exc):
-                        raise
-                    pending.outcome = (False, exc)  # type: ignore[attr-defined]
-                frame.awaiting = False
-            else:
-                await _LOOP_TURN
-            if not store.lock.acquire(False):
-                await _lock_again(store)
-        frame.future = None
-        delete(future)
-        if aio.writers and any(out.chunks for out in aio.writers):
-            store.lock.release()
+    async def _between_polls(self, store: Store, aio: AsyncState, frame: CallFrame) -> None:
+        """The guest is suspended: await its async host function's coroutine, or let the
+        event loop run once; meanwhile the store is free (see _async_state)."""
+        pending, frame.pending = frame.pending, None
+        store.lock.release()
+        if aio.writers:
             frame.awaiting = True
             await drain(aio, store)
             frame.awaiting = False
-            if not store.lock.acquire(False):
-                await _lock_again(store)
-        return self._finish(buf)
+        if pending is not None:
+            pending.started = True  # type: ignore[attr-defined]
+            frame.awaiting = True
+            try:
+                value = await Resumed(pending.it, pending.yielded)  # type: ignore[attr-defined]
+                pending.outcome = (True, value)  # type: ignore[attr-defined]
+            except BaseException as exc:  # noqa: BLE001 - the host function's failure is the call's
+                if _stopped(exc):
+                    raise
+                pending.outcome = (False, exc)  # type: ignore[attr-defined]
+            frame.awaiting = False
+        else:
+            await _LOOP_TURN
+        if not store.lock.acquire(False):
+            await _lock_again(store)
 
 
 def end_call(store: Store, aio: AsyncState, frame: CallFrame) -> None:
@@ -364,7 +381,7 @@ def end_call(store: Store, aio: AsyncState, frame: CallFrame) -> None:
         raise escaped
 
 
-YIELD_FROM.add(AsyncCaller._drive.__code__)
+YIELD_FROM.add(AsyncCaller.run.__code__)
 
 
 async def _lock_again(store: Store) -> None:
@@ -379,9 +396,19 @@ async def _lock_again(store: Store) -> None:
 
 
 def _current_task() -> object:
-    import asyncio  # (loaded by the first async call: start-up)
+    """``asyncio.current_task()`` (bound on first use: importing asyncio costs start-up)."""
+    if not _task:
+        import asyncio  # (loaded by the first async call: start-up)
 
-    return asyncio.current_task()
+        try:
+            from _asyncio import current_task  # (3.12+: asyncio's own, in C; start-up)
+        except ImportError:
+            current_task = asyncio.current_task
+        _task.append(current_task)
+    return _task[0]()
+
+
+_task: list[Callable[[], object]] = []
 
 
 def caller_of(function: Function) -> AsyncCaller:

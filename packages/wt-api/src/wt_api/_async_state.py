@@ -51,10 +51,10 @@ class CallFrame:
 
     ``pending`` is the async host call that suspended it, for the driver to await;
     ``polling`` is true while the driver polls it; ``keep`` holds what C may still read
-    until the current poll returns (roots of host results); ``task`` and ``loop`` are
-    those of a ``call_async``; the rest is what ending it undoes."""
+    until the current poll returns (roots of host results); ``task`` is the asyncio task
+    of a ``call_async``; the rest is what ending it undoes."""
 
-    __slots__ = ("mode", "pending", "polling", "awaiting", "keep", "task", "fuel", "loop", "future", "clock",
+    __slots__ = ("mode", "pending", "polling", "awaiting", "keep", "task", "fuel", "future", "clock",
                  "deadline", "ticking")
 
     def __init__(self, mode: str, task: asyncio.Task[object] | None = None) -> None:
@@ -65,7 +65,6 @@ class CallFrame:
         self.keep: list[object] = []
         self.task = task
         self.fuel = 0  # the fuel yield interval it set on the store
-        self.loop = task.get_loop() if task is not None else None
         self.future: object | None = None  # its wasmtime_call_future_t, until deleted
         self.clock: StoreClock | None = None
         self.deadline: tuple[float, float | None] | None = None
@@ -145,8 +144,8 @@ async def take_turn(store: Store, aio: AsyncState, frame: CallFrame,
 def _abandoned(frame: CallFrame) -> bool:
     """Whether the call of ``frame`` can never run again: its task is done (it ended
     without handing the turn on: interrupted) or its event loop is closed."""
-    task, loop = frame.task, frame.loop
-    return (task is not None and task.done()) or (loop is not None and loop.is_closed())
+    task = frame.task
+    return task is not None and (task.done() or task.get_loop().is_closed())
 
 
 def _forget(aio: AsyncState, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[None], hand_on: bool) -> None:

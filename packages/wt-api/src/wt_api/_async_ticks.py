@@ -27,7 +27,7 @@ _IDLE = 2.0  # the thread exits after this long without async calls
 class _Engine:
     """One engine's ticking: its async calls in flight, its interval, its next tick."""
 
-    __slots__ = ("clock", "interval", "calls", "next_at", "idle_since")
+    __slots__ = ("clock", "interval", "calls", "next_at", "idle_since", "alive")
 
     def __init__(self, clock: EngineClock, interval: float) -> None:
         self.clock = clock
@@ -35,6 +35,7 @@ class _Engine:
         self.calls: set[object] = set()
         self.next_at = time.monotonic() + interval
         self.idle_since = math.inf
+        self.alive = True  # false once the thread dropped it (a call must register again)
 
 
 class _Ticker:
@@ -51,6 +52,7 @@ class _Ticker:
             if found is None or found.clock is not clock:
                 found = self._engines[id(clock)] = _Engine(clock, interval)
             found.calls.add(call)
+            _entries[id(clock)] = found
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="wt-async-ticks", daemon=True)
                 self._thread.start()
@@ -73,7 +75,13 @@ class _Ticker:
                         if entry.idle_since == math.inf:
                             entry.idle_since = now
                         elif now - entry.idle_since >= _IDLE:
-                            del self._engines[key]
+                            entry.alive = False  # (then look again: a call may have come meanwhile)
+                            if entry.calls:
+                                entry.alive = True
+                            else:
+                                del self._engines[key]
+                                if _entries.get(key) is entry:
+                                    del _entries[key]
                         wake = min(wake, now + entry.interval)
                 if not self._engines:
                     self._thread = None
@@ -84,9 +92,19 @@ class _Ticker:
 _ticker = _Ticker()
 
 
+_entries: dict[int, _Engine] = {}
+"""Each engine's ticking (by ``id`` of its clock), for the fast path of :func:`running`."""
+
+
 def running(clock: EngineClock, interval: float, call: object) -> object:
     """``call`` runs on ``clock``'s engine: tick every ``interval`` seconds until
     :func:`done`. Returns the token to give :func:`done`."""
+    entry = _entries.get(id(clock))
+    if entry is not None and entry.clock is clock:
+        entry.calls.add(call)  # (then look: the thread drops an entry only once it is idle)
+        if entry.alive:
+            return entry
+        entry.calls.discard(call)
     return _ticker.running(clock, interval, call)
 
 
@@ -99,6 +117,7 @@ def _after_fork_in_child() -> None:
     """Threads do not survive ``fork``: the child starts its own ticker."""
     global _ticker
     _ticker = _Ticker()
+    _entries.clear()
 
 
 if hasattr(os, "register_at_fork"):
