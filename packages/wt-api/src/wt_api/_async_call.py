@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncCaller", "caller_of"]
 
 _W = _async.VAL_WORDS
-_raw: list[object] = []
+_raw: list[Any] = []
 _STOPPING = (KeyboardInterrupt, SystemExit, GeneratorExit)
 
 
@@ -73,7 +73,7 @@ def _c() -> tuple[Any, Any, Any, Any]:
                      raw_function("wasmtime_call_future_poll", c_bool),
                      raw_function("wasmtime_call_future_delete", None),
                      raw_function("wasmtime_context_set_epoch_deadline", None)))
-    return tuple(_raw)  # type: ignore[return-value]
+    return tuple(_raw)
 
 
 class _LoopTurn:
@@ -224,7 +224,7 @@ class AsyncCaller:
         with self.scope:
             frame = CallFrame(SYNC)
             aio.calls.append(frame)
-            future = 0
+            future: c_void_p | None = None
             try:
                 keep = self._write_args(buf, args)
                 future = c_void_p(call(self.ctx, self.func_ref, byref(buf), self.nargs, byref(buf, self.res_at),
@@ -234,10 +234,10 @@ class AsyncCaller:
                     frame.keep.clear()
                 frame.keep.clear()
                 delete(future)
-                future = 0
+                future = None
                 return self._finish(buf)
             finally:
-                if future:
+                if future is not None:
                     delete(future)
                 aio.calls.remove(frame)
 
@@ -400,11 +400,9 @@ def _current_task() -> object:
     if not _task:
         import asyncio  # (loaded by the first async call: start-up)
 
-        try:
-            from _asyncio import current_task  # (3.12+: asyncio's own, in C; start-up)
-        except ImportError:
-            current_task = asyncio.current_task
-        _task.append(current_task)
+        import _asyncio  # (3.12+ has asyncio's current_task in C: start-up)
+
+        _task.append(getattr(_asyncio, "current_task", asyncio.current_task))
     return _task[0]()
 
 
@@ -416,7 +414,7 @@ def caller_of(function: Function) -> AsyncCaller:
     found = function.__dict__.get("_async_caller")
     if found is None:
         found = function.__dict__["_async_caller"] = AsyncCaller(function)
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def instantiate_driven(engine: Engine, store: Store, compiled: CompiledModule,

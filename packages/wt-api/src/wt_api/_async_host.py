@@ -278,10 +278,10 @@ class AsyncHostCall:
             pending.close()
 
 
-def _new_linker(engine: Engine) -> Owned[ctypes._Pointer[_linker.wasmtime_linker_t]]:
+def _new_linker(engine: Engine) -> Owned[object]:
     ptr = engine.enter()
     try:
-        return Owned(_linker.wasmtime_linker_new(ptr), _linker.wasmtime_linker_delete, "linker")
+        return Owned(_linker.wasmtime_linker_new(ptr), _linker.wasmtime_linker_delete, "linker")  # type: ignore[arg-type]
     finally:
         engine.leave()
 
@@ -305,7 +305,7 @@ def async_extern(func: HostFunction, store: Store, engine: Engine,
     if aio.linker is None:
         aio.linker = _new_linker(engine)
         store.keep.append(aio.linker)  # freed with the store
-    linker = aio.linker.get()
+    linker: ctypes._Pointer[_linker.wasmtime_linker_t] = aio.linker.get()  # type: ignore[assignment]
     host = AsyncHostCall(func, store, function_of)
     env = _cb.register(host)
     name = str(env).encode()

@@ -95,7 +95,7 @@ class Function:
             from ._async_call import caller_of  # (async support loads on first use: start-up)
 
             caller = caller_of(self)
-        return caller.run(params)  # type: ignore[no-any-return]
+        return caller.run(params)
 
     def _wrap_call(self, wrap: Callable[[Callable[..., list[int]]], Callable[..., list[int]]]) -> None:
         """Replace the prepared call with ``wrap(call)`` (a timeout, a writer's errors)."""

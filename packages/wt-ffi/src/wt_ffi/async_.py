@@ -69,7 +69,7 @@ continuation."""
 
 VAL_WORDS = ctypes.sizeof(wasmtime_val_t) // 8
 """64-bit words per ``wasmtime_val_t`` (32 bytes: the kind, padding, a 24-byte union)."""
-assert VAL_WORDS == 4 and wasmtime_val_t.of.offset == 8  # type: ignore[attr-defined]
+assert VAL_WORDS == 4 and wasmtime_val_t.of.offset == 8
 
 
 @cfunc(CallFuturePtr, ContextPtr, POINTER(wasmtime_func_t), POINTER(wasmtime_val_t), c_size_t,

@@ -34,7 +34,7 @@ from .store import FINALIZER
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
-    from typing import Protocol
+    from typing import Any, Protocol
 
     class AsyncHost(Protocol):
         """The host side of one async host function in one store."""
@@ -131,13 +131,13 @@ def _make_trap() -> int:
     return SPARE_TRAPS.make_one()
 
 
-_env: dict[str, object] = {
+_env: dict[str, Any] = {
     "_hosts": _hosts, "_pending": _pending, "_next": _keys.__next__, "_current": _current_key,
     "_count": SPARE_TRAPS.count, "_items": SPARE_TRAPS.items, "_make_trap": _make_trap,
 }
 exec(compile(_SOURCE, "<wt async host function>", "exec"), _env)  # noqa: S102
 for _name in ("on_call", "on_continue", "on_drop", "on_forget", "on_done"):  # entries that run no signal handler
-    _env[_name].__code__ = checked_later(_env[_name].__code__)  # type: ignore[attr-defined]
+    _env[_name].__code__ = checked_later(_env[_name].__code__)
 
 ASYNC_THUNK = ASYNC_CALLBACK(_env["on_call"])
 """The callback of every async host function (``env``: the key given to :func:`register`)."""
@@ -149,9 +149,9 @@ FORGET_THUNK = FINALIZER(_env["on_forget"])
 _env["_DONE"] = ctypes.cast(_DONE_THUNK, ctypes.c_void_p).value
 _env["_CONTINUE"] = ctypes.cast(_CONTINUE_THUNK, ctypes.c_void_p).value
 _env["_DROP"] = ctypes.cast(_DROP_THUNK, ctypes.c_void_p).value
-_ON_CALL: CodeType = _env["on_call"].__code__  # type: ignore[attr-defined]
-_ON_CONTINUE: CodeType = _env["on_continue"].__code__  # type: ignore[attr-defined]
-_ON_DROP: CodeType = _env["on_drop"].__code__  # type: ignore[attr-defined]
+_ON_CALL: CodeType = _env["on_call"].__code__
+_ON_CONTINUE: CodeType = _env["on_continue"].__code__
+_ON_DROP: CodeType = _env["on_drop"].__code__
 
 
 def register(host: AsyncHost) -> int:
