@@ -272,3 +272,79 @@ def test_timeouts_inside_the_host_function(run, mod: wt.Module, runtime: wt.Runt
         (import "slow" "slow" (func $s (param i32) (result i32)))
         (func (export "s") (param i32) (result i32) (call $s (local.get 0))))"""))
     assert run(fn(m, "s").call_async(4)) == [0xFFFFFFFF]
+
+
+REFS = """(module
+  (import "refs" "ext" (func $ext (param externref) (result externref)))
+  (import "refs" "fn" (func $fn (param funcref) (result funcref)))
+  (import "refs" "any" (func $any (param i32) (result anyref)))
+  (import "refs" "stack" (func $stack (param externref i32) (result externref i32)))
+  (type $ft (func (result i32)))
+  (func $seven (export "seven") (result i32) (i32.const 7))
+  (elem declare func $seven)
+  (func (export "ext") (param externref) (result externref) (call $ext (local.get 0)))
+  (func (export "fn") (result i32) (call_ref $ft (ref.cast (ref $ft) (call $fn (ref.func $seven)))))
+  (func (export "any") (param i32) (result anyref) (call $any (local.get 0)))
+  (func (export "stack") (param externref i32) (result externref i32) (call $stack (local.get 0) (local.get 1))))
+"""
+
+
+def test_references_go_in_and_out(run, runtime: wt.Runtime) -> None:  # type: ignore[no-untyped-def]
+    import gc
+    import weakref
+
+    class Thing:
+        pass
+
+    async def ext(obj: object) -> object:
+        await asyncio.sleep(0)
+        return obj
+
+    async def fn(f: wt.Function) -> wt.Function:
+        await asyncio.sleep(0)
+        assert f.call() == [7]
+        return f
+
+    async def any_(x: int) -> object:
+        await asyncio.sleep(0)
+        return Thing() if x else None
+
+    async def stack(values: list[int]) -> None:
+        await asyncio.sleep(0)
+        values[2], values[3] = values[0], values[1] + 1
+
+    env = runtime.new_host_module_builder("refs")
+    env.export_function("ext", [wt.ValueType.EXTERNREF], [wt.ValueType.EXTERNREF], ext)
+    env.export_function("fn", [wt.ValueType.FUNCREF], [wt.ValueType.FUNCREF], fn)
+    env.export_function("any", [I32], [wt.ValueType.ANYREF], any_)
+    env.export_function("stack", [wt.ValueType.EXTERNREF, I32], [wt.ValueType.EXTERNREF, I32], stack, typed=False)
+    env.instantiate()
+    mod = runtime.instantiate(runtime.compile_module(REFS))
+    thing = Thing()
+    gone = weakref.ref(thing)
+
+    async def main() -> None:
+        for _ in range(300):
+            (out,) = await fn_of(mod, "ext").call_async(wt.encode_externref(thing))
+            assert wt.decode_externref(out) is thing
+            wt.release_externref(out)
+            assert await fn_of(mod, "fn").call_async() == [7]
+            (made,) = await fn_of(mod, "any").call_async(1)
+            assert made != 0
+            wt.release_ref(made)
+            assert await fn_of(mod, "any").call_async(0) == [0]
+            out, n = await fn_of(mod, "stack").call_async(wt.encode_externref(thing), 4)
+            assert wt.decode_externref(out) is thing and n == 5
+            wt.release_externref(out)
+
+    run(main())
+    del thing
+    mod.close()
+    gc.collect()
+    assert gone() is None  # every root wt and wasmtime made for it was let go
+
+
+def fn_of(mod: wt.Module, name: str) -> wt.Function:
+    found = mod.exported_function(name)
+    assert found is not None
+    return found

@@ -187,11 +187,12 @@ class AsyncHostCall:
 
         def write_ref(r: ctypes._Pointer[ctypes.c_uint64], value: object, keep: list[object]) -> None:
             made = conv.make(value)
+            keep.append(made)  # (until the poll returns: the raw value is read below)
             raw = conv.raw(made) if conv.raw is not None else made
             val, root = raw_val(store, vt, raw)  # type: ignore[arg-type]
-            keep.append(made)
-            keep.append(root)  # wasmtime reads the value after the continuation returns
             ctypes.memmove(ctypes.addressof(r.contents) + offset, ctypes.addressof(val), 8 * _W)
+            if root is not None:  # wasmtime owns the results' references: it unroots them when done
+                root.live = False  # type: ignore[attr-defined]
 
         return write_ref
 

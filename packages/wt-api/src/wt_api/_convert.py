@@ -420,15 +420,17 @@ def val_raw(store: Store, val: _val.wasmtime_val_t) -> int:
 
 def raw_val(store: Store, vt: _t.ValType, raw: int) -> tuple[_val.wasmtime_val_t, object]:
     """A ``wasmtime_val_t`` of reference type ``vt`` for a raw slot value, and the root that
-    keeps it valid (hold it until C has read the value; dropping it unroots)."""
+    the value holds (None for null and funcref): dropping the root unroots it, so hold it
+    while C reads the value, or, when C takes the value over (an async host function's
+    results: wasmtime unroots them), set its ``live`` to False."""
     ctx, val = store.context, _val.wasmtime_val_t()
-    raw &= 0xFFFFFFFF if vt.heap not in FUNC_HEAPS else (1 << 64) - 1
     if vt.heap in FUNC_HEAPS:
         val.kind = _val.VAL_FUNCREF
         if raw:
             val.of.funcref = _val.funcref_raw_to_func(ctx, raw)
         return val, None
     root: Root | None = None
+    raw &= 0xFFFFFFFF  # GC references are 32-bit in raw slots
     if vt.heap in EXTERN_HEAPS:
         val.kind = _val.VAL_EXTERNREF
         if raw:
