@@ -28,9 +28,7 @@ from ctypes import byref, c_bool, c_size_t, c_uint64, c_void_p
 from time import monotonic
 
 from wt_ffi import async_ as _async
-from wt_ffi import error as _error
 from wt_ffi import extern as _extern
-from wt_ffi import linker as _linker
 from wt_ffi import raw_function
 from wt_ffi import types as _t
 from wt_ffi import val as _val
@@ -41,11 +39,9 @@ from ._async_host import Resumed
 from ._async_output import drain
 from ._async_state import (ASYNC, SYNC, AsyncState, CallFrame, end_turn, set_fuel_yield, state_of, take_turn,
                            try_take)
-from ._compiled import CompiledModule
 from ._config import RuntimeConfig
 from ._convert import from_val, to_val
 from ._deadlines import YIELD_FROM, StoreClock, arm, disarm
-from ._engine import Engine
 from ._errors import ConfigError
 from ._store import Store
 from ._values import to_raw_type
@@ -53,8 +49,6 @@ from ._values import to_raw_type
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
     from typing import Any
-
-    from wt_ffi import module as _module
 
     from ._function import Function
 
@@ -416,37 +410,3 @@ def caller_of(function: Function) -> AsyncCaller:
         found = function.__dict__["_async_caller"] = AsyncCaller(function)
     return found
 
-
-def instantiate_driven(engine: Engine, store: Store, compiled: CompiledModule,
-                       module_ptr: ctypes._Pointer[_module.wasmtime_module_t], items: list[_extern.wasmtime_extern_t],
-                       out: object, trap: c_void_p) -> int | None:
-    """Instantiate in a store with async host functions (holding it): as a future driven
-    to its end, so that a start function reaching one fails instead of aborting the
-    process. Fills ``out`` and ``trap`` as ``wasmtime_instance_new`` does; returns the
-    error's address or None."""
-    ptr = engine.enter()
-    try:
-        linker = _linker.wasmtime_linker_new(ptr)
-    finally:
-        engine.leave()
-    aio = state_of(store)
-    frame = CallFrame(SYNC)
-    aio.calls.append(frame)
-    error = c_void_p()
-    future = None
-    try:
-        for imp, item in zip(compiled.imports, items):
-            mod, name = imp.module.encode("utf-8"), imp.name.encode("utf-8")
-            err = _linker.wasmtime_linker_define(linker, store.context, mod, len(mod), name, len(name), byref(item))
-            if err:  # the same import twice: the first definition stands
-                _error.wasmtime_error_delete(err)
-        future = _async.wasmtime_linker_instantiate_async(linker, store.context, module_ptr, byref(out),  # type: ignore[arg-type]
-                                                          byref(trap), byref(error))
-        while not _async.wasmtime_call_future_poll(future):
-            frame.keep.clear()
-    finally:
-        if future is not None:
-            _async.wasmtime_call_future_delete(future)
-        aio.calls.remove(frame)
-        _linker.wasmtime_linker_delete(linker)
-    return error.value

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Callable, Generator
-from ctypes import byref
+from ctypes import byref, c_void_p
 
 from wt_ffi import async_ as _async
 from wt_ffi import async_callback as _cb
+from wt_ffi import error as _error
 from wt_ffi import linker as _linker
 from wt_ffi import types as _t
 from wt_ffi import val as _val
@@ -34,6 +35,7 @@ from wt_ffi.slots import MASKS, RANGES, bits_f32, bits_f64, f32_bits, f64_bits
 
 from ._async_state import SYNC, CallFrame, set_fuel_yield, state_of
 from ._caller import Caller
+from ._compiled import CompiledModule
 from ._convert import FUNC_HEAPS, param_converter, raw_val, result_converter, typed_param, typed_result, val_raw
 from ._engine import Engine
 from ._errors import LinkError, WtError
@@ -45,10 +47,11 @@ from ._values import to_raw_type
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
     from wt_ffi import extern as _extern
+    from wt_ffi import module as _module
 
     from ._host_items import HostFunction
 
-__all__ = ["async_extern", "Resumed", "Pending"]
+__all__ = ["async_extern", "instantiate_driven", "Resumed", "Pending"]
 
 _W = _async.VAL_WORDS
 _SIGN32, _SIGN64 = 0x80000000, 0x8000000000000000
@@ -326,3 +329,38 @@ def async_extern(func: HostFunction, store: Store, engine: Engine,
     if not _linker.wasmtime_linker_get(linker, store.context, b"wt", 2, name, len(name), byref(item)):
         raise LinkError(f"cannot define host function {func.name}")  # pragma: no cover - just defined
     return item
+
+
+def instantiate_driven(engine: Engine, store: Store, compiled: CompiledModule,
+                       module_ptr: ctypes._Pointer[_module.wasmtime_module_t], items: list[_extern.wasmtime_extern_t],
+                       out: object, trap: c_void_p) -> int | None:
+    """Instantiate in a store with async host functions (holding it): as a future driven
+    to its end, so that a start function reaching one fails instead of aborting the
+    process. Fills ``out`` and ``trap`` as ``wasmtime_instance_new`` does; returns the
+    error's address or None."""
+    ptr = engine.enter()
+    try:
+        linker = _linker.wasmtime_linker_new(ptr)
+    finally:
+        engine.leave()
+    aio = state_of(store)
+    frame = CallFrame(SYNC)
+    aio.calls.append(frame)
+    error = c_void_p()
+    future = None
+    try:
+        for imp, item in zip(compiled.imports, items):
+            mod, name = imp.module.encode("utf-8"), imp.name.encode("utf-8")
+            err = _linker.wasmtime_linker_define(linker, store.context, mod, len(mod), name, len(name), byref(item))
+            if err:  # the same import twice: the first definition stands
+                _error.wasmtime_error_delete(err)
+        future = _async.wasmtime_linker_instantiate_async(linker, store.context, module_ptr, byref(out),  # type: ignore[arg-type]
+                                                          byref(trap), byref(error))
+        while not _async.wasmtime_call_future_poll(future):
+            frame.keep.clear()
+    finally:
+        if future is not None:
+            _async.wasmtime_call_future_delete(future)
+        aio.calls.remove(frame)
+        _linker.wasmtime_linker_delete(linker)
+    return error.value

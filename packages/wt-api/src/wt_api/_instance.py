@@ -266,7 +266,7 @@ def _instantiate(engine: Engine, namespace: Namespace, compiled: CompiledModule,
             mistyped = False
             try:
                 if store.aio is not None and store.aio.async_only:  # type: ignore[attr-defined]
-                    from ._async_call import instantiate_driven  # (async host functions only: start-up)
+                    from ._async_host import instantiate_driven  # (async host functions only: start-up)
 
                     err = instantiate_driven(engine, store, compiled, module_ptr, items, instance, trap)
                 else:
