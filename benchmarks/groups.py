@@ -408,3 +408,7 @@ GROUPS: dict[str, Callable[[], list[Row]]] = {
     "call": calls, "callback": callbacks, "memory": memory, "instantiate": instantiation,
     "compile": compilation, "compute": compute, "process": processes, "component": component_calls,
 }
+
+from bench_async import async_calls  # noqa: E402 - it imports Row from here
+
+GROUPS["async"] = async_calls

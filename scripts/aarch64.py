@@ -12,7 +12,9 @@ Prepares, once and cached (scripts/aarch64_root.py), an arm64 Debian root with C
 the test dependencies; copies the project in; builds the C WASI test programs on this host
 (wasm32 code is the same for every host) and lets the tests take them; then runs each test
 group (each folder under tests/, and the top-level test files) in a pytest process of its
-own, watching its memory; finally the Quick Start downloads the aarch64 release archive
+own, watching its memory (the root has no network: WT_TESTS_OFFLINE tells the tests that
+install from the package index; the leak tests run 100,000 operations instead of a
+million, WT_TESTS_GROWTH_OPERATIONS); finally the Quick Start downloads the aarch64 release archive
 from a loopback mirror in an environment without the wasmtime wheel (scripts/e2e_download.py).
 Prints a summary; exits non-zero if anything failed.
 
@@ -67,7 +69,7 @@ def host_spectest() -> Path | None:
 def root_env() -> dict[str, str]:
     """The environment of the test processes in the root."""
     env = {"QEMU_RESERVED_VA": hex(RESERVED_VA), "WT_TEST_BUILD_DIR": BUILD, "WT_CACHE_DIR": "/tmp/wt-cache",
-           "WT_SPECTEST_DIR": rootfs.SPECTEST}
+           "WT_SPECTEST_DIR": rootfs.SPECTEST, "WT_TESTS_OFFLINE": "1", "WT_TESTS_GROWTH_OPERATIONS": "100000"}
     for name in ("CI", "TERM", "NO_COLOR", "PY_COLORS"):
         if name in os.environ:
             env[name] = os.environ[name]

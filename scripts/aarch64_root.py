@@ -28,7 +28,7 @@ HOST_TOOLS = {"qemu-aarch64-static": "qemu-user-static", "debootstrap": "deboots
               "update-binfmts": "binfmt-support", "unshare": "util-linux"}
 BINFMT = Path("/proc/sys/fs/binfmt_misc")
 PLATFORM_TAG = "manylinux2014_aarch64"
-TEST_REQUIREMENTS = ("pytest>=8", "wasmtime==50.0.1")  # as the nox tests session installs
+TEST_REQUIREMENTS = ("pytest>=8", "wasmtime==50.0.1", "hypothesis>=6.100", "platformdirs>=3")  # noxfile TEST_DEPS
 BUILD_REQUIREMENTS = ("hatchling>=1.18", "editables")  # the packages' editable installs
 PACKAGES = ("wt-loader", "wt-ffi", "wt-api", "wt-wasi")
 STAMP = ".wt-root"
@@ -170,7 +170,8 @@ def requirements(project: Path) -> list[str]:
     for name in PACKAGES:
         text = (project / "packages" / name / "pyproject.toml").read_text()
         listed = re.search(r"^dependencies\s*=\s*\[(.*?)\]", text, re.M | re.S)
-        for requirement in re.findall(r"\"([^\"]+)\"", listed.group(1) if listed else ""):
+        for quoted in re.findall(r'"((?:[^"\\]|\\.)*)"', listed.group(1) if listed else ""):
+            requirement = quoted.replace('\\"', '"').replace("\\\\", "\\")  # TOML basic-string escapes
             if not re.match(r"wt-[a-z]+\b", requirement):
                 found.append(requirement)
     return sorted(set(found)) + [*TEST_REQUIREMENTS, *BUILD_REQUIREMENTS]

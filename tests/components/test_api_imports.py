@@ -147,3 +147,12 @@ def test_a_host_function_cannot_call_back_into_its_instance() -> None:
             box.append(inst)
             with pytest.raises(wt.WasmRuntimeError, match="cannot call back into the instance that called it"):
                 inst.exports.call_twice(1)
+
+
+def test_a_coroutine_function_is_refused_as_an_import() -> None:
+    async def greet(who: str) -> str:
+        return who
+
+    with wt.Runtime() as rt:
+        with pytest.raises(wt.LinkError, match="is a coroutine function"):
+            rt.instantiate_component(rt.compile_component(wat.HOST_FUNCS), imports={"twice": int, "greet": greet})

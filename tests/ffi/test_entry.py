@@ -38,3 +38,14 @@ def test_checked_later_changes_only_the_entry() -> None:
     f.__code__ = code
     assert f(1) == 2
     assert checked_later(code).co_code == code.co_code  # idempotent
+
+
+def test_the_component_trampolines_defer_their_entry_check() -> None:
+    from wt_ffi.component import callback
+
+    sink = CallbackSink()
+    thunks = [callback.host_function_trampoline(lambda *a: None, sink),
+              callback.inline_trampoline(["        pass"], {}, sink),
+              callback.destructor_trampoline(lambda rep: None, sink)]
+    codes = [obj.__code__ for thunk in thunks for obj in gc.get_referents(thunk) if hasattr(obj, "__code__")]
+    assert len(codes) == 3 and all(deferred_entry(code) for code in codes)

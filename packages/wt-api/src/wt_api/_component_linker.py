@@ -102,6 +102,9 @@ def _check_callable(fn: object, what: str, ftype: ComponentFunctionType, extra: 
 
     if not callable(fn):
         raise LinkError(f"{what} must be callable (it implements {ftype}), not {type(fn).__name__}")
+    if inspect.iscoroutinefunction(fn) or inspect.iscoroutinefunction(getattr(fn, "__call__", None)):
+        raise LinkError(f"{what} is a coroutine function: a component's imports are called synchronously "
+                        "(async host functions are for modules); give a plain function")
     try:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):

@@ -117,6 +117,8 @@ class RuntimeConfig(Record):
     pooling: PoolingAllocator | None = None
     compilation_cache: CompilationCache | None = None
     limits: ResourceLimits = DEFAULT_LIMITS
+    async_yield_interval: float | None = 0.002
+    async_yield_fuel: int | None = None
 
     def with_feature(self, name: Feature, enabled: bool = True) -> RuntimeConfig:
         """Switch one WebAssembly feature (a :data:`Feature`, see :data:`FEATURE_DOCS`) on
@@ -178,6 +180,29 @@ class RuntimeConfig(Record):
         instance (running out traps with ``TrapCode.OUT_OF_FUEL``). Off by default: it slows
         call-heavy code by up to 2x."""
         return self.replace(fuel_metering=bool(enabled))
+
+    def with_async_support(self, *, yield_interval: float | None = 0.002,
+                           yield_fuel: int | None = None) -> RuntimeConfig:
+        """Make ``Function.call_async`` able to pause running wasm, so that a guest shares
+        its event loop and stops promptly when its task is cancelled: every
+        ``yield_interval`` seconds of running (epoch interruption, switched on), and/or every
+        ``yield_fuel`` units of fuel (fuel metering, switched on: slower, but the same slices
+        on every run). ``yield_interval=None`` leaves time slicing out. With neither,
+        ``call_async`` refuses to run (ConfigError)."""
+        if yield_interval is not None and (isinstance(yield_interval, bool) or not isinstance(yield_interval, (int, float))
+                                           or not 0 < yield_interval <= 60):
+            raise ConfigError(f"yield_interval must be None or a number of seconds in (0, 60], not {yield_interval!r}")
+        if yield_fuel is not None and (isinstance(yield_fuel, bool) or not isinstance(yield_fuel, int)
+                                       or not 0 < yield_fuel < 1 << 64):
+            raise ConfigError(f"yield_fuel must be None or an int in [1, 2**64), not {yield_fuel!r}")
+        if yield_interval is None and yield_fuel is None:
+            raise ConfigError("with_async_support needs a yield_interval, a yield_fuel or both: without either, "
+                              "running wasm could never give its event loop back")
+        return self.replace(
+            async_yield_interval=None if yield_interval is None else float(yield_interval),
+            async_yield_fuel=yield_fuel,
+            epoch_interruption=self.epoch_interruption or yield_interval is not None,
+            fuel_metering=self.fuel_metering or yield_fuel is not None)
 
     def with_pooling_allocator(self, pooling: PoolingAllocator | None = PoolingAllocator()) -> RuntimeConfig:
         """Allocate instances from pools reserved when the runtime starts (cheaper for many

@@ -33,7 +33,7 @@ from ._store import Store
 from ._values import RefType, ValueType, from_raw_type, to_raw_type, type_name
 
 __all__ = ["param_converter", "result_converter", "typed_param", "typed_result", "to_val", "from_val",
-           "take_exception", "heap_name", "FUNC_HEAPS"]
+           "take_exception", "heap_name", "FUNC_HEAPS", "val_raw", "raw_val"]
 
 EXTERN_HEAPS = (_t.HEAP_EXTERN, _t.HEAP_NOEXTERN)
 FUNC_HEAPS = (_t.HEAP_FUNC, _t.HEAP_NOFUNC, _t.HEAP_CONCRETE_FUNC)
@@ -400,3 +400,56 @@ def to_val(store: Store, t: ValueType | RefType, value: object, where: str) -> t
             made = anyref_root(ctx, anyref)
         val.of.anyref = made.ref  # type: ignore[assignment]
     return val, made
+
+
+# --- references in wasmtime_val_t, through their raw slot values (async host functions) --
+def val_raw(store: Store, val: _val.wasmtime_val_t) -> int:
+    """The raw slot value of a reference ``wasmtime_val_t`` that C lent (0 for null), for
+    the converters above."""
+    ctx, kind = store.context, val.kind
+    if kind == _val.VAL_FUNCREF:
+        return _val.func_to_raw(ctx, val.of.funcref)
+    if val.of.anyref.store_id == 0:  # every reference's first field is its store id
+        return 0
+    if kind == _val.VAL_EXTERNREF:
+        return _val.wasmtime_externref_to_raw(ctx, byref(val.of.externref))
+    if kind == _val.VAL_ANYREF:
+        return _val.wasmtime_anyref_to_raw(ctx, byref(val.of.anyref))
+    return _exn.wasmtime_exnref_to_raw(ctx, byref(val.of.exnref))
+
+
+def raw_val(store: Store, vt: _t.ValType, raw: int) -> tuple[_val.wasmtime_val_t, object]:
+    """A ``wasmtime_val_t`` of reference type ``vt`` for a raw slot value, and the root that
+    the value holds (None for null and funcref): dropping the root unroots it, so hold it
+    while C reads the value, or, when C takes the value over (an async host function's
+    results: wasmtime unroots them), set its ``live`` to False."""
+    ctx, val = store.context, _val.wasmtime_val_t()
+    if vt.heap in FUNC_HEAPS:
+        val.kind = _val.VAL_FUNCREF
+        if raw:
+            val.of.funcref = _val.funcref_raw_to_func(ctx, raw)
+        return val, None
+    root: Root | None = None
+    raw &= 0xFFFFFFFF  # GC references are 32-bit in raw slots
+    if vt.heap in EXTERN_HEAPS:
+        val.kind = _val.VAL_EXTERNREF
+        if raw:
+            ext = _val.wasmtime_externref_t()
+            _val.wasmtime_externref_from_raw(ctx, raw, byref(ext))
+            root = externref_root(ctx, ext)
+            val.of.externref = ext
+    elif vt.heap in EXN_HEAPS:
+        val.kind = _val.VAL_EXNREF
+        if raw:
+            exn = _val.wasmtime_exnref_t()
+            _exn.wasmtime_exnref_from_raw(ctx, raw, byref(exn))
+            root = _exnref_root(ctx, exn)
+            val.of.exnref = exn
+    else:
+        val.kind = _val.VAL_ANYREF
+        if raw:
+            anyref = _val.wasmtime_anyref_t()
+            _val.wasmtime_anyref_from_raw(ctx, raw, byref(anyref))
+            root = anyref_root(ctx, anyref)
+            val.of.anyref = anyref
+    return val, root

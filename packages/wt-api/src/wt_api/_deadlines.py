@@ -10,7 +10,8 @@ stop:
 - a call with a timeout or deadline stops once ``time.monotonic()`` has passed it. A
   timer thread, alive only while timed calls run, increments the engine's epoch when the
   earliest deadline passes (and every few milliseconds after, until the call ends);
-- wasm running on the main thread stops after Ctrl-C (see :mod:`wt_api._sigint`).
+- wasm running on the main thread stops after Ctrl-C (see :mod:`wt_api._sigint`);
+- wasm running under ``call_async`` yields to its event loop (see :mod:`wt_api._async_call`).
 
 The clock records why it stopped the wasm before returning; the failing call reads that
 record (:mod:`wt_api._failure`), never wasmtime's message.
@@ -22,10 +23,12 @@ import ctypes
 import itertools
 import math
 import os
+import sys
 import threading
 import time
 import weakref
 from collections.abc import Callable, Sequence
+from types import CodeType
 
 from wt_ffi import engine as _engine
 from wt_ffi import epoch as _epoch
@@ -36,7 +39,7 @@ from ._handle import Owned
 from ._store import Scope, StopRecord, Store
 
 __all__ = ["EngineClock", "StoreClock", "engine_clock", "watch_store", "call_before", "timed_caller",
-           "check_seconds", "clock_of"]
+           "check_seconds", "clock_of", "arm", "disarm", "YIELD_FROM"]
 
 _RETRY = 0.005  # after a deadline passed: increment again this often until the call ends
 _IDLE = 2.0  # the timer thread exits after this long without timed calls
@@ -75,13 +78,14 @@ class StoreClock(StopRecord):
     Thread-safety: changed only under the store's lock; read by the timer thread and by
     the deadline callback (on the thread that holds the store's lock)."""
 
-    __slots__ = ("engine", "deadlines", "fire_at", "__weakref__")
+    __slots__ = ("engine", "deadlines", "fire_at", "yielding", "__weakref__")
 
     def __init__(self, engine: EngineClock) -> None:
         super().__init__()
         self.engine = engine
         self.deadlines: list[tuple[float, float | None]] = []  # (monotonic deadline, timeout or None)
         self.fire_at = math.inf
+        self.yielding = False  # a call_async is polling the store: its wasm may yield
 
     def current(self) -> tuple[float, float | None] | None:
         """The earliest (deadline, timeout) in force, or None when no timed call runs."""
@@ -89,7 +93,10 @@ class StoreClock(StopRecord):
 
     def decide(self) -> str | None:
         """Runs on the thread running wasm, at an epoch tick: a stop message (the reason
-        recorded in ``stopped``), or None to run on."""
+        recorded in ``stopped``), or None to run on, or ``YIELD`` to suspend a
+        ``call_async``'s wasm. It yields only when the frame that entered C is that call's
+        poll: wasm reached through a host function (Python's frames on the fiber's stack)
+        must not be suspended, or those frames would be left on a stack that stops running."""
         if _sigint.pending() and _sigint.is_main_thread():
             self.stopped = ("sigint", None)
             return "wt: the call was interrupted (SIGINT)"
@@ -98,7 +105,13 @@ class StoreClock(StopRecord):
             if time.monotonic() >= deadline:
                 self.stopped = ("timeout", timeout)
                 return "wt: the call ran past its deadline"
+        if self.yielding and sys._getframe(2).f_code in YIELD_FROM:
+            return _epoch.YIELD
         return None
+
+
+YIELD_FROM: set[CodeType] = set()
+"""The code of the functions that poll a ``call_async`` (its wasm may yield there)."""
 
 
 _engines: weakref.WeakSet[EngineClock] = weakref.WeakSet()
@@ -159,6 +172,21 @@ def call_before(scope: Scope, deadline: float, timeout: float | None, call: Call
                 clock.deadlines.remove(entry)
             except ValueError:  # a handler raised before the append
                 pass
+
+
+def arm(clock: StoreClock, entry: tuple[float, float | None]) -> None:
+    """Stop the store's wasm once ``time.monotonic()`` passes ``entry``'s deadline (a
+    ``(deadline, timeout or None)`` pair), until :func:`disarm`. Under the store's lock."""
+    clock.deadlines.append(entry)
+    _timer.arm(clock)
+
+
+def disarm(clock: StoreClock, entry: tuple[float, float | None]) -> None:
+    """Forget a deadline given to :func:`arm` (idempotent)."""
+    try:
+        clock.deadlines.remove(entry)
+    except ValueError:
+        pass
 
 
 def timed_caller(scope: Scope, call: Callable[..., list[int]], timeout: float) -> Callable[..., list[int]]:

@@ -50,7 +50,8 @@ _FEATURE_SWITCHES: dict[str, str | None] = {
     "compact_imports": "wasmtime_config_wasm_compact_imports_set",
 }
 # RuntimeConfig fields that do not change the generated code.
-_NOT_CODEGEN = frozenset({"wasi", "compilation_cache", "parallel_compilation", "limits"})
+_NOT_CODEGEN = frozenset({"wasi", "compilation_cache", "parallel_compilation", "limits", "async_yield_interval",
+                          "async_yield_fuel"})
 
 
 def fingerprint(config: RuntimeConfig) -> str:
@@ -222,6 +223,7 @@ class Engine:
         """A new store, ready to run wasm: the runtime's default limits, the deadline
         callback (epoch interruption) and unlimited fuel (fuel metering) as configured."""
         store = Store(self.enter(), self.config.max_wasm_stack or DEFAULT_MAX_WASM_STACK)
+        store.runtime_config = self.config
         try:
             if self.clock is not None:
                 watch_store(store, self.clock)

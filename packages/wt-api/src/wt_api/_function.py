@@ -20,6 +20,11 @@ from ._failure import call_failure
 from ._store import Scope, Store
 from ._values import RefType, ValueType, to_raw_type, type_name
 
+TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
+if TYPE_CHECKING:
+    from collections.abc import Coroutine
+    from typing import Any
+
 __all__ = ["Function"]
 
 _CONCRETE_HEAPS = (_t.HEAP_CONCRETE_FUNC, _t.HEAP_CONCRETE_STRUCT, _t.HEAP_CONCRETE_ARRAY, _t.HEAP_CONCRETE_EXN)
@@ -50,6 +55,14 @@ class Function:
         params = [to_raw_type(t) for t in ty.params]
         results = [to_raw_type(t) for t in ty.results]
         ident = _identifier(name)
+        if store.aio is not None and store.aio.async_only:  # type: ignore[attr-defined]
+            # The store has async host functions, which a sync call must never reach (it
+            # would abort the process): every call runs as a future (_async_call).
+            from ._async_call import caller_of  # (async support loads on first use: start-up)
+
+            self.__dict__["call"] = caller_of(self).driven
+            return
+        store.fast_calls = True
         if any(vt.kind == _t.VALTYPE_REF and vt.heap in _CONCRETE_HEAPS for vt in params):
             # A raw slot carries no type: only wasmtime's checked call can tell whether a
             # reference fits a concrete type, and a misfit would be memory-unsafe.
@@ -69,6 +82,20 @@ class Function:
         encoded. (Each Function replaces this method with a function prepared for its
         signature, one Python frame deep.)"""
         return self.__dict__["call"](*params)  # type: ignore[no-any-return]
+
+    def call_async(self, *params: int) -> Coroutine[Any, Any, list[int]]:
+        """``await function.call_async(*params)``: :meth:`call` on the running event loop,
+        without blocking it. Running wasm yields to the loop at the runtime's interval
+        (``RuntimeConfig.with_async_support``), async host functions are awaited in the
+        calling task, and cancelling that task (``task.cancel()``, ``asyncio.timeout``)
+        stops the wasm promptly, leaving the instance usable. Failures raise as for
+        :meth:`call`. Calls of one instance take turns; see the guide for threads."""
+        caller = self.__dict__.get("_async_caller")
+        if caller is None:
+            from ._async_call import caller_of  # (async support loads on first use: start-up)
+
+            caller = caller_of(self)
+        return caller.run(params)
 
     def _wrap_call(self, wrap: Callable[[Callable[..., list[int]]], Callable[..., list[int]]]) -> None:
         """Replace the prepared call with ``wrap(call)`` (a timeout, a writer's errors)."""

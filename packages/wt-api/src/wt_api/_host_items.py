@@ -25,6 +25,7 @@ from wt_ffi.callback import SPARE_TRAPS, build_trampoline
 from wt_ffi.records import Record
 
 from ._caller import Caller
+from ._coroutines import is_coroutine_function
 from ._convert import FUNC_HEAPS, param_converter, result_converter, typed_param, typed_result
 from ._engine import Engine
 from ._externtypes import FunctionType, GlobalType, TableType, from_raw_functype
@@ -86,6 +87,11 @@ class HostFunction:
         found = store.host_funcs.get(id(self))
         if found is not None:
             return found
+        if is_coroutine_function(self.fn):
+            from ._async_host import async_extern  # (async host functions load on first use: start-up)
+
+            found = store.host_funcs[id(self)] = async_extern(self, store, engine, _function_of(store))
+            return found
         params = [to_raw_type(t) for t in self.type.params]
         results = [to_raw_type(t) for t in self.type.results]
         ref_params: dict[int, Callable[[int], object]] = {}
@@ -103,8 +109,13 @@ class HostFunction:
                 ref_results[i] = typed_result(store, vt, where) if self.typed else param_converter(store, vt, where)
         if SPARE_TRAPS.count[0] < SPARE_TRAPS.CAPACITY:
             SPARE_TRAPS.refill()
+        fn = self.fn
+        if engine.config.async_yield_fuel and engine.config.fuel_metering:
+            from ._async_state import fuel_paused  # (only fuel yielding needs it: start-up)
+
+            fn = fuel_paused(fn, store)
         trampoline = build_trampoline(
-            self.fn, params, results, typed=self.typed,
+            fn, params, results, typed=self.typed,
             make_caller=(lambda address: Caller(address, store)) if self.caller else None,
             ref_params=ref_params, ref_results=ref_results, sink=store.sink, on_bad_result=self._bad_result)
         ptr = engine.enter()
@@ -124,6 +135,7 @@ class HostFunction:
 
 
 _NO_FINALIZER = _store.FINALIZER()
+
 
 
 def _function_of(store: Store) -> Callable[[int], Function | None]:

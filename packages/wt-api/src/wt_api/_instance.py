@@ -265,8 +265,13 @@ def _instantiate(engine: Engine, namespace: Namespace, compiled: CompiledModule,
             trap = c_void_p()
             mistyped = False
             try:
-                err = _instance_new()(store.context, module_ptr, imports, ctypes.c_size_t(len(items)),
-                                      ctypes.byref(instance), ctypes.byref(trap))
+                if store.aio is not None and store.aio.async_only:  # type: ignore[attr-defined]
+                    from ._async_host import instantiate_driven  # (async host functions only: start-up)
+
+                    err = instantiate_driven(engine, store, compiled, module_ptr, items, instance, trap)
+                else:
+                    err = _instance_new()(store.context, module_ptr, imports, ctypes.c_size_t(len(items)),
+                                          ctypes.byref(instance), ctypes.byref(trap))
                 if err and not trap.value and items:
                     mistyped = link_problem(engine, store, compiled, module_ptr, items)
             finally:

@@ -145,6 +145,14 @@ class Store:
     output_errors: list[BaseException] | None = None
     """What the Python writers of the guest's stdout and stderr raised, to be re-raised by
     the call (or instantiation) during which they did; None without such writers."""
+    aio: object | None = None
+    """The store's async state (a ``_async_state.AsyncState``) once a call ran in it as a
+    future or it imported an async host function; None before."""
+    fast_calls = False
+    """Whether a prepared sync call was made for a function of the store (it may then not
+    take async host functions, which such a call must never reach)."""
+    runtime_config: object | None = None
+    """The ``RuntimeConfig`` of the runtime that made the store."""
 
     def __init__(self, engine: ctypes._Pointer[_engine.wasm_engine_t], max_wasm_stack: int) -> None:
         ptr = _store.wasmtime_store_new(engine, None, _NO_FINALIZER)
@@ -242,6 +250,8 @@ class Store:
         """Free a closed store if no call is in it (else its last call comes back here)."""
         if not self._pending_free or self.lock._is_owned():  # type: ignore[attr-defined]
             return  # nothing to do, or a call on this thread's stack is inside the store
+        if self.aio is not None and self.aio.current is not None:  # type: ignore[attr-defined]
+            return  # a call_async is suspended in the store: it frees the store as it ends
         if not self.lock.acquire(False):
             return  # a call on another thread: it frees the store as it leaves
         try:

@@ -14,9 +14,14 @@ from wt_ffi import vec as _vec
 from wt_ffi import wasi as _wasi
 
 from ._config import ModuleConfig, WasiSettings
+from ._coroutines import is_coroutine_function
 from ._errors import ConfigError
 from ._failure import error_exception
 from ._store import Scope, Store, writing
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
+if TYPE_CHECKING:
+    from ._async_output import AsyncOutput
 
 __all__ = ["configure_wasi", "build_wasi", "merge", "wasi_instance_made", "raise_output_error", "surfacing_caller",
            "has_wasi_settings"]
@@ -97,6 +102,13 @@ class _OutputSink:
 
     def __init__(self, target: object, name: str) -> None:
         self.errors: list[BaseException] = []
+        self.queue: AsyncOutput | None = None
+        if is_coroutine_function(target) or is_coroutine_function(getattr(target, "write", None)):
+            from ._async_output import AsyncOutput, coroutine_writer  # (coroutine writers only: start-up)
+
+            self.queue = AsyncOutput(coroutine_writer(target), name)  # type: ignore[arg-type]
+            self.callback = _wasi.new_output_callback(self.queue.on_write, self._failed)
+            return
         self.callback = _wasi.new_output_callback(_marked(_writer(target, name)), self._failed)
 
     def _failed(self, exc: BaseException) -> None:
@@ -213,6 +225,8 @@ def configure_wasi(store: Store, wasi: WasiSettings | None, config: ModuleConfig
             store.output_errors = []
         for sink in sinks:
             sink.errors = store.output_errors
+            if sink.queue is not None:
+                sink.queue.attach(store)
 
 
 def wasi_instance_made(store: Store, module: object) -> None:

@@ -2,14 +2,14 @@
 
 One module per C header (``engine``, ``config``, ``store``, ``module``, ``func``, ``val``,
 ``extern``, ``instance``, ``linker``, ``memory``, ``global_``, ``table``, ``trap``,
-``error``, ``types``, ``vec``, ``wasi``, ``wat``, ``exnref``, ``sharedmemory``, and the
+``error``, ``types``, ``vec``, ``wasi``, ``wat``, ``exnref``, ``sharedmemory``, ``async_``, and the
 component model's headers under ``component``), each declaring its functions' C
 signatures once. Importing costs no ``dlopen``: the library is located by wt-loader and
 bound on the first call (or :func:`load`).
 
 Beside the headers: ``slots`` (numbers in raw value slots), ``call`` and ``callback``
-(the prepared hot paths of calls and host functions), ``epoch`` (the deadline
-callback) and ``records`` (immutable value records). What wt-api needs of wt-loader
+(the prepared hot paths of calls and host functions), ``async_callback`` (what C calls
+for async host functions), ``epoch`` (the deadline callback) and ``records`` (immutable value records). What wt-api needs of wt-loader
 is re-exported here, so that each layer imports only the one below it.
 """
 
@@ -36,7 +36,7 @@ def cache_root() -> Path:
 ALL_MODULES = (
     "vec", "error", "config", "engine", "wasi", "store", "types", "extern", "val", "trap",
     "module", "func", "instance", "linker", "memory", "global_", "table", "wat", "exnref",
-    "sharedmemory",
+    "sharedmemory", "async_",
     # wasmtime/component/*.h (wt_ffi.component.MODULES)
     "component.types.resource", "component.types.val", "component.types.func", "component.types.module",
     "component.types.instance", "component.types.component", "component.val", "component.component",

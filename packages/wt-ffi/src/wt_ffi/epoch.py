@@ -3,9 +3,10 @@
 wasmtime calls it on the thread running wasm (which takes the GIL for it) when the
 store's epoch deadline has passed, that is after ``wasmtime_engine_increment_epoch``.
 The thunk asks the store's ``decide()`` (given to :func:`watch_store`) what to do:
-``None`` lets the wasm run on until the next epoch tick; a message stops it with a
-``wasmtime_error_t`` carrying that message. When the store is freed, wasmtime calls
-the finaliser, which forgets the store.
+``None`` lets the wasm run on until the next epoch tick; :data:`YIELD` suspends it (only
+a call running as a future may be suspended: see :mod:`wt_ffi.async_`); a message stops
+it with a ``wasmtime_error_t`` carrying that message. When the store is freed, wasmtime
+calls the finaliser, which forgets the store.
 
 No exception may leave the thunk (ctypes would return garbage to wasmtime): its whole
 body is one ``try`` whose entry runs no signal handler (:mod:`wt_ffi.entry`), and its
@@ -25,12 +26,22 @@ from . import error as _error
 from ._library import raw_function
 from .entry import checked_later
 from .sink import SINK_FINDERS, CallbackSink, Spares, catch_escapes
-from .store import EPOCH_DEADLINE_CALLBACK, FINALIZER, UPDATE_DEADLINE_CONTINUE, wasmtime_context_t, wasmtime_store_t
+from .store import (EPOCH_DEADLINE_CALLBACK, FINALIZER, UPDATE_DEADLINE_CONTINUE, UPDATE_DEADLINE_YIELD,
+                    wasmtime_context_t, wasmtime_store_t)
 
-__all__ = ["watch_store", "is_callback_entry", "CALLBACK_FILENAMES", "SPARE_ERRORS"]
+__all__ = ["watch_store", "is_callback_entry", "CALLBACK_FILENAMES", "SPARE_ERRORS", "YIELD"]
 
-CALLBACK_FILENAMES = frozenset({"<wt host function>"})
-"""Filenames of generated code that C calls directly (the host-function trampolines)."""
+CALLBACK_FILENAMES = frozenset({"<wt host function>", "<wt async host function>"})
+"""Filenames of code that C calls directly (the host-function trampolines, the async
+host functions' callbacks)."""
+
+
+class _Yield(str):
+    """The type of :data:`YIELD`."""
+
+
+YIELD = _Yield("yield")
+"""What a ``decide`` function returns to suspend the wasm (a call running as a future)."""
 
 
 def _error_address(message: str) -> int:
@@ -41,6 +52,7 @@ SPARE_ERRORS = Spares(lambda: _error_address("wt: the call was stopped by an exc
 """The errors the thunk returns after an exception (see :class:`~wt_ffi.sink.Spares`)."""
 
 _watched: dict[int, tuple[Callable[[], str | None], CallbackSink]] = {}
+_KINDS = {True: UPDATE_DEADLINE_YIELD, False: UPDATE_DEADLINE_CONTINUE}
 
 
 def _on_deadline(context: object, env: int | None, delta: ctypes._Pointer[ctypes.c_uint64],
@@ -50,9 +62,9 @@ def _on_deadline(context: object, env: int | None, delta: ctypes._Pointer[ctypes
         if sink.error is not None:  # an exception escaped a callback of this call: stop now
             return _error_address("wt: stopped by an exception raised in a callback")
         message = decide()
-        if message is None:
+        if message is None or message is YIELD:
             delta[0] = 1
-            kind[0] = UPDATE_DEADLINE_CONTINUE
+            kind[0] = _KINDS[message is YIELD]
             return None
         return _error_address(message)
     except BaseException as exc:  # no call from here on: see the module docstring

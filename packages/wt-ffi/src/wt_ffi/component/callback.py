@@ -7,8 +7,8 @@ trampoline runs the Python function inside one ``try``; as for core host functio
 (``wt_ffi.callback``), its ``except`` path makes no call: it leaves the exception with the
 store's :class:`~wt_ffi.sink.CallbackSink` and returns an error taken from
 :data:`SPARE_ERRORS`, made ahead, so that the call that entered wasm raises the exception
-itself. The trampolines are generated code named ``<wt host function>``, so that an
-exception escaping their first instruction reaches the store too (``wt_ffi.sink``).
+itself. The trampolines are generated code named ``<wt host function>`` whose entry defers
+the interpreter's check for pending signal handlers (``wt_ffi.entry``), as every callback's.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from functools import lru_cache
 from types import CodeType
 
 from .. import error as _error
+from ..entry import checked_later
 from ..sink import CallbackSink, Spares, catch_escapes
 from .linker import FUNC_CALLBACK, RESOURCE_DESTRUCTOR
 
@@ -65,7 +66,11 @@ def trampoline(data, context, rep):
 
 @lru_cache(maxsize=256)
 def _code(source: str) -> CodeType:
-    return compile(source, "<wt host function>", "exec")
+    """The compiled trampoline, its entry safe from raising signal handlers (``wt_ffi.entry``:
+    the handler runs at the first call inside the ``try``, whose ``except`` path takes it)."""
+    module = compile(source, "<wt host function>", "exec")
+    return module.replace(co_consts=tuple(checked_later(c) if isinstance(c, CodeType) else c
+                                          for c in module.co_consts))
 
 
 def _make(source: str, fn: Callable[..., object] | None, sink: CallbackSink,

@@ -1,0 +1,412 @@
+"""Calls as futures: ``await function.call_async(*params)``, and the calls driven to their
+end at once that stores with async host functions need.
+
+wasmtime 50 runs a call as a future on a fiber and has no waker, so the driver polls:
+
+- a poll that returns "done" ends the call: its results (or its failure, through
+  :mod:`wt_api._failure`, exactly as for ``call``);
+- one that returns "pending" because an async host function is waiting (the frame's
+  ``pending``, see :mod:`wt_api._async_host`) awaits the rest of that coroutine, then
+  polls again;
+- any other "pending" is a yield: the store's deadline callback answered "yield" at an
+  epoch tick (:mod:`wt_api._async_ticks` ticks while async calls run), or the fuel yield
+  interval passed. The driver lets the event loop run once, then polls again.
+
+Between two polls the store's lock is free (see :mod:`wt_api._async_state`). Cancelling
+the awaiting task deletes the future, which unwinds the wasm; the instance stays usable.
+
+A call driven at once (:meth:`AsyncCaller.driven`) polls in a loop on the calling thread,
+holding the store: it never yields (the deadline callback yields only to a
+``call_async`` poll) and fails if it reaches an async host function.
+"""
+
+from __future__ import annotations
+
+import ctypes
+from collections.abc import Callable, Coroutine, Generator, Sequence
+from ctypes import byref, c_bool, c_size_t, c_uint64, c_void_p
+from time import monotonic
+
+from wt_ffi import async_ as _async
+from wt_ffi import extern as _extern
+from wt_ffi import raw_function
+from wt_ffi import types as _t
+from wt_ffi import val as _val
+from wt_ffi.slots import MASKS, RANGES
+
+from . import _async_ticks
+from ._async_host import Resumed
+from ._async_output import drain
+from ._async_state import (ASYNC, SYNC, AsyncState, CallFrame, end_turn, set_fuel_yield, state_of, take_turn,
+                           try_take)
+from ._config import RuntimeConfig
+from ._convert import from_val, to_val
+from ._deadlines import YIELD_FROM, StoreClock, arm, disarm
+from ._errors import ConfigError
+from ._store import Store
+from ._values import to_raw_type
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from ._function import Function
+
+__all__ = ["AsyncCaller", "caller_of"]
+
+_W = _async.VAL_WORDS
+_raw: list[Any] = []
+_STOPPING = (KeyboardInterrupt, SystemExit, GeneratorExit)
+
+
+def _c() -> tuple[Any, Any, Any, Any]:
+    """The C functions of a call, bound without ``argtypes`` (made ahead: a hot path):
+    ``wasmtime_func_call_async``, ``..._poll``, ``..._delete``, ``set_epoch_deadline``."""
+    if not _raw:
+        _raw.extend((raw_function("wasmtime_func_call_async", c_void_p),
+                     raw_function("wasmtime_call_future_poll", c_bool),
+                     raw_function("wasmtime_call_future_delete", None),
+                     raw_function("wasmtime_context_set_epoch_deadline", None)))
+    return tuple(_raw)
+
+
+class _LoopTurn:
+    """What a guest that yielded awaits before its next poll: a timer due now. asyncio
+    moves due timers to the end of its ready queue at the start of an iteration, so what
+    became ready meanwhile (a heartbeat's timer, I/O) runs before the guest computes again:
+    with N guests computing, other tasks wait about one round of N slices, not three."""
+
+    __slots__ = ()
+
+    def __await__(self) -> Generator[object, None, None]:
+        import asyncio  # (loaded by the first async call: start-up)
+
+        loop = asyncio.get_running_loop()
+        waiter = loop.create_future()
+        loop.call_at(loop.time(), _wake, waiter)
+        yield from waiter.__await__()
+
+
+def _wake(waiter: object) -> None:
+    if not waiter.done():  # type: ignore[attr-defined]  # (cancelled meanwhile)
+        waiter.set_result(None)  # type: ignore[attr-defined]
+
+
+_LOOP_TURN = _LoopTurn()
+_ONE_TICK = c_uint64(1)
+
+
+def _stopped(exc: BaseException) -> bool:
+    """Whether ``exc``, raised while awaiting an async host function's coroutine, abandons
+    the call (cancellation, Ctrl-C, exit) instead of failing it as the function's error."""
+    import asyncio  # (loaded by the first async call: start-up)
+
+    return isinstance(exc, (asyncio.CancelledError, *_STOPPING))
+
+
+class AsyncCaller:
+    """What a :class:`~wt_api.Function` needs to run as a future: its signature's value
+    layout (``wasmtime_val_t``: numbers inline, references through ``_convert``) and its
+    settings. Made once per function, on first use."""
+
+    def __init__(self, function: Function) -> None:
+        _c()  # the C functions, bound once
+        self.function = function
+        self.scope = scope = function._scope
+        self.store = store = scope.store
+        self.ctx = ctypes.cast(store.context, c_void_p)
+        self.func = _extern.wasmtime_func_t()
+        ctypes.pointer(self.func)[0] = function._func
+        self.func_ref = byref(self.func)
+        self.params = [to_raw_type(t) for t in function.type.params]
+        self.results = [to_raw_type(t) for t in function.type.results]
+        n, m = len(self.params), len(self.results)
+        self.nargs, self.nres = c_size_t(n), c_size_t(m)
+        self.words = _W * (n + m) + 2
+        self.res_at, self.trap_at = 8 * _W * n, 8 * _W * (n + m)
+        config = store.runtime_config if isinstance(store.runtime_config, RuntimeConfig) else RuntimeConfig()
+        self.interval = config.async_yield_interval if config.epoch_interruption else None
+        self.fuel = (config.async_yield_fuel or 0) if config.fuel_metering else 0
+        self.timeout: float | None = getattr(function._owner, "call_timeout", None)
+        self.clock = store.clock if isinstance(store.clock, StoreClock) else None
+        self.ticks = self.interval if self.clock is not None else None
+        self.blocked = None if self.interval is not None or self.fuel else (
+            "call_async needs a runtime that can pause running wasm (to share the event loop and stop when "
+            "cancelled): make it with RuntimeConfig().with_async_support()")
+        # Per parameter: where its value goes and how it is checked (None: a reference).
+        self.plan = [(_W * i, vt.kind, *RANGES[vt.kind], MASKS[vt.kind]) if vt.kind in RANGES else None
+                     for i, vt in enumerate(self.params)]
+        self.numbers = None not in self.plan
+
+    # -- values ------------------------------------------------------------------------------
+    def _write_args(self, buf: ctypes.Array[c_uint64], args: Sequence[object]) -> list[object] | None:
+        """Store the encoded arguments as ``wasmtime_val_t`` (returns what keeps their roots
+        alive, if any)."""
+        function = self.function
+        if len(args) != len(self.plan):
+            function._bad_arity(len(args))
+        keep: list[object] | None = None
+        for i, step in enumerate(self.plan):
+            value = args[i]
+            if step is not None:
+                at, kind, lo, hi, mask = step
+                try:
+                    fits = lo <= value < hi  # type: ignore[operator]
+                except TypeError as exc:
+                    function._bad_args(tuple(args), exc)
+                if not fits:
+                    function._bad_value(i, value)
+                bits = value & mask  # type: ignore[operator]
+                buf[at] = kind  # VALTYPE_* and the numeric wasmtime_valkind_t agree
+                buf[at + 1] = bits & 0xFFFFFFFFFFFFFFFF
+                if bits >> 64:
+                    buf[at + 2] = bits >> 64
+            else:
+                val, root = to_val(self.store, function.type.params[i], value, function._where(i))
+                if keep is None:
+                    keep = []
+                keep.append(root)
+                ctypes.memmove(ctypes.addressof(buf) + 8 * _W * i, ctypes.addressof(val), 8 * _W)
+        return keep
+
+    def _read_results(self, buf: ctypes.Array[c_uint64]) -> list[int]:
+        out: list[int] = []
+        at = _W * len(self.params)
+        for i, vt in enumerate(self.results):
+            word = at + _W * i + 1
+            kind = vt.kind
+            if kind in (_t.VALTYPE_I32, _t.VALTYPE_F32):
+                out.append(buf[word] & 0xFFFFFFFF)
+            elif kind in (_t.VALTYPE_I64, _t.VALTYPE_F64):
+                out.append(buf[word])
+            elif kind == _t.VALTYPE_V128:
+                out.append(buf[word] | (buf[word + 1] << 64))
+            else:
+                out.append(from_val(self.store, _val.wasmtime_val_t.from_buffer(buf, self.res_at + 8 * _W * i)))
+        return out
+
+    def _finish(self, buf: ctypes.Array[c_uint64]) -> list[int]:
+        """After the future completed (holding the store): raise its failure exactly as
+        ``call`` would, or return its results."""
+        error, trap = buf[self.words - 1], buf[self.words - 2]
+        store = self.store
+        if error or trap:
+            buf[self.words - 1] = buf[self.words - 2] = 0
+            self.function._raise(error or None, trap or None)
+            return [0] * len(self.results)  # proc_exit(0) with no results
+        if store.sink.error is not None:
+            store.raise_escaped()
+        if store.output_errors:
+            from ._wasi import raise_output_error  # (loaded with WASI: start-up)
+
+            raise_output_error(store)
+        return self._read_results(buf)
+
+    def _check_open(self) -> None:
+        if not (self.scope.alive[0] and self.store.alive[0]):
+            self.store._raise_closed()
+
+    # -- a call driven to its end at once ----------------------------------------------------
+    def driven(self, *args: object) -> list[int]:
+        """Run the call to its end now, on this thread (the ``call`` of a function whose
+        store has async host functions, and a call into a store from inside its own
+        running call). An async host function reached on the way fails it."""
+        store = self.store
+        aio = state_of(store)
+        call, poll, delete, _ = _c()
+        buf = (c_uint64 * self.words)()
+        with self.scope:
+            frame = CallFrame(SYNC)
+            aio.calls.append(frame)
+            future: c_void_p | None = None
+            try:
+                keep = self._write_args(buf, args)
+                future = c_void_p(call(self.ctx, self.func_ref, byref(buf), self.nargs, byref(buf, self.res_at),
+                                       self.nres, byref(buf, self.trap_at), byref(buf, self.trap_at + 8)))
+                del keep
+                while not poll(future):
+                    frame.keep.clear()
+                frame.keep.clear()
+                delete(future)
+                future = None
+                return self._finish(buf)
+            finally:
+                if future is not None:
+                    delete(future)
+                aio.calls.remove(frame)
+
+    # -- call_async ----------------------------------------------------------------------------
+    def call_async(self, *args: object) -> Coroutine[Any, Any, list[int]]:
+        """The coroutine of one ``call_async``."""
+        return self.run(args)
+
+    async def run(self, args: Sequence[object]) -> list[int]:
+        """One ``call_async``: take the store's turn, start the future, poll it (awaiting its
+        async host functions, letting the loop run when it yields), end it."""
+        store = self.store
+        aio = store.aio
+        if aio is None:
+            aio = state_of(store)
+        task = _current_task()
+        current = aio.current  # type: ignore[attr-defined]
+        if current is not None and current.task is task:
+            if current.polling or current.awaiting:  # from inside its own call: run to the end now
+                return self.driven(*args)
+            end_call(store, aio, current)  # type: ignore[arg-type]  # a turn left by an interrupted end
+        if store.lock._is_owned():  # type: ignore[attr-defined]
+            return self.driven(*args)  # from inside a sync call of this store: run to the end now
+        if self.blocked is not None:
+            raise ConfigError(self.blocked)
+        frame = CallFrame(ASYNC, task)  # type: ignore[arg-type]
+        try:
+            if not try_take(store, aio, frame):  # type: ignore[arg-type]
+                await take_turn(store, aio, frame, end_call)  # type: ignore[arg-type]
+            # The turn is taken, and the store's lock held (except while awaiting below).
+            if not (self.scope.alive[0] and store.alive[0]):
+                store._raise_closed()
+            buf = (c_uint64 * self.words)()
+            keep = self._write_args(buf, args)
+            aio.calls.append(frame)  # type: ignore[attr-defined]
+            clock = frame.clock = self.clock
+            if clock is not None:
+                if self.timeout is not None:
+                    frame.deadline = (monotonic() + self.timeout, self.timeout)
+                    arm(clock, frame.deadline)
+                if self.ticks is not None:
+                    frame.ticking = _async_ticks.running(clock.engine, self.ticks, frame)
+                    _raw[3](self.ctx, _ONE_TICK)  # a full slice first, not a stale deadline's yield
+            if self.fuel:
+                frame.fuel = self.fuel
+                set_fuel_yield(store, self.fuel)
+            frame.future = future = c_void_p(_raw[0](self.ctx, self.func_ref, byref(buf), self.nargs,
+                                                      byref(buf, self.res_at), self.nres, byref(buf, self.trap_at),
+                                                      byref(buf, self.trap_at + 8)))
+            del keep
+            poll = _raw[1]
+            while True:
+                frame.polling = True
+                if clock is not None:
+                    clock.yielding = True
+                done = poll(future)
+                frame.polling = False
+                if clock is not None:
+                    clock.yielding = False
+                if frame.keep:
+                    frame.keep.clear()
+                if done:
+                    break
+                await self._between_polls(store, aio, frame)  # type: ignore[arg-type]
+            frame.future = None
+            _raw[2](future)
+            if aio.writers and any(out.chunks for out in aio.writers):  # type: ignore[attr-defined]
+                store.lock.release()
+                frame.awaiting = True
+                await drain(aio, store)  # type: ignore[arg-type]
+                frame.awaiting = False
+                if not store.lock.acquire(False):
+                    await _lock_again(store)
+            return self._finish(buf)
+        finally:
+            end_call(store, aio, frame)  # type: ignore[arg-type]  # (a cancelled call: its wasm unwinds)
+
+    async def _between_polls(self, store: Store, aio: AsyncState, frame: CallFrame) -> None:
+        """The guest is suspended: await its async host function's coroutine, or let the
+        event loop run once; meanwhile the store is free (see _async_state)."""
+        pending, frame.pending = frame.pending, None
+        store.lock.release()
+        if aio.writers:
+            frame.awaiting = True
+            await drain(aio, store)
+            frame.awaiting = False
+        if pending is not None:
+            pending.started = True  # type: ignore[attr-defined]
+            frame.awaiting = True
+            try:
+                value = await Resumed(pending.it, pending.yielded)  # type: ignore[attr-defined]
+                pending.outcome = (True, value)  # type: ignore[attr-defined]
+            except BaseException as exc:  # noqa: BLE001 - the host function's failure is the call's
+                if _stopped(exc):
+                    raise
+                pending.outcome = (False, exc)  # type: ignore[attr-defined]
+            frame.awaiting = False
+        else:
+            await _LOOP_TURN
+        if not store.lock.acquire(False):
+            await _lock_again(store)
+
+
+def end_call(store: Store, aio: AsyncState, frame: CallFrame) -> None:
+    """End ``frame``'s call if it holds the store's turn: delete its future if it did not
+    complete (its wasm unwinds; nothing of it runs again), undo its settings, hand the
+    turn on. Each step can be done again, so an end interrupted (a signal handler that
+    raised) is finished by whoever finds the turn still held: the call's own ``finally``,
+    a later call of its task, or a call waiting for a turn that a finished task or a
+    closed event loop kept (see ``take_turn``)."""
+    if aio.current is not frame:
+        return
+    if not store.lock._is_owned():  # type: ignore[attr-defined]  # (ended between two polls)
+        store.lock.acquire()
+    escaped: BaseException | None = None
+    try:
+        future, frame.future = frame.future, None
+        if future is not None:
+            _c()[2](future)
+            # What escaped a callback while the wasm unwound (a raising signal handler) is
+            # raised by this call, not by the store's next one.
+            escaped, store.sink.error = store.sink.error, None
+        frame.awaiting = frame.polling = False
+        if frame.clock is not None:
+            frame.clock.yielding = False
+            if frame.deadline is not None:
+                disarm(frame.clock, frame.deadline)
+        if frame.ticking is not None:
+            _async_ticks.done(frame.ticking, frame)
+        if frame.fuel:
+            frame.fuel = 0
+            set_fuel_yield(store, 0)
+        if frame in aio.calls:
+            aio.calls.remove(frame)
+    finally:
+        store.lock.release()  # (first: a turn still held after an interruption is finished later)
+        end_turn(store, aio, frame)
+        if not store.alive[0]:
+            store._finish_close()
+    if escaped is not None:
+        raise escaped
+
+
+YIELD_FROM.add(AsyncCaller.run.__code__)
+
+
+async def _lock_again(store: Store) -> None:
+    """Take the store's lock back from another thread's sync use of it, without blocking
+    the event loop (cancelled meanwhile, the caller's ``finally`` takes it blocking)."""
+    import asyncio  # (loaded by the first async call: start-up)
+
+    delay = 0.0002
+    while not store.lock.acquire(False):
+        await asyncio.sleep(delay)
+        delay = min(delay * 2, 0.005)
+
+
+def _current_task() -> object:
+    """``asyncio.current_task()`` (bound on first use: importing asyncio costs start-up)."""
+    if not _task:
+        import asyncio  # (loaded by the first async call: start-up)
+
+        import _asyncio  # (3.12+ has asyncio's current_task in C: start-up)
+
+        _task.append(getattr(_asyncio, "current_task", asyncio.current_task))
+    return _task[0]()
+
+
+_task: list[Callable[[], object]] = []
+
+
+def caller_of(function: Function) -> AsyncCaller:
+    """The function's :class:`AsyncCaller` (made on first use)."""
+    found = function.__dict__.get("_async_caller")
+    if found is None:
+        found = function.__dict__["_async_caller"] = AsyncCaller(function)
+    return found
+

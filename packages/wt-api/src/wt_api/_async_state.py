@@ -1,0 +1,210 @@
+"""A store's async state: the calls running in it as futures, and whose turn it is.
+
+wasmtime runs a call as a future on a fiber of its own; wt drives it by polling (see
+:mod:`wt_api._async_call`). The rules a store keeps, so that no two threads poll it at
+once and wasmtime never sees two suspended calls in one store:
+
+- **One suspendable call at a time.** ``current`` is the ``call_async`` whose wasm may be
+  suspended (between two polls); another ``call_async`` of the store waits for its turn
+  (:func:`take_turn`), from any task, loop or thread.
+- **The store's lock during each poll,** not between polls: between two polls the store is
+  free, so other tasks and threads may read its memory or call it (a sync call runs to its
+  end, never suspends, see ``mode`` below) while the suspended call waits for its host
+  function or its next turn on the loop. A store is not freed while ``current`` is set.
+- **A stack of calls** (``calls``, innermost last): each running future and its ``mode``:
+  ``"async"`` (a ``call_async``: it may suspend) or ``"sync"`` (a call driven to its end
+  at once: a plain ``call`` on a store with async host functions, or a call made from
+  inside a running one). An async host function reached from a ``"sync"`` call fails it.
+
+Thread-safety: ``take_turn``/``end_turn`` may be called from any thread; the rest is used
+by the thread holding the store's lock.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from collections.abc import Callable
+
+from wt_ffi import async_ as _async
+
+from ._errors import ConfigError
+from ._failure import raise_error
+from ._store import Store
+
+TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
+if TYPE_CHECKING:
+    import asyncio
+
+    from ._async_output import AsyncOutput
+    from ._deadlines import StoreClock
+    from ._handle import Owned
+
+__all__ = ["AsyncState", "CallFrame", "state_of", "try_take", "take_turn", "end_turn", "ASYNC", "SYNC",
+           "set_fuel_yield", "fuel_paused"]
+
+ASYNC, SYNC = "async", "sync"
+
+
+class CallFrame:
+    """One future running in a store.
+
+    ``pending`` is the async host call that suspended it, for the driver to await;
+    ``polling`` is true while the driver polls it; ``keep`` holds what C may still read
+    until the current poll returns (roots of host results); ``task`` is the asyncio task
+    of a ``call_async``; the rest is what ending it undoes."""
+
+    __slots__ = ("mode", "pending", "polling", "awaiting", "keep", "task", "fuel", "future", "clock",
+                 "deadline", "ticking")
+
+    def __init__(self, mode: str, task: asyncio.Task[object] | None = None) -> None:
+        self.mode = mode
+        self.pending: object | None = None
+        self.polling = False
+        self.awaiting = False  # its task awaits its host function's coroutine or output writer
+        self.keep: list[object] = []
+        self.task = task
+        self.fuel = 0  # the fuel yield interval it set on the store
+        self.future: object | None = None  # its wasmtime_call_future_t, until deleted
+        self.clock: StoreClock | None = None
+        self.deadline: tuple[float, float | None] | None = None
+        self.ticking: object | None = None
+
+
+class AsyncState:
+    """The async side of one store (``Store.aio``).
+
+    ``async_only``: the store holds async host functions, so every call into it runs as
+    a future (a sync call reaching one would abort the process); ``linker`` defines them;
+    ``writers`` are the coroutine writers of its WASI guest's output."""
+
+    __slots__ = ("async_only", "calls", "current", "waiters", "mutex", "linker", "writers")
+
+    def __init__(self) -> None:
+        self.async_only = False
+        self.calls: list[CallFrame] = []
+        self.current: CallFrame | None = None
+        self.waiters: deque[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = deque()
+        self.mutex = threading.Lock()
+        self.linker: Owned[object] | None = None
+        self.writers: list[AsyncOutput] = []  # the coroutine writers of the guest's output
+
+
+def state_of(store: Store) -> AsyncState:
+    """The store's async state (made on first use)."""
+    aio = store.aio
+    if aio is None:
+        aio = store.aio = AsyncState()
+    return aio  # type: ignore[return-value]
+
+
+def try_take(store: Store, aio: AsyncState, frame: CallFrame) -> bool:
+    """Take the store for ``frame`` if it is free now (see :func:`take_turn`). ``current``
+    is set before the lock is taken: whatever interrupts this, the caller's ``finally``
+    sees that ``frame`` holds the turn and ends it."""
+    with aio.mutex:
+        if aio.current is not None:
+            return False
+        aio.current = frame
+        if store.lock.acquire(False):
+            return True
+        aio.current = None
+        return False
+
+
+async def take_turn(store: Store, aio: AsyncState, frame: CallFrame,
+                    end_call: Callable[[Store, AsyncState, CallFrame], None]) -> None:
+    """Wait until ``frame`` may run in the store: it is then ``current`` and this thread
+    holds the store's lock. A turn kept by a call that can never run again (its task is
+    done, or its event loop closed) is taken from it: ``end_call`` ends that call."""
+    import asyncio  # (loaded by the first async call: start-up)
+
+    loop = asyncio.get_running_loop()
+    while not try_take(store, aio, frame):
+        waiter: asyncio.Future[None] | None = None
+        with aio.mutex:
+            holder = aio.current
+            if holder is not None and not _abandoned(holder):
+                waiter = loop.create_future()  # the holder wakes one waiter as it ends
+                aio.waiters.append((loop, waiter))
+        if holder is not None and waiter is None:
+            end_call(store, aio, holder)  # abandoned with its loop
+            continue
+        if waiter is None:  # a sync use of the store on another thread: look again soon
+            await asyncio.sleep(0.001)
+            continue
+        try:
+            await asyncio.wait((waiter,), timeout=0.5)  # (and look whether the holder's loop closed)
+        except BaseException:
+            _forget(aio, loop, waiter, hand_on=True)
+            raise
+        _forget(aio, loop, waiter, hand_on=False)
+
+
+def _abandoned(frame: CallFrame) -> bool:
+    """Whether the call of ``frame`` can never run again: its task is done (it ended
+    without handing the turn on: interrupted) or its event loop is closed."""
+    task = frame.task
+    return task is not None and (task.done() or task.get_loop().is_closed())
+
+
+def _forget(aio: AsyncState, loop: asyncio.AbstractEventLoop, waiter: asyncio.Future[None], hand_on: bool) -> None:
+    """Remove a waiter that stopped waiting; one that was woken and gives up (``hand_on``)
+    wakes the next."""
+    with aio.mutex:
+        try:
+            aio.waiters.remove((loop, waiter))
+        except ValueError:  # it was woken
+            if hand_on:
+                _wake_next(aio)
+
+
+def end_turn(store: Store, aio: AsyncState, frame: CallFrame) -> None:
+    """``frame`` is over: the next waiter may take the store (the caller releases the lock)."""
+    with aio.mutex:
+        if aio.current is frame:
+            aio.current = None
+            _wake_next(aio)
+
+
+def _wake_next(aio: AsyncState) -> None:
+    """Wake the first waiter still waiting (under ``aio.mutex``)."""
+    while aio.waiters:
+        loop, waiter = aio.waiters.popleft()
+        try:
+            loop.call_soon_threadsafe(_wake, waiter)
+            return
+        except RuntimeError:  # its loop is closed: nobody waits there any more
+            continue
+
+
+def _wake(waiter: asyncio.Future[None]) -> None:
+    if not waiter.done():
+        waiter.set_result(None)
+
+
+# -- fuel yields --------------------------------------------------------------------------
+def set_fuel_yield(store: Store, interval: int) -> None:
+    """Make the store's wasm running as a future yield every ``interval`` units of fuel
+    (0: never). While it is set, a sync call meeting the interval would fail."""
+    raise_error(_async.wasmtime_context_fuel_async_yield_interval(store.context, interval), ConfigError,
+                "cannot make wasm yield on fuel")
+
+
+def fuel_paused(fn: Callable[..., object], store: Store) -> Callable[..., object]:
+    """``fn`` (a host function of ``store``), with fuel yields off while it runs: wasm it
+    calls back into must not suspend with Python's frames on the fiber's stack (the
+    deadline callback makes the same choice for epoch yields, see ``_deadlines``)."""
+    def paused(*args: object) -> object:
+        aio = store.aio
+        calls = aio.calls if isinstance(aio, AsyncState) else None
+        fuel = calls[-1].fuel if calls else 0
+        if not fuel:
+            return fn(*args)
+        set_fuel_yield(store, 0)
+        try:
+            return fn(*args)
+        finally:
+            set_fuel_yield(store, fuel)
+
+    return paused
