@@ -1,0 +1,118 @@
+"""Where unpickled modules land: a process-wide runtime per configuration, with the modules
+it made lately and a cache that the worker's environment chooses (``WT_CACHE_DIR``, the
+sender's cache directory, or memory). Forked children start with none."""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import threading
+from collections import OrderedDict
+
+from wt_ffi import module as _module
+
+from ._cache import CompilationCache
+from ._compiled import CompiledModule
+from ._config import RuntimeConfig
+from ._errors import ConfigError
+from ._runtime import Runtime
+
+__all__ = ["Landing", "landing", "shared_runtime", "log"]
+
+_MEMORY_CACHE = 64 << 20  # the bound of a worker's in-memory cache, in bytes
+_RECENT = 16  # modules a landing keeps loaded for the next unpickling of the same one
+
+
+def log(level: int, message: str, *args: object) -> None:
+    """Log to ``wt.pickle``."""
+    import logging  # (~9 ms at start-up: only a worker with something to report pays it)
+
+    logging.getLogger("wt.pickle").log(level, message, *args)
+
+
+class Landing:
+    """A process-wide runtime for one configuration, and the modules it last made from
+    pickles: a module unpickled again is a new handle to the same code, made at once."""
+
+    def __init__(self, runtime: Runtime) -> None:
+        self.runtime = runtime
+        self.lock = threading.Lock()
+        # content digest (or, without wasm, the code's digest) -> (a module that only this
+        # holds, whether its code came in a pickle)
+        self.recent: OrderedDict[bytes, tuple[CompiledModule, bool]] = OrderedDict()
+
+    def find(self, key: bytes, policy: str) -> ctypes._Pointer[_module.wasmtime_module_t] | None:
+        with self.lock:
+            found = self.recent.get(key)
+            if found is None or found[0].closed or (found[1] and policy != "load"):
+                return None
+            self.recent.move_to_end(key)
+            template = found[0]
+        ptr = template._enter()
+        try:
+            return _module.wasmtime_module_clone(ptr)
+        finally:
+            template._handle.leave()
+
+    def keep(self, key: bytes, module: ctypes._Pointer[_module.wasmtime_module_t], shipped: bool) -> None:
+        template = CompiledModule(self.runtime._engine, _module.wasmtime_module_clone(module))
+        self.runtime._adopt(template)  # closed with the runtime
+        with self.lock:
+            old = self.recent.pop(key, None)
+            self.recent[key] = (template, shipped)
+            dropped = [old[0]] if old is not None else []
+            while len(self.recent) > _RECENT:
+                dropped.append(self.recent.popitem(last=False)[1][0])
+        for module_ in dropped:
+            module_.close()
+
+
+class _Shared:
+    """The landings of this process, by configuration."""
+
+    lock = threading.Lock()
+    landings: dict[tuple[RuntimeConfig, object], Landing] = {}
+
+
+def _after_fork_in_child() -> None:
+    # The parent's runtimes cannot run here (wasmtime's threads are gone): forget them,
+    # unclosed (closing would touch the parent's engine), and take a fresh lock.
+    _Shared.lock = threading.Lock()
+    _Shared.landings = {}
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _worker_cache(sent: dict[str, object] | None) -> CompilationCache:
+    """The cache of a process-wide runtime: a disk cache in ``$WT_CACHE_DIR/modules`` when
+    that variable is set, else in the sender's cache directory when it exists here, else
+    in memory."""
+    if os.environ.get("WT_CACHE_DIR"):
+        try:
+            return CompilationCache.with_dir(CompilationCache.default_dir())
+        except ConfigError as exc:
+            log(30, "wt: unpickled modules are not cached on disk: %s", exc)
+    if sent is not None and os.path.isdir(str(sent["dir"])):
+        try:
+            return CompilationCache.with_dir(str(sent["dir"]), max_size=sent["max_size"])  # type: ignore[arg-type]
+        except ConfigError as exc:
+            log(30, "wt: unpickled modules are not cached in the sender's cache directory: %s", exc)
+    return CompilationCache(max_size=_MEMORY_CACHE)
+
+
+def landing(config: RuntimeConfig, cache: dict[str, object] | None = None) -> Landing:
+    """The process-wide runtime of ``config`` (without WASI settings or a cache of its own),
+    made on first use and again after it was closed."""
+    key = (config, None if cache is None else (cache["dir"], cache["max_size"]))
+    with _Shared.lock:
+        found = _Shared.landings.get(key)
+        if found is None or found.runtime.closed:
+            found = _Shared.landings[key] = Landing(Runtime(config.replace(compilation_cache=_worker_cache(cache))))
+        return found
+
+
+def shared_runtime(config: RuntimeConfig) -> Runtime:
+    """The process-wide runtime that modules pickled with ``config`` land in."""
+    return landing(config).runtime
