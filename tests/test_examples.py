@@ -13,6 +13,10 @@ ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = {
     "simple.py": "5 + 7 = 12\n",
     "wasi.py": "hello from wasm: arg1\nhello from wasm: KEY=value\n",
+    "pool.py": ("fork: 40 results, the same as a serial loop: True\n"
+                "spawn: 40 results, the same as a serial loop: True\n"),
+    "dask_map.py": "dask: 40 results, the same as a serial loop: True\n",
+    "ray_map.py": "ray: 40 results, the same as a serial loop: True\n",
     "runaway.py": ("compiled 1x, loaded from the cache 2x\n"
                    "timeout: the wasm call ran past its timeout of 0.1 s and was stopped\n"
                    "memory.grow: [1, -1]\n"

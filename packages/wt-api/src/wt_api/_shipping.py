@@ -192,13 +192,15 @@ _CONFIGS: dict[object, RuntimeConfig] = {}  # the configurations read lately, by
 
 def _config(state: object) -> RuntimeConfig:
     """The RuntimeConfig of a payload's ``config`` (checked once per distinct state)."""
+    if not isinstance(state, tuple):
+        raise _bad("its configuration is not (name, value) pairs")
     try:
         config = _CONFIGS.get(state)
     except TypeError:  # unhashable: not what wt writes
-        config = None
+        raise _bad("its configuration is not (name, value) pairs of plain values") from None
     if config is None:
         try:
-            fields = dict(state)  # type: ignore[call-overload]
+            fields = dict(state)
         except (TypeError, ValueError):
             raise _bad("its configuration is not (name, value) pairs") from None
         config = _read_config(fields)
@@ -250,9 +252,13 @@ def restore(payload: object) -> CompiledModule:
     docstring). The name is part of the pickle format: keep it."""
     if not isinstance(payload, dict) or not isinstance(payload.get("format"), int):
         raise _bad("its contents are not what wt writes (a corrupt or foreign pickle)")
-    if payload["format"] != FORMAT or set(payload) != _KEYS:
+    if payload["format"] != FORMAT:
         raise _bad(f"it was pickled by wt {payload.get('wt')!r} in format {payload['format']}, and this wt "
                    f"{_version()} reads format {FORMAT}; use the same wt version in every process")
+    if set(payload) != _KEYS:
+        missing, unknown = sorted(_KEYS - set(payload)), sorted(map(str, set(payload) - _KEYS))
+        raise _bad(f"its parts are not what wt {_version()} writes (missing: {', '.join(missing) or 'none'}; "
+                   f"unknown: {', '.join(unknown) or 'none'})")
     cache = payload["cache"]
     if cache is not None and not (isinstance(cache, dict) and set(cache) == {"dir", "max_size"}
                                   and isinstance(cache["dir"], str)
