@@ -41,7 +41,9 @@ class Landing:
         # holds, whether its code came in a pickle)
         self.recent: OrderedDict[bytes, tuple[CompiledModule, bool]] = OrderedDict()
 
-    def find(self, key: bytes, policy: str) -> ctypes._Pointer[_module.wasmtime_module_t] | None:
+    def find(self, key: bytes, policy: str, source: bytes | None) -> CompiledModule | None:
+        """A new module for the code made lately under ``key`` (None if there is none, or
+        if it came in a pickle and ``policy`` refuses such code)."""
         with self.lock:
             found = self.recent.get(key)
             if found is None or found[0].closed or (found[1] and policy != "load"):
@@ -50,11 +52,15 @@ class Landing:
             template = found[0]
         ptr = template._enter()
         try:
-            return _module.wasmtime_module_clone(ptr)
+            compiled = CompiledModule(self.runtime._engine, _module.wasmtime_module_clone(ptr), source)
         finally:
             template._handle.leave()
+        return self._hand_out(template, compiled)
 
-    def keep(self, key: bytes, module: ctypes._Pointer[_module.wasmtime_module_t], shipped: bool) -> None:
+    def keep(self, key: bytes, module: ctypes._Pointer[_module.wasmtime_module_t], shipped: bool,
+             source: bytes | None) -> CompiledModule:
+        """Remember ``module`` under ``key``; the CompiledModule that holds it."""
+        compiled = CompiledModule(self.runtime._engine, module, source)  # owns it from here
         template = CompiledModule(self.runtime._engine, _module.wasmtime_module_clone(module))
         self.runtime._adopt(template)  # closed with the runtime
         with self.lock:
@@ -65,6 +71,15 @@ class Landing:
                 dropped.append(self.recent.popitem(last=False)[1][0])
         for module_ in dropped:
             module_.close()
+        return self._hand_out(template, compiled)
+
+    def _hand_out(self, template: CompiledModule, compiled: CompiledModule) -> CompiledModule:
+        # Its import and export types are the template's: read once per module and process
+        # (a module with thousands of exports takes milliseconds to read them).
+        compiled._imports, compiled._exports = template.imports, template.exports
+        compiled._export_map = template.export_map
+        self.runtime._adopt(compiled)
+        return compiled
 
 
 class _Shared:

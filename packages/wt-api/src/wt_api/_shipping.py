@@ -27,11 +27,9 @@ is the same module; only the time differs.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import pickle
 
-from wt_ffi import module as _module
 from wt_ffi.records import Record
 
 from ._artifacts import deserialize, serialize_view, to_wasm
@@ -272,18 +270,15 @@ def restore(payload: object) -> CompiledModule:
         raise _bad("it carries neither wasm nor compiled code")
     policy = _policy()
     land = landing(_config(payload["config"]), cache)
-    engine = land.runtime._engine
-    fits = artifact is not None and engine_id == engine_digest(engine)
-    module = _load(land, policy, wasm, content, artifact if fits else None, sha)
-    compiled = CompiledModule(engine, module, wasm)
-    land.runtime._adopt(compiled)
+    fits = artifact is not None and engine_id == engine_digest(land.runtime._engine)
+    compiled = _load(land, policy, wasm, content, artifact if fits else None, sha)
     if fits:
         compiled._shipped = Shipment(wasm, content, artifact, sha, engine_id)  # sent on as it came
     return compiled
 
 
 def _load(land: Landing, policy: str, wasm: bytes | None, content: bytes | None, artifact: bytes | None,
-          sha: bytes | None) -> ctypes._Pointer[_module.wasmtime_module_t]:
+          sha: bytes | None) -> CompiledModule:
     """The module: made from a pickle lately, in this machine's cache, the shipped
     ``artifact`` (one that fits this engine), or compiled from ``wasm``; in that order."""
     engine = land.runtime._engine
@@ -291,17 +286,16 @@ def _load(land: Landing, policy: str, wasm: bytes | None, content: bytes | None,
     assert cache is not None
     known = content if content is not None else sha  # what the landing knows it by
     assert known is not None
-    module = land.find(known, policy)
-    if module is not None:
+    found = land.find(known, policy, wasm)
+    if found is not None:
         cache._count(hits=1)
-        return module
+        return found
     ptr = engine.enter()
     try:
         if content is not None:
             module = cache.lookup(ptr, key_of(content, engine.fingerprint))
             if module is not None:
-                land.keep(known, module, shipped=False)
-                return module
+                return land.keep(known, module, False, wasm)
         if artifact is not None and policy == "load":
             if tree_sha256(artifact) != sha:
                 raise _bad("its compiled code does not match its digest (corrupt)")
@@ -310,8 +304,7 @@ def _load(land: Landing, policy: str, wasm: bytes | None, content: bytes | None,
                 # Loaded, not compiled; kept with the landing, never written to this
                 # machine's cache (which holds only what this machine compiled).
                 cache._count(hits=1)
-                land.keep(known, loaded, shipped=True)
-                return loaded
+                return land.keep(known, loaded, True, wasm)
             cache._count(rejected=1)
             log(20, "wt: wasmtime refused a pickled module's compiled code (%s); compiling its wasm", loaded)
         if wasm is None:
@@ -320,8 +313,6 @@ def _load(land: Landing, policy: str, wasm: bytes | None, content: bytes | None,
                                f"or {POLICY_ENV}=compile): pickle a module compiled from wasm")
         if tree_sha256(wasm, prefix=b"wasm") != content:
             raise _bad("its wasm does not match its digest (corrupt)")
-        module = cache.fetch(ptr, engine.fingerprint, wasm, content=content)[0]
-        land.keep(known, module, shipped=False)
-        return module
+        return land.keep(known, cache.fetch(ptr, engine.fingerprint, wasm, content=content)[0], False, wasm)
     finally:
         engine.leave()
