@@ -337,3 +337,13 @@ def test_a_caller_refuses_pickling_inside_its_call(runtime: wt.Runtime) -> None:
     mod = runtime.instantiate(runtime.compile_module('(module (import "env" "h" (func $h)) (func (export "f") call $h))'))
     mod.exported_function("f").call()
     assert seen and seen[0].startswith("a wt Caller cannot be pickled: it is valid only during one host call")
+
+
+def test_modules_unpickled_again_share_their_types_and_code_but_not_their_lifetime() -> None:
+    with wt.Runtime(fresh_config()) as r:
+        data = pickle.dumps(r.compile_module(ADD))
+    first, second = pickle.loads(data), pickle.loads(data)
+    assert first is not second and first.runtime is second.runtime
+    assert second.exports is first.exports and second.export_map is first.export_map
+    first.close()
+    assert first.closed and not second.closed and add(second) == 5

@@ -53,6 +53,7 @@ class CompiledModule(Closeable):
         self._source = source
         self._runtime: Runtime | None = None  # set by the Runtime that adopts it
         self._shipped: object = None  # what pickling it sends, made once (wt_api._shipping)
+        self._types_from: CompiledModule | None = None  # a module of the same code that reads its types
         self._imports: tuple[ImportType, ...] | None = None
         self._exports: tuple[ExportType, ...] | None = None
         self._export_map: dict[str, ExternType] | None = None
@@ -89,9 +90,21 @@ class CompiledModule(Closeable):
     def __deepcopy__(self, memo: object) -> CompiledModule:
         return self
 
+    def _shared(self, name: str) -> object:
+        """The types another handle to the same code read (``_types_from``), or None."""
+        other = self._types_from
+        if other is None or other.closed:
+            return None
+        try:
+            return getattr(other, name)
+        except ClosedError:
+            return None
+
     @property
     def imports(self) -> tuple[ImportType, ...]:
         """The module's imports, in order."""
+        if self._imports is None:
+            self._imports = self._shared("imports")  # type: ignore[assignment]
         if self._imports is None:
             vec = _t.wasm_importtype_vec_t()
             ptr = self._enter()
@@ -106,6 +119,8 @@ class CompiledModule(Closeable):
     def exports(self) -> tuple[ExportType, ...]:
         """The module's exports, in order."""
         if self._exports is None:
+            self._exports = self._shared("exports")  # type: ignore[assignment]
+        if self._exports is None:
             vec = _t.wasm_exporttype_vec_t()
             ptr = self._enter()
             try:
@@ -118,6 +133,8 @@ class CompiledModule(Closeable):
     @property
     def export_map(self) -> dict[str, ExternType]:
         """Each export's type by name (shared by every instance: do not change it)."""
+        if self._export_map is None:
+            self._export_map = self._shared("export_map")  # type: ignore[assignment]
         if self._export_map is None:
             self._export_map = {e.name: e.type for e in self.exports}
         return self._export_map

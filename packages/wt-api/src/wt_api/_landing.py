@@ -74,10 +74,9 @@ class Landing:
         return self._hand_out(template, compiled)
 
     def _hand_out(self, template: CompiledModule, compiled: CompiledModule) -> CompiledModule:
-        # Its import and export types are the template's: read once per module and process
-        # (a module with thousands of exports takes milliseconds to read them).
-        compiled._imports, compiled._exports = template.imports, template.exports
-        compiled._export_map = template.export_map
+        # Its import and export types are the template's: read once per module and process,
+        # when first needed (a module with thousands of exports takes milliseconds to read them).
+        compiled._types_from = template
         self.runtime._adopt(compiled)
         return compiled
 
