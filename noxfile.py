@@ -6,7 +6,7 @@
     python -m nox -s docs         # the documentation site, warnings as errors: site/
     python -m nox -s spec         # the WebAssembly spec testsuite (not run by default)
     python -m nox -s bench        # wt against wasmtime-py: bench-results/results.md and .png (not run by default)
-    python -m nox -s fuzz -- --cases 20000 --seed 1   # hunt crashes: fuzz-results/ (not run by default)
+    python -m nox -s fuzz -- --cases 20000 --seed 1   # hunt crashes: fuzz-results/ (by default 2000 cases)
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ COMPONENT_TEST_DEPS = ["componentize-py==0.25.1"]
 # "dask" and "ray" extras; Ray is ~80 MB a wheel, installed in seconds from a warm cache).
 SCALEOUT_TEST_DEPS = ["distributed>=2024.1", "ray>=2.10"]
 
-nox.options.sessions = ["tests", "typecheck", "wheels", "docs"]
+nox.options.sessions = ["tests", "typecheck", "wheels", "docs", "fuzz"]
 nox.options.reuse_existing_virtualenvs = True
 
 

@@ -77,3 +77,11 @@ def test_feature_combinations_never_abort_the_process(features: dict[str, bool])
             "print('ok')")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and proc.stdout.strip() == "ok", proc.stderr[-500:]
+
+
+def test_stack_switching_is_refused() -> None:
+    # The library compiles continuation types on x86_64, but its first cont.new aborts the
+    # process (and on aarch64 making such an engine does): wt refuses the switch.
+    with pytest.raises(wt.ConfigError, match="cannot run stack switching"):
+        wt.RuntimeConfig().with_feature("stack_switching")
+    assert wt.RuntimeConfig().with_feature("stack_switching", False).resolved_features()["stack_switching"] is False

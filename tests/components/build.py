@@ -103,11 +103,25 @@ def build(name: str, cache: Path | None = None) -> Path:
     return target
 
 
+STALE_AFTER = 3 * 24 * 3600
+"""Seconds after its last use that an earlier build is removed (not at once: another
+checkout of the tests, with other sources, may be using it right now)."""
+
+
 def _prune(cache: Path, name: str, target: Path) -> None:
-    """Remove earlier builds of ``name`` and the artifacts compiled from them."""
+    """Mark ``target`` used; remove builds of ``name`` (and what was compiled from them)
+    that no run has used for :data:`STALE_AFTER` seconds."""
+    now = time.time()
+    os.utime(target, (now, target.stat().st_mtime))  # the access time says when it was last used
+
     for stale in cache.glob(f"{name}-*"):
-        if not stale.name.startswith(target.stem + "."):
-            stale.unlink(missing_ok=True)
+        if stale.name.startswith(target.stem + "."):
+            continue
+        try:
+            if now - stale.stat().st_atime > STALE_AFTER:
+                stale.unlink(missing_ok=True)
+        except OSError:  # another run removed it first
+            pass
 
 
 def _run(argv: list[str], what: str, cwd: Path | None = None) -> None:

@@ -5,6 +5,7 @@ directory. Each case runs in a child process: a crash or a hang fails the test."
 from __future__ import annotations
 
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -83,6 +84,53 @@ print(seen)
     assert "Exception ignored" not in result.stderr, result.stderr
 
 
+@pytest.mark.skipif(not hasattr(signal, "SIGUSR1"), reason="POSIX signals")
+def test_a_handler_raising_at_a_host_functions_entry_after_a_trap() -> None:
+    # The signal arrives while wasm spins, so the first Python code to run is the host
+    # function's trampoline: its entry must not raise (ctypes would hand wasmtime the stale
+    # result slot, here the trap of the call before, and the process would abort).
+    result = run_in_child('''
+import os, signal, threading
+r = wt.Runtime()
+hb = r.new_host_module_builder("env")
+state = {"raise": False}
+class Boom(Exception): pass
+def tick(x):
+    if state["raise"]:
+        raise Boom()
+    return x + 1
+hb.export_function("tick", [wt.ValueType.I32], [wt.ValueType.I32], tick)
+hb.instantiate()
+m = r.instantiate(r.compile_module("""(module (import "env" "tick" (func $t (param i32) (result i32)))
+  (func (export "run") (param i32) (result i32) (local i32)
+    (loop $l (local.set 1 (i32.add (local.get 1) (i32.const 1))) (br_if $l (i32.lt_u (local.get 1) (local.get 0))))
+    (call $t (local.get 1))))"""))
+run = m.exported_function("run")
+class Alarm(Exception): pass
+def handler(signum, frame): raise Alarm()
+signal.signal(signal.SIGUSR1, handler)
+alarms = 0
+for i in range(20):
+    state["raise"] = True
+    try:
+        run.call(10)
+    except Boom:
+        pass
+    state["raise"] = False
+    timer = threading.Timer(0.005, os.kill, (os.getpid(), signal.SIGUSR1))
+    timer.start()
+    try:
+        run.call(300_000_000)
+    except Alarm:
+        alarms += 1
+    timer.join()
+assert run.call(5) == [6]
+print(alarms)
+''', timeout=120)
+    assert int(result.stdout.split()[-1]) > 0, result.stdout
+    assert "Exception ignored" not in result.stderr, result.stderr
+
+
 def test_a_thread_whose_stack_is_too_small_gets_a_clear_error() -> None:
     run_in_child('''
 import threading
@@ -112,6 +160,28 @@ g = small.instantiate(small.compile_module('(module (func $f (export "f") (param
 f = g
 t = threading.Thread(target=go); t.start(); t.join()
 assert out[2] == wt.TrapCode.STACK_OVERFLOW, out
+''')
+
+
+def test_a_small_thread_is_checked_even_where_a_big_one_ran_before() -> None:
+    # Calls remember the threads known to have room (by ident); a thread's ident leaves
+    # that record when the thread ends, so a later thread that reuses it is measured again.
+    run_in_child('''
+import threading
+from wt_api import _store
+r = wt.Runtime()
+f = r.instantiate(r.compile_module('(module (func (export "f") (result i32) i32.const 1))')).exported_function("f")
+seen = []
+def go():
+    try:
+        seen.append(f.call())
+    except wt.ConfigError:
+        seen.append("small")
+for i in range(40):
+    threading.stack_size(4 << 20 if i % 2 == 0 else 256 * 1024)
+    t = threading.Thread(target=go); t.start(); t.join()
+assert seen == [[1], "small"] * 20, seen
+assert not any(t_ident != threading.get_ident() for idents in _store.FITS.values() for t_ident in idents), _store.FITS
 ''')
 
 

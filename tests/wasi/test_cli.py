@@ -208,3 +208,35 @@ def test_invoke_initialises_a_reactor_and_prints_the_results(tmp_path: Path) -> 
     for argv, message in ((["2"], b"takes 2 argument(s)"), (["2", "x"], b"'x' is not a valid i32")):
         result = wt("run", "--invoke", "add", str(module), *argv)
         assert result.returncode == 2 and message in result.stderr, result.stderr
+
+
+def test_compile_ahead_then_run_the_cwasm_without_compiling(tmp_path: Path) -> None:
+    source = tmp_path / "program.wat"
+    shutil.copy(PROGRAM, source)
+    assert wt("compile", str(source)).returncode == 0
+    compiled = tmp_path / "program.cwasm"
+    assert compiled.read_bytes()[:4] == b"\x7fELF"
+    source.unlink()  # run needs only the compiled file
+    result = wt("run", "--no-cache", "--env", "KEY=value", str(compiled), "arg1")
+    assert (result.returncode, result.stdout, result.stderr) == (0, EXPECTED, b"")
+    other = tmp_path / "out" / "x.bin"
+    other.parent.mkdir()
+    assert wt("compile", "-o", str(other), str(PROGRAM)).returncode == 0 and other.stat().st_size > 0
+
+
+def test_a_cwasm_of_another_configuration_or_corrupt_is_refused(tmp_path: Path) -> None:
+    import wt_api  # (the test's own runtime, made in this process)
+
+    with wt_api.Runtime(wt_api.RuntimeConfig().with_fuel_metering()) as runtime:
+        foreign = tmp_path / "foreign.cwasm"
+        foreign.write_bytes(runtime.compile_file(PROGRAM).serialize())
+    corrupt = tmp_path / "corrupt.cwasm"
+    corrupt.write_bytes(b"\x7fELF" + os.urandom(4000))
+    for path in (foreign, corrupt):
+        result = wt("run", str(path))
+        assert result.returncode == 2, result.stderr
+        assert b"cannot load the compiled module" in result.stderr and b"wt-wasm compile" in result.stderr, result.stderr
+    result = wt("compile", str(corrupt))
+    assert result.returncode == 2 and b"compiled already" in result.stderr
+    result = wt("compile", "-o", str(tmp_path / "missing-dir" / "x.cwasm"), str(PROGRAM))
+    assert result.returncode == 2 and b"cannot write" in result.stderr

@@ -29,7 +29,6 @@ from collections.abc import Callable, Sequence
 
 from wt_ffi import engine as _engine
 from wt_ffi import epoch as _epoch
-from wt_ffi import store as _store
 
 from . import _sigint
 from ._errors import ConfigError
@@ -154,11 +153,6 @@ def call_before(scope: Scope, deadline: float, timeout: float | None, call: Call
         try:
             clock.deadlines.append(entry)
             _timer.arm(clock)
-            # The deadline callback then runs at the call's first epoch check and returns
-            # NULL: that clears whatever its result slot on the C stack kept from an earlier
-            # stop, which an exception escaping the callback's first instruction would hand
-            # back to wasmtime (Python 3.11+, a raising signal handler: see wt_ffi.sink).
-            _store.wasmtime_context_set_epoch_deadline(scope.store.context, 0)
             return call(*args)
         finally:
             try:  # (first: Python 3.10 runs signal handlers at a handler's first instruction unless it is a try)

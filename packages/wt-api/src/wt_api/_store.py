@@ -35,10 +35,43 @@ class _ThreadStack(threading.local):
     thread runs a Python writer of a guest's output: see :class:`writing`)."""
 
     room = 0
+    forget: _Forget | None = None
 
 
 THREAD = _ThreadStack()
 """The calling thread's :class:`_ThreadStack`."""
+
+FITS: dict[int, set[int]] = {}
+"""For each stack need (``max_wasm_stack``), the threads (by ``threading.get_ident()``)
+known to have room for it: a call tests membership (a set lookup) instead of reading the
+thread-local, which costs ~600 instructions more. A thread leaves every set when it ends
+(before its ident can be reused) and while it runs a guest output writer."""
+
+
+class _Forget:
+    """Held by a thread's :data:`THREAD`: when the thread ends, its thread-locals go, and
+    this takes its ident out of :data:`FITS`."""
+
+    __slots__ = ("ident",)
+
+    def __init__(self, ident: int) -> None:
+        self.ident = ident
+
+    def __del__(self) -> None:
+        try:
+            _leave_fits(self.ident)
+        except Exception:  # noqa: BLE001 - interpreter shutdown: the module's globals are gone
+            pass
+
+
+def _leave_fits(ident: int) -> None:
+    for idents in list(FITS.values()):
+        idents.discard(ident)
+
+
+def fits_for(need: int) -> set[int]:
+    """The set of :data:`FITS` for ``need`` bytes (made on first use)."""
+    return FITS.setdefault(need, set())
 
 
 class writing:  # noqa: N801 - a context manager named for what it marks
@@ -54,6 +87,7 @@ class writing:  # noqa: N801 - a context manager named for what it marks
     def __enter__(self) -> None:
         self._room = THREAD.room
         THREAD.room = -1
+        _leave_fits(threading.get_ident())  # every use checks again while the mark is on
 
     def __exit__(self, *exc_info: object) -> None:
         THREAD.room = self._room
@@ -61,15 +95,22 @@ class writing:  # noqa: N801 - a context manager named for what it marks
 
 def check_thread_stack(need: int) -> None:
     """Measure the calling thread's stack once; raise ConfigError if wasm, which may use
-    ``need`` bytes of it (``max_wasm_stack``), could run off its end instead of trapping."""
-    size = stack_size()
-    THREAD.room = (1 << 62) if size is None else size - HOST_STACK
+    ``need`` bytes of it (``max_wasm_stack``), could run off its end instead of trapping;
+    else note that the thread fits ``need`` (:data:`FITS`)."""
+    if THREAD.room == 0:
+        size = stack_size()
+        THREAD.room = (1 << 62) if size is None else size - HOST_STACK
     if THREAD.room < need:
+        size = THREAD.room + HOST_STACK
         raise ConfigError(
-            f"this thread's stack ({(size or 0) >> 10} KiB) is too small to run wasm safely: wasm may use "
+            f"this thread's stack ({size >> 10} KiB) is too small to run wasm safely: wasm may use "
             f"{need >> 10} KiB of it (max_wasm_stack) and the host keeps {HOST_STACK >> 10} KiB; make the "
             f"thread with threading.stack_size({(need + HOST_STACK + (64 << 10)) >> 10} * 1024) or more, or "
             "lower RuntimeConfig.with_max_wasm_stack")
+    ident = threading.get_ident()
+    if THREAD.forget is None:
+        THREAD.forget = _Forget(ident)
+    fits_for(need).add(ident)
 
 
 class StopRecord:
@@ -108,6 +149,7 @@ class Store:
     def __init__(self, engine: ctypes._Pointer[_engine.wasm_engine_t], max_wasm_stack: int) -> None:
         ptr = _store.wasmtime_store_new(engine, None, _NO_FINALIZER)
         self.max_wasm_stack = max_wasm_stack
+        self.fits = fits_for(max_wasm_stack)
         self._handle = Owned(ptr, _store.wasmtime_store_delete, "store")
         self.context = _store.wasmtime_store_context(ptr)
         self.lock = threading.RLock()
@@ -150,13 +192,12 @@ class Store:
                               "holding its store): collect the output and act on it after the call returns")
             self.lock.release()
             return
-        if THREAD.room < self.max_wasm_stack:
-            check_thread_stack(self.max_wasm_stack)
+        check_thread_stack(self.max_wasm_stack)
 
     def hold(self, alive: list[bool]) -> Store:
         """Take the store's lock for one operation of an owner whose liveness is ``alive``
         (ClosedError, holding nothing, once the store or the owner is closed)."""
-        if THREAD.room < self.max_wasm_stack:
+        if threading.get_ident() not in self.fits:
             self.check_thread()
         try:
             self.lock.acquire()
@@ -256,7 +297,9 @@ class Scope:
     def __init__(self, store: Store, alive: list[bool]) -> None:
         self.store = store
         self.alive = alive
-        self.gate = StoreGate(THREAD, store.max_wasm_stack, store.check_thread, store.lock, alive,
+        lock = store.lock
+        self.gate = StoreGate(threading.get_ident, store.fits, store.check_thread, lock.acquire, lock.release,
+                              lock._is_owned, alive,  # type: ignore[attr-defined]
                               store._raise_closed, store._finish_close, store.sink, store.raise_escaped)
 
     def __enter__(self) -> Store:

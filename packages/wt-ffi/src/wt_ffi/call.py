@@ -19,17 +19,6 @@ from ctypes import c_size_t, c_uint64, c_void_p
 from functools import lru_cache
 from types import CodeType
 
-TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
-if TYPE_CHECKING:
-    from typing import Protocol
-
-    class ReentrantLock(Protocol):
-        """What a call needs of its store's lock (a ``threading.RLock``)."""
-
-        def acquire(self) -> bool: ...
-        def release(self) -> None: ...
-        def _is_owned(self) -> bool: ...
-
 from ._library import raw_function
 from .extern import wasmtime_func_t
 from .slots import RANGES, range_check
@@ -58,29 +47,33 @@ class RefParam:
 class StoreGate:
     """How a call holds its store.
 
-    First the calling thread: ``thread.room`` (a thread-local) must be at least ``need``
-    bytes, else ``check()`` runs, which may raise (a thread whose stack is too small for
-    wasm, a guest output writer that would wait for its own guest). Then the call holds
-    ``lock`` (the store's ``RLock``). It takes the lock inside its ``try``: a signal handler
-    that raises right after the ``acquire`` still reaches the ``finally``, which releases
-    only if this thread owns the lock (an ``acquire`` interrupted while another thread held
-    it took nothing; one that finds it held by this thread cannot block, so cannot be
-    interrupted). ``alive`` is a one-item list, false once
-    the store (or its owner) is closed: ``closed()`` (must raise) runs when it is before C
-    is entered, ``after_close()`` after leaving when it was closed meanwhile (a close from
-    inside the call, deferred until the call is over). After a call that returned
+    First the calling thread: unless its ``ident()`` is in ``fits`` (the threads known to
+    have stack room for the store's wasm), ``check()`` runs, which may raise (a thread whose
+    stack is too small for wasm, a guest output writer that would wait for its own guest)
+    or add the thread to ``fits``. Then ``enter()`` takes the store's lock (an ``RLock``)
+    and ``leave()`` releases it; ``owned()`` says whether this thread holds it. The call
+    takes the lock inside its ``try``: a signal handler that raises right after ``enter()``
+    still reaches the ``except`` path, which releases only if this thread owns the lock (an
+    ``enter()`` interrupted while another thread held it took nothing; one that finds it
+    held by this thread cannot block, so cannot be interrupted). ``alive`` is a one-item
+    list, false once the store (or its owner) is closed: ``closed()`` (must raise) runs when
+    it is before C is entered, ``after_close()`` after leaving when it was closed meanwhile
+    (a close from inside the call, deferred until the call is over). After a call that returned
     normally, an exception left in ``sink`` (one that escaped a callback: see
     :mod:`wt_ffi.sink`) is raised by ``escaped()``."""
 
-    __slots__ = ("thread", "need", "check", "lock", "alive", "closed", "after_close", "sink", "escaped")
+    __slots__ = ("ident", "fits", "check", "enter", "leave", "owned", "alive", "closed", "after_close", "sink",
+                 "escaped")
 
-    def __init__(self, thread: object, need: int, check: Callable[[], object], lock: ReentrantLock,
-                 alive: list[bool], closed: Callable[[], object],
+    def __init__(self, ident: Callable[[], int], fits: set[int], check: Callable[[], object], enter: Callable[[], object],
+                 leave: Callable[[], object], owned: Callable[[], bool], alive: list[bool], closed: Callable[[], object],
                  after_close: Callable[[], object], sink: CallbackSink, escaped: Callable[[], object]) -> None:
-        self.thread = thread
-        self.need = need
+        self.ident = ident
+        self.fits = fits
         self.check = check
-        self.lock = lock
+        self.enter = enter
+        self.leave = leave
+        self.owned = owned
         self.alive = alive
         self.closed = closed
         self.after_close = after_close
@@ -162,12 +155,12 @@ def build_caller(
         "_badargs": on_bad_args,
         "_arity": on_bad_arity,
         "_M": _MISSING,
-        "_th": gate.thread,
-        "_need": gate.need,
+        "_ident": gate.ident,
+        "_fits": gate.fits,
         "_check": gate.check,
-        "_enter": gate.lock.acquire,
-        "_leave": gate.lock.release,
-        "_owned": gate.lock._is_owned,
+        "_enter": gate.enter,
+        "_leave": gate.leave,
+        "_owned": gate.owned,
         "_alive": gate.alive,
         "_closed": gate.closed,
         "_after_close": gate.after_close,
@@ -190,7 +183,7 @@ def build_caller(
                      f"[{', '.join(f'a{i}' for i in range(len(params)))}].count(_M))")
     else:
         lines.append("    if rest: _arity(len(rest))")
-    lines += ["    if _th.room < _need: _check()", "    try:", "        _enter()", "        if not _alive[0]: _closed()"]
+    lines += ["    if _ident() not in _fits: _check()", "    try:", "        _enter()", "        if not _alive[0]: _closed()"]
     if params:
         stores: list[str] = []
         for i, vt in enumerate(params):
@@ -206,8 +199,9 @@ def build_caller(
     lines.append("            t = _tb[0]; _tb[0] = 0")
     lines.append("            _fail(e, t)")
     lines.append("        if _sink.error is not None: _escaped()")
-    lines.append("        return [" + ", ".join(_read_result(i, vt) for i, vt in enumerate(results)) + "]")
-    lines += ["    finally:", "        if _owned(): _leave()", "        if not _alive[0]: _after_close()"]
+    lines.append("        r = [" + ", ".join(_read_result(i, vt) for i, vt in enumerate(results)) + "]")
+    lines += ["    except BaseException:", "        if _owned(): _leave()", "        if not _alive[0]: _after_close()",
+              "        raise", "    _leave()", "    if not _alive[0]: _after_close()", "    return r"]
     namespace: dict[str, object] = {}
     exec(_compiled("\n".join(lines)), env, namespace)  # noqa: S102
     fn = namespace["call"]

@@ -20,6 +20,7 @@ from functools import lru_cache
 from types import CodeType, TracebackType
 
 from .call import RefParam
+from .entry import checked_later
 from .func import UNCHECKED_CALLBACK
 from .sink import SINK_FINDERS, CallbackSink, Spares, catch_escapes
 from .trap import wasmtime_trap_new
@@ -183,5 +184,8 @@ SINK_FINDERS.append(_sink_of)
 
 @lru_cache(maxsize=512)
 def _compiled(source: str) -> CodeType:
-    """Compiled code for generated source: signatures repeat, compiling is the slow part."""
-    return compile(source, "<wt host function>", "exec")
+    """Compiled code for generated source (signatures repeat, compiling is the slow part),
+    the trampoline's entry made safe from raising signal handlers (see wt_ffi.entry)."""
+    module = compile(source, "<wt host function>", "exec")
+    return module.replace(co_consts=tuple(checked_later(c) if isinstance(c, CodeType) else c
+                                          for c in module.co_consts))

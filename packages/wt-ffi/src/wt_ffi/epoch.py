@@ -7,12 +7,12 @@ The thunk asks the store's ``decide()`` (given to :func:`watch_store`) what to d
 ``wasmtime_error_t`` carrying that message. When the store is freed, wasmtime calls
 the finaliser, which forgets the store.
 
-No exception may leave the thunk (ctypes would return garbage to wasmtime): its
+No exception may leave the thunk (ctypes would return garbage to wasmtime): its whole
+body is one ``try`` whose entry runs no signal handler (:mod:`wt_ffi.entry`), and its
 ``except`` path makes no call; it leaves the exception with the store's
 :class:`~wt_ffi.sink.CallbackSink` and stops the wasm with an error taken from
-:data:`SPARE_ERRORS`, so that the call raises the exception itself. Python's signal
-handlers can still raise at a callback's first instruction: :func:`is_callback_entry`
-lets wt's SIGINT handler recognise such frames and defer.
+:data:`SPARE_ERRORS`, so that the call raises the exception itself.
+:func:`is_callback_entry` lets wt's SIGINT handler recognise callback frames and defer.
 """
 
 from __future__ import annotations
@@ -23,6 +23,7 @@ from types import CodeType, TracebackType
 
 from . import error as _error
 from ._library import raw_function
+from .entry import checked_later
 from .sink import SINK_FINDERS, CallbackSink, Spares, catch_escapes
 from .store import EPOCH_DEADLINE_CALLBACK, FINALIZER, UPDATE_DEADLINE_CONTINUE, wasmtime_context_t, wasmtime_store_t
 
@@ -75,6 +76,8 @@ def _on_finalize(env: int | None) -> None:
         pass
 
 
+_on_deadline.__code__ = checked_later(_on_deadline.__code__)  # see wt_ffi.entry
+_on_finalize.__code__ = checked_later(_on_finalize.__code__)
 _DEADLINE_THUNK = EPOCH_DEADLINE_CALLBACK(_on_deadline)
 _FINALIZE_THUNK = FINALIZER(_on_finalize)
 _ENTRY_CODES = frozenset({_on_deadline.__code__, _on_finalize.__code__})

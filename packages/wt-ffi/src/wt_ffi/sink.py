@@ -5,14 +5,13 @@ wasmtime), and a signal handler can raise at any call, so a callback's ``except`
 makes no call at all: it leaves the exception in the store's :class:`CallbackSink` and
 returns a C object (a trap, an error) taken from a :class:`Spares` pool made ahead.
 
-One window stays open on Python 3.11 and later: a signal handler that raises can run at a
-callback's very first instruction, before any ``try`` is entered (the interpreter checks
-for pending signals there). ctypes then reports the exception through
-``sys.unraisablehook`` and returns whatever its result slot held (in practice the
-previous call's NULL: the callback's results are simply not written). :func:`catch_escapes`
-installs a hook that recognises wt's callbacks and hands such an exception to their
-store's sink instead of printing it: the next callback of the call traps at once, and the
-call that entered wasm raises the exception when it returns, whatever happened in between.
+A callback's first instruction cannot raise either: :mod:`wt_ffi.entry` defers the
+interpreter's check for pending signal handlers there to the first call inside the
+``try``. Should an exception still escape a callback (a Python whose bytecode
+:mod:`wt_ffi.entry` does not know), ctypes reports it through ``sys.unraisablehook``:
+:func:`catch_escapes` installs a hook that recognises wt's callbacks and hands such an
+exception to their store's sink instead of printing it, so that the next callback of the
+call traps at once and the call that entered wasm raises it.
 """
 
 from __future__ import annotations

@@ -9,7 +9,6 @@ check can trap. wt-api asks here once per thread and refuses calls that could do
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import sys
 
 __all__ = ["stack_size"]
@@ -21,7 +20,12 @@ _libc: ctypes.CDLL | None = None
 def _c_library() -> ctypes.CDLL:
     global _libc
     if _libc is None:
-        _libc = ctypes.CDLL(ctypes.util.find_library("c") if sys.platform == "darwin" else None)
+        if sys.platform == "darwin":  # pragma: no cover - macOS
+            from ctypes.util import find_library  # (imports subprocess and tempfile, ~6 ms: macOS only)
+
+            _libc = ctypes.CDLL(find_library("c"))
+        else:
+            _libc = ctypes.CDLL(None)
     return _libc
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from ctypes import POINTER, c_bool, c_double, c_float, c_int32, c_int64, c_uint32, c_uint64, c_uint8, c_void_p
 
 from ._library import cfunc
+from .entry import checked_later
 from .extern import wasmtime_func_t
 from .store import ContextPtr, FINALIZER, wasmtime_context_t
 
@@ -214,6 +215,7 @@ def _externref_dropped(data: int | None) -> None:
         pass
 
 
+_externref_dropped.__code__ = checked_later(_externref_dropped.__code__)  # see wt_ffi.entry
 _EXTERNREF_FINALIZER = FINALIZER(_externref_dropped)
 
 

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from ctypes import CFUNCTYPE, POINTER, c_bool, c_char_p, c_size_t, c_ssize_t, c_ubyte, c_void_p
 
 from ._library import cfunc
+from .entry import checked_later
 from .error import ErrorPtr, wasmtime_error_t
 from .store import ContextPtr, wasmtime_context_t
 from .vec import wasm_byte_vec_t
@@ -146,6 +147,7 @@ def new_output_callback(write: Callable[[bytes], object], on_error: Callable[[Ba
                 pass
             return -1
 
+    on_write.__code__ = checked_later(on_write.__code__)  # see wt_ffi.entry
     return WASI_OUTPUT_CALLBACK(on_write)
 
 

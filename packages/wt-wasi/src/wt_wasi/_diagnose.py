@@ -21,6 +21,13 @@ WASI_MODULES = frozenset({"wasi_snapshot_preview1", "wasi_unstable"})
 _SNIFF = 4096  # bytes read to tell a wasm binary, WAT text and anything else apart
 
 
+def is_compiled(path: str) -> bool:
+    """Whether ``path`` holds compiled code (``wt-wasm compile`` output: wasmtime writes
+    an ELF image on every platform). Raises OSError if it cannot be read."""
+    with open(path, "rb") as f:
+        return f.read(4) == b"\x7fELF"
+
+
 def not_a_module(path: str) -> str | None:
     """Why the file ``path`` is neither a wasm binary nor WAT text, or None when it may be
     one (a binary starts with ``\\0asm``; WAT text is UTF-8 whose first token, after

@@ -1,4 +1,5 @@
-"""``wt-wasm run``: run a WASI command module, as ``wasmtime run`` does.
+"""``wt-wasm run``: run a WASI command module, as ``wasmtime run`` does; ``wt-wasm compile``:
+compile a module ahead of time into a ``.cwasm`` file that ``run`` loads without compiling.
 
 Compiled code is kept in a disk cache (``<wt's cache dir>/modules``, see
 :func:`default_cache_dir`) unless ``--no-cache``; ``--cache-dir`` moves it. Exit status:
@@ -17,7 +18,7 @@ from pathlib import Path
 import wt_api as wt
 
 from . import __version__
-from ._diagnose import link_problem, not_a_module, one_line, trap_report
+from ._diagnose import is_compiled, link_problem, not_a_module, one_line, trap_report
 from ._notice import CompileNotice
 from .config import WASIConfig
 
@@ -61,8 +62,11 @@ def _parser(prog: str) -> argparse.ArgumentParser:
     cache = run.add_mutually_exclusive_group()
     cache.add_argument("--no-cache", action="store_true", help="compile every time; read and write no cache")
     cache.add_argument("--cache-dir", metavar="DIR", help=f"keep compiled modules in DIR (default: {_shown_dir()})")
-    run.add_argument("module", help="a .wasm or .wat file")
+    run.add_argument("module", help="a .wasm or .wat file, or a .cwasm file made by compile")
     run.add_argument("args", nargs=argparse.REMAINDER, help="the guest's arguments")
+    compile_ = sub.add_parser("compile", help="compile a module ahead of time into a .cwasm file for run")
+    compile_.add_argument("module", help="a .wasm or .wat file")
+    compile_.add_argument("-o", "--output", metavar="FILE", help="where to write (default: the module's name with .cwasm)")
     return parser
 
 
@@ -109,8 +113,9 @@ def _preloads(specs: list[str]) -> list[tuple[str, str]]:
 
 
 def _check_file(path: str) -> None:
-
     try:
+        if is_compiled(path):
+            return
         problem = not_a_module(path)
     except OSError as exc:
         raise UsageError(f"cannot read {path}: {exc.strerror or exc}") from None
@@ -119,7 +124,6 @@ def _check_file(path: str) -> None:
 
 
 def _cache(args: argparse.Namespace) -> wt.CompilationCache | None:
-
     if args.no_cache:
         return None
     if args.cache_dir:
@@ -136,8 +140,11 @@ def _cache(args: argparse.Namespace) -> wt.CompilationCache | None:
 
 
 def _compile(runtime: wt.Runtime, path: str, cached: bool) -> wt.CompiledModule:
-
-
+    if is_compiled(path):
+        try:
+            return runtime.load_compiled_file(path)
+        except wt.CompileError as exc:
+            raise UsageError(f"{one_line(exc.message)} (with `{PROG} compile`)") from None
     try:
         with CompileNotice(path, os.stat(path).st_size, cached=cached):
             return runtime.compile_file(path)
@@ -150,8 +157,6 @@ def _compile(runtime: wt.Runtime, path: str, cached: bool) -> wt.CompiledModule:
 
 
 def _execute(args: argparse.Namespace) -> int:
-
-
     wasi = _wasi(args)
     preloads = _preloads(args.preload)
     for path in [file for _, file in preloads] + [args.module]:
@@ -200,13 +205,25 @@ def _call(module: wt.Module, args: argparse.Namespace) -> int:
     return 0
 
 
+def _compile_ahead(args: argparse.Namespace) -> int:
+    _check_file(args.module)
+    if is_compiled(args.module):
+        raise UsageError(f"{args.module} is compiled already")
+    output = Path(args.output) if args.output else Path(args.module).with_suffix(".cwasm")
+    with wt.Runtime() as runtime:
+        data = _compile(runtime, args.module, False).serialize()
+    try:
+        output.write_bytes(data)
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from None
+    return 0
+
+
 def run(argv: list[str], prog: str = PROG) -> int:
     """Run the command line ``argv`` (without the program name); returns the exit code."""
     args = _parser(prog).parse_args(argv)
-
-
     try:
-        return _execute(args)
+        return _compile_ahead(args) if args.command == "compile" else _execute(args)
     except UsageError as exc:
         print(f"{PROG}: {exc}", file=sys.stderr)
         return 2
