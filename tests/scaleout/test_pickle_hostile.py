@@ -34,9 +34,9 @@ class Forged:
     def __reduce__(self):
         return self.restore, (self.payload,)
 
+runtime = wt.Runtime()  # the library found as the test session says, before WT_CACHE_DIR goes
 os.environ.pop("WT_PICKLED_CODE", None)
-os.environ.pop("WT_CACHE_DIR", None)
-runtime = wt.Runtime()
+os.environ.pop("WT_CACHE_DIR", None)  # unpickled modules: the in-memory cache, fresh in each child
 compiled = runtime.compile_module(ADD)
 '''
 

@@ -17,6 +17,7 @@ import pytest
 
 import wt_api as wt
 from wasmbin import wat2wasm
+from wt_ffi import load
 
 ADD = '(module (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))'
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -24,6 +25,7 @@ EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 
 @pytest.fixture(autouse=True)
 def _policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    load()  # the library found as the test session says, before WT_CACHE_DIR goes
     monkeypatch.delenv("WT_PICKLED_CODE", raising=False)
     monkeypatch.delenv("WT_CACHE_DIR", raising=False)  # unpickled modules: the in-memory cache
 

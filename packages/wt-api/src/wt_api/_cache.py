@@ -267,7 +267,7 @@ class CompilationCache(Closeable):
             self._write_alias(text_key, key)
         return module, key
 
-    def lookup(self, engine: ctypes._Pointer[_engine.wasm_engine_t],
+    def _lookup(self, engine: ctypes._Pointer[_engine.wasm_engine_t],
                key: bytes) -> ctypes._Pointer[_module.wasmtime_module_t] | None:
         """The module in ``key``'s entry (counted as a hit), or None; never compiles."""
         if self._closed:

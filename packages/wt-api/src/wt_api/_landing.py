@@ -17,7 +17,7 @@ from ._config import RuntimeConfig
 from ._errors import ConfigError
 from ._runtime import Runtime
 
-__all__ = ["Landing", "landing", "shared_runtime", "log"]
+__all__ = ["Landing", "landing", "log"]
 
 _MEMORY_CACHE = 64 << 20  # the bound of a worker's in-memory cache, in bytes
 _RECENT = 16  # modules a landing keeps loaded for the next unpickling of the same one
@@ -99,34 +99,34 @@ if hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
-def _worker_cache(sent: dict[str, object] | None) -> CompilationCache:
-    """The cache of a process-wide runtime: a disk cache in ``$WT_CACHE_DIR/modules`` when
-    that variable is set, else in the sender's cache directory when it exists here, else
-    in memory."""
+def _cache_place(sent: dict[str, object] | None) -> tuple[str | None, int | None, str]:
+    """Where a worker caches unpickled modules: ``$WT_CACHE_DIR/modules`` when that variable
+    is set, else the sender's cache directory when it exists here, else memory (None)."""
     if os.environ.get("WT_CACHE_DIR"):
-        try:
-            return CompilationCache.with_dir(CompilationCache.default_dir())
-        except ConfigError as exc:
-            log(30, "wt: unpickled modules are not cached on disk: %s", exc)
+        return str(CompilationCache.default_dir()), None, "WT_CACHE_DIR"
     if sent is not None and os.path.isdir(str(sent["dir"])):
+        return str(sent["dir"]), sent["max_size"], "the sender's cache directory"  # type: ignore[return-value]
+    return None, _MEMORY_CACHE, "memory"
+
+
+def _cache_at(directory: str | None, max_size: int | None, why: str) -> CompilationCache:
+    if directory is not None:
         try:
-            return CompilationCache.with_dir(str(sent["dir"]), max_size=sent["max_size"])  # type: ignore[arg-type]
+            return CompilationCache.with_dir(directory, max_size=max_size)
         except ConfigError as exc:
-            log(30, "wt: unpickled modules are not cached in the sender's cache directory: %s", exc)
+            log(30, "wt: unpickled modules are not cached in %s (%s): %s", directory, why, exc)
     return CompilationCache(max_size=_MEMORY_CACHE)
 
 
 def landing(config: RuntimeConfig, cache: dict[str, object] | None = None) -> Landing:
-    """The process-wide runtime of ``config`` (without WASI settings or a cache of its own),
-    made on first use and again after it was closed."""
-    key = (config, None if cache is None else (cache["dir"], cache["max_size"]))
+    """The process-wide runtime of ``config`` (without WASI settings or a cache of its own)
+    and of this worker's cache for it (``cache``: the sender's cache directory), made on
+    first use and again after it was closed."""
+    place = _cache_place(cache)
+    key = (config, place)
     with _Shared.lock:
         found = _Shared.landings.get(key)
         if found is None or found.runtime.closed:
-            found = _Shared.landings[key] = Landing(Runtime(config.replace(compilation_cache=_worker_cache(cache))))
+            runtime = Runtime(config.replace(compilation_cache=_cache_at(*place)))
+            found = _Shared.landings[key] = Landing(runtime)
         return found
-
-
-def shared_runtime(config: RuntimeConfig) -> Runtime:
-    """The process-wide runtime that modules pickled with ``config`` land in."""
-    return landing(config).runtime

@@ -293,7 +293,7 @@ def _load(land: Landing, policy: str, wasm: bytes | None, content: bytes | None,
     ptr = engine.enter()
     try:
         if content is not None:
-            module = cache.lookup(ptr, key_of(content, engine.fingerprint))
+            module = cache._lookup(ptr, key_of(content, engine.fingerprint))
             if module is not None:
                 return land.keep(known, module, False, wasm)
         if artifact is not None and policy == "load":
