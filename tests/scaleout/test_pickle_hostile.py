@@ -219,3 +219,39 @@ def test_malformed_payloads_are_unpickling_errors_that_say_what_is_wrong() -> No
     assert "unknown WebAssembly feature 'teleport'" in lines["an unknown feature"]
     assert "fuel_metering is a int, not a bool" in lines["an int for a switch"]
     assert "its cache settings" in lines["cache as text"]
+
+
+def test_unpickling_while_another_thread_closes_the_shared_runtime_again_and_again() -> None:
+    result = child('''
+        import threading
+        data = pickle.dumps(compiled)
+        stop = threading.Event()
+        closes = [0]
+
+        def closer():
+            while not stop.is_set():
+                pickle.loads(data).runtime.close()  # whichever shared runtime is current
+                closes[0] += 1
+
+        thread = threading.Thread(target=closer)
+        thread.start()
+        outcomes = {"ran": 0, "closed while running": 0, "closed while landing": 0}
+        try:
+            for _ in range(300):
+                try:
+                    back = pickle.loads(data)
+                except wt.ClosedError:
+                    outcomes["closed while landing"] += 1  # three runtimes in a row closed under it
+                    continue
+                try:
+                    assert add(back) == 5
+                    outcomes["ran"] += 1
+                except wt.ClosedError:
+                    outcomes["closed while running"] += 1
+        finally:
+            stop.set()
+            thread.join()
+        print(closes[0], outcomes["ran"], outcomes["closed while running"], outcomes["closed while landing"])
+        ''')
+    closes, ran, closed_running, closed_landing = map(int, result.stdout.split())
+    assert closes > 0 and ran + closed_running + closed_landing == 300 and ran > 0

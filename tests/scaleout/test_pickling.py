@@ -349,3 +349,18 @@ def test_modules_unpickled_again_share_their_types_and_code_but_not_their_lifeti
     assert second.exports is first.exports and second.export_map is first.export_map
     first.close()
     assert first.closed and not second.closed and add(second) == 5
+
+
+def test_a_module_importing_a_host_module_runs_where_the_worker_defines_it() -> None:
+    with wt.Runtime(fresh_config()) as r:
+        data = pickle.dumps(r.compile_module('(module (import "env" "tick" (func $t (param i32) (result i32)))'
+                                             ' (func (export "add") (param i32 i32) (result i32)'
+                                             ' (call $t (i32.add (local.get 0) (local.get 1)))))'))
+    for _ in range(2):  # two tasks in one worker: the host module is defined once per runtime
+        back = pickle.loads(data)
+        if back.runtime.module("env") is None:
+            builder = back.runtime.new_host_module_builder("env")
+            builder.new_function_builder("tick", [wt.ValueType.I32], [wt.ValueType.I32]) \
+                .with_typed_func(lambda x: x * 10).export("tick")
+            builder.instantiate()
+        assert add(back) == 50

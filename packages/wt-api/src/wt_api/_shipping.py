@@ -38,7 +38,7 @@ from ._compiled import CompiledModule, FileSource, file_identity
 from ._config import RuntimeConfig
 from ._digest import tree_sha256
 from ._engine import Engine
-from ._errors import CompileError, ConfigError
+from ._errors import ClosedError, CompileError, ConfigError
 from ._landing import Landing, landing, log
 from ._limits import PoolingAllocator, ResourceLimits
 
@@ -268,10 +268,17 @@ def restore(payload: object) -> CompiledModule:
         raise _bad("its parts do not go together")
     if wasm is None and artifact is None:
         raise _bad("it carries neither wasm nor compiled code")
-    policy = _policy()
-    land = landing(_config(payload["config"]), cache)
-    fits = artifact is not None and engine_id == engine_digest(land.runtime._engine)
-    compiled = _load(land, policy, wasm, content, artifact if fits else None, sha)
+    policy, config = _policy(), _config(payload["config"])
+    for attempt in range(3):
+        land = landing(config, cache)
+        fits = artifact is not None and engine_id == engine_digest(land.runtime._engine)
+        try:
+            compiled = _load(land, policy, wasm, content, artifact if fits else None, sha)
+            break
+        except ClosedError:
+            # another thread closed the shared runtime meanwhile: land in its successor
+            if not land.runtime.closed or attempt == 2:
+                raise
     if fits:
         compiled._shipped = Shipment(wasm, content, artifact, sha, engine_id)  # sent on as it came
     return compiled
