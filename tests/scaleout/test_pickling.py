@@ -184,6 +184,18 @@ def test_buffers_go_out_of_band_and_in_place(runtime: wt.Runtime) -> None:
     assert back._source is wasm  # bytes received out of band are kept, not copied
 
 
+def test_writable_buffers_are_copied_once_so_that_later_changes_cannot_reach_wasmtime(runtime: wt.Runtime) -> None:
+    wasm = wat2wasm(ADD)
+    buffers: list[pickle.PickleBuffer] = []
+    stream = pickle.dumps(runtime.compile_module(wasm), protocol=5, buffer_callback=buffers.append)
+    received = [bytearray(b.raw()) for b in buffers]  # as a transport may deliver them: writable
+    back = pickle.loads(stream, buffers=received)
+    for buffer in received:
+        buffer[:] = bytes(len(buffer))  # the transport reuses its buffers
+    assert add(back) == 5 and back._source == wasm
+    assert add(pickle.loads(pickle.dumps(back))) == 5  # and what it sends on is what came
+
+
 def test_a_large_module_pickles_without_copies(runtime: wt.Runtime) -> None:
     size = 32 << 20
     compiled = runtime.compile_module(_with_data_segment(size))

@@ -279,8 +279,6 @@ def restore(payload: object) -> CompiledModule:
             # another thread closed the shared runtime meanwhile: land in its successor
             if not land.runtime.closed or attempt == 2:
                 raise
-    if fits:
-        compiled._shipped = Shipment(wasm, content, artifact, sha, engine_id)  # sent on as it came
     return compiled
 
 
@@ -311,7 +309,9 @@ def _load(land: Landing, policy: str, wasm: bytes | None, content: bytes | None,
                 # Loaded, not compiled; kept with the landing, never written to this
                 # machine's cache (which holds only what this machine compiled).
                 cache._count(hits=1)
-                return land.keep(known, loaded, True, wasm)
+                compiled = land.keep(known, loaded, True, wasm)
+                compiled._shipped = Shipment(wasm, content, artifact, sha, engine_digest(engine))  # sent on as it came
+                return compiled
             cache._count(rejected=1)
             log(20, "wt: wasmtime refused a pickled module's compiled code (%s); compiling its wasm", loaded)
         if wasm is None:
