@@ -4,6 +4,7 @@
     python -m nox -s typecheck    # mypy --strict on the four packages
     python -m nox -s wheels       # build sdists and wheels, check them (twine too), install, smoke-test
     python -m nox -s docs         # the documentation site, warnings as errors: site/
+    python -m nox -s aarch64      # the whole suite on Linux aarch64 under qemu-user (root, x86_64 host)
     python -m nox -s spec         # the WebAssembly spec testsuite (not run by default)
     python -m nox -s bench        # wt against wasmtime-py: bench-results/results.md and .png (not run by default)
     python -m nox -s fuzz -- --cases 20000 --seed 1   # hunt crashes: fuzz-results/ (by default 2000 cases)
@@ -34,7 +35,7 @@ COMPONENT_TEST_DEPS = ["componentize-py==0.25.1"]
 # "dask" and "ray" extras; Ray is ~80 MB a wheel, installed in seconds from a warm cache).
 SCALEOUT_TEST_DEPS = ["distributed>=2024.1", "ray>=2.10"]
 
-nox.options.sessions = ["tests", "typecheck", "wheels", "docs", "fuzz"]
+nox.options.sessions = ["tests", "typecheck", "wheels", "docs", "fuzz", "aarch64"]
 nox.options.reuse_existing_virtualenvs = True
 
 
@@ -204,3 +205,21 @@ def wheels(session: nox.Session) -> None:
     wheel = next(wheelhouse.glob("wasmtime-50.0.1-*.whl"))
     with session.chdir(tmp):
         session.run("python", str(ROOT / "scripts" / "e2e_download.py"), str(wheel))
+
+
+@nox.session(python=PYTHONS[:1] if PYTHONS else None)
+def aarch64(session: nox.Session) -> None:
+    """The whole test suite on Linux aarch64 under qemu-user against the real aarch64 library,
+    then the download end to end (scripts/aarch64.py): an arm64 Debian root made once and
+    cached in WT_AARCH64_CACHE, else ~/.cache/wt-aarch64 (~4 minutes cold, seconds warm), the
+    suite ~3 minutes. Needs root and apt-get on an x86_64 Linux host. Arguments go to pytest:
+    ``nox -s aarch64 -- tests/api -x``."""
+    if not sys.platform.startswith("linux") or os.uname().machine not in ("x86_64", "amd64"):
+        session.skip("emulates aarch64 on an x86_64 Linux host")
+    if os.geteuid() != 0:
+        message = "needs root (apt-get, mount, chroot): sudo python3 -m nox -s aarch64"
+        if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+            session.error(message)
+        session.skip(message)
+    _wasi_toolchain(session)  # the C WASI programs are built on this host, for wasm32
+    session.run("python", str(ROOT / "scripts" / "aarch64.py"), "--", *session.posargs)

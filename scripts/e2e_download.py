@@ -3,7 +3,8 @@
     python scripts/e2e_download.py WASMTIME_WHEEL
 
 Builds a release-layout archive from the library inside ``WASMTIME_WHEEL`` (the PyPI
-wheel wasmtime==50.0.1, read as a zip, never installed), serves it on 127.0.0.1, and
+wheel wasmtime==50.0.1 for this machine's platform, read as a zip, never installed;
+x86_64 here, aarch64 in the emulated run of scripts/aarch64.py), serves it on 127.0.0.1, and
 runs the Quick Start in fresh processes with an empty cache: the first downloads, the
 second makes no request, and a tampered archive fails clearly and leaves the cache empty.
 Exits non-zero on any failure.
@@ -22,20 +23,24 @@ import zipfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
+import wt_loader
+from wt_loader.bundled import wheel_member
+
 ROOT = Path(__file__).resolve().parent.parent
-VERSION = "50.0.1"
+VERSION = wt_loader.WASMTIME_VERSION
+PLATFORM = wt_loader.detect_platform()
 
 
 def library_from_wheel(wheel: Path) -> bytes:
     with zipfile.ZipFile(wheel) as zf:
-        return zf.read("wasmtime/linux-x86_64/_libwasmtime.so")
+        return zf.read(wheel_member(PLATFORM))
 
 
 def archive(library: bytes) -> bytes:
-    root = f"wasmtime-v{VERSION}-x86_64-linux-c-api"
+    root = PLATFORM.archive_root
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w:xz", preset=0) as tf:
-        for name, data in ((f"{root}/min/lib/libwasmtime.so", b"decoy"), (f"{root}/lib/libwasmtime.so", library)):
+        for name, data in ((f"{root}/min/lib/{PLATFORM.library_name}", b"decoy"), (PLATFORM.library_member, library)):
             info = tarfile.TarInfo(name)
             info.size = len(data)
             tf.addfile(info, io.BytesIO(data))
@@ -89,7 +94,9 @@ def main() -> None:
     tampered = bytearray(library)
     tampered[4096] ^= 0xFF
     bad = archive(bytes(tampered))
-    asset = f"/v{VERSION}/wasmtime-v{VERSION}-x86_64-linux-c-api.tar.xz"
+    check(PLATFORM.os != "windows", f"a .tar.xz release asset for {PLATFORM.key}")
+    print(f"platform {PLATFORM.key}: {PLATFORM.asset_name}, library SHA-256 {PLATFORM.sha256[:16]}...")
+    asset = f"/v{VERSION}/{PLATFORM.asset_name}"
     requests: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         files = {f"/good{asset}": good, f"/bad{asset}": bad}

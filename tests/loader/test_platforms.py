@@ -103,7 +103,8 @@ def _elf(interpreter: bytes | None) -> bytes:
     return header + program + payload
 
 
-@pytest.mark.parametrize("interpreter", [b"/lib/ld-musl-x86_64.so.1", b"/lib64/ld-linux-x86-64.so.2"])
+@pytest.mark.parametrize("interpreter", [b"/lib/ld-musl-x86_64.so.1", b"/lib64/ld-linux-x86-64.so.2",
+                                         b"/lib/ld-musl-aarch64.so.1", b"/lib/ld-linux-aarch64.so.1"])
 def test_elf_interpreter(tmp_path: Path, interpreter: bytes) -> None:
     exe = tmp_path / "python"
     exe.write_bytes(_elf(interpreter))

@@ -3,39 +3,21 @@
 The C programs need Debian's clang, lld, wasi-libc and libclang-rt-14-dev-wasm32
 (``scripts/setup-wasi-toolchain.sh`` installs them; the nox ``tests`` session runs it).
 Without them these tests fail on CI (``CI`` set) and are skipped, with the reason, elsewhere.
+Programs already built in ``WT_TEST_BUILD_DIR`` (``programs/build.py`` builds them ahead of
+time) are used as they are: the emulated aarch64 run takes wasm built on its x86_64 host.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
-import subprocess
-import tempfile
 from pathlib import Path
 
 import pytest
 
+from .programs.build import build, toolchain_problem
+
 PROGRAMS = Path(__file__).parent / "programs"
 SETUP = "scripts/setup-wasi-toolchain.sh"
-
-
-def _clang(source: Path, target: Path) -> str | None:
-    """Build ``source`` for wasm32-wasi; None on success, else clang's complaint."""
-    clang = shutil.which("clang")
-    if clang is None:
-        return "clang is not installed"
-    result = subprocess.run([clang, "--target=wasm32-wasi", "-O2", "-o", str(target), str(source)],
-                            capture_output=True, text=True, timeout=300)
-    return None if result.returncode == 0 else (result.stderr.strip() or f"clang exited with {result.returncode}")
-
-
-def _toolchain_problem() -> str | None:
-    """Why clang cannot build a trivial wasm32-wasi program, or None if it can."""
-    with tempfile.TemporaryDirectory() as tmp:
-        probe = Path(tmp) / "probe.c"
-        probe.write_text("#include <stdio.h>\nint main(void) { puts(\"ok\"); return 0; }\n")
-        return _clang(probe, Path(tmp) / "probe.wasm")
 
 
 def _on_ci() -> bool:
@@ -51,18 +33,10 @@ def wasi_tool(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _build(name: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     source = PROGRAMS / f"{name}.c"
-    digest = hashlib.sha256(source.read_bytes()).hexdigest()[:16]
-    cache = Path(os.environ.get("WT_TEST_BUILD_DIR") or tmp_path_factory.getbasetemp()) / "wasi-programs"
-    cache.mkdir(parents=True, exist_ok=True)
-    target = cache / f"{name}-{digest}.wasm"
-    if target.exists():
-        return target
-    tmp = cache / f"{name}-{digest}.{os.getpid()}.tmp"
-    error = _clang(source, tmp)
+    target, error = build(source, Path(os.environ.get("WT_TEST_BUILD_DIR") or tmp_path_factory.getbasetemp()))
     if error is None:
-        tmp.replace(target)
         return target
-    problem = _toolchain_problem()
+    problem = toolchain_problem()
     if problem is None:  # the toolchain works: the program itself does not build
         pytest.fail(f"{source.name} does not build for wasm32-wasi:\n{error}")
     message = (f"cannot build C programs for wasm32-wasi ({problem.splitlines()[0]}): run {SETUP} "

@@ -73,6 +73,42 @@ def _check_stack(size: int) -> None:
     check_thread_stack(size)
 
 
+# What wasmtime 50 reserves, on 64-bit hosts, for each memory slot of a pool (and the guard
+# after it), each async stack by default, and each table element.
+_RESERVATION, _GUARD, _ASYNC_STACK, _ELEMENT = 4 << 30, 32 << 20, 2 << 20, 8
+
+
+def _check_pool_fits(config: RuntimeConfig) -> None:
+    """wasmtime sizes a pool's slots and reserves the pools when the engine is made, and it
+    aborts the process (a panic in ``wasm_engine_new_with_config``) when a slot cannot hold
+    ``max_memory_size`` or a reservation fails: check both first, by reserving (and
+    releasing) as much address space as wasmtime will."""
+    pooling = config.pooling
+    assert pooling is not None
+    if pooling.max_memory_size is not None and pooling.max_memory_size > _RESERVATION:
+        raise ConfigError(f"PoolingAllocator.max_memory_size={pooling.max_memory_size} is larger than the 4 GiB "
+                          "wasmtime reserves for each memory; at most 4 GiB (4294967296)")
+    if os.name != "posix":  # pragma: no cover - 64-bit Windows has 128 TiB to reserve from
+        return
+    import mmap  # (only a pooling runtime checks its reservation)
+
+    def total(value: int | None, default: int) -> int:
+        return default if value is None else int(value)
+
+    stack = _ASYNC_STACK if config.max_wasm_stack is None else max(config.max_wasm_stack + (1 << 20), _ASYNC_STACK)
+    memories = total(pooling.total_memories, 1000)
+    size = (memories * (_RESERVATION + _GUARD) + total(pooling.total_stacks, 1000) * (stack + 4096)
+            + total(pooling.total_tables, 1000) * total(pooling.table_elements, 20000) * _ELEMENT + (128 << 20))
+    flags = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS | getattr(mmap, "MAP_NORESERVE", 0)
+    try:
+        mmap.mmap(-1, size, flags=flags, prot=0).close()
+    except (OSError, OverflowError, ValueError):
+        raise ConfigError(
+            f"the pooling allocator reserves {size / 2**30:,.1f} GiB of address space when the runtime starts "
+            f"(mostly {memories} memory slots of 4 GiB), more than this process can reserve (a `ulimit -v`, "
+            "or an aarch64 kernel with 39-bit addresses); lower PoolingAllocator(total_memories=...)") from None
+
+
 def _set_pooling(cfg: ctypes._Pointer[_config.wasm_config_t], config: RuntimeConfig) -> None:
     assert config.pooling is not None
     pool = _config.wasmtime_pooling_allocation_config_new()
@@ -91,6 +127,8 @@ def _new_engine(config: RuntimeConfig) -> ctypes._Pointer[_engine.wasm_engine_t]
             raise ConfigError(f"wasmtime 50 cannot switch the WebAssembly feature {name!r} off")
     if config.max_wasm_stack is not None:
         _check_stack(config.max_wasm_stack)
+    if config.pooling is not None:
+        _check_pool_fits(config)
     cfg = _config.wasm_config_new()
     try:
         _config.wasmtime_config_debug_info_set(cfg, config.debug_info)
