@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from optional import require_extra
+
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = {
     "simple.py": "5 + 7 = 12\n",
@@ -26,6 +28,8 @@ EXPECTED = {
 
 @pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
 def test_example_runs(name: str, tmp_path: Path) -> None:
+    for extra in re.findall(r'pip install "wt-api\[(\w+)\]"', (ROOT / "examples" / name).read_text()):
+        require_extra(extra)  # the Dask and Ray examples
     result = subprocess.run([sys.executable, str(ROOT / "examples" / name)], capture_output=True, text=True,
                             timeout=120, env=os.environ, cwd=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 import wt_api as wt
+from optional import require_extra
 from wasmbin import wat2wasm
 from wt_ffi import library_path
 
@@ -254,6 +255,7 @@ def test_a_worker_uses_the_senders_cache_directory_when_it_exists_there(tmp_path
 
 
 def test_dask_workers_load_the_scattered_module_without_compiling(tmp_path: Path) -> None:
+    require_extra("dask")
     with wt.Runtime() as r:
         (tmp_path / "module.pickle").write_bytes(pickle.dumps(r.compile_module(large_wasm(200))))
     found = run_script(tmp_path, '''
@@ -276,6 +278,7 @@ def test_dask_workers_load_the_scattered_module_without_compiling(tmp_path: Path
 
 
 def test_ray_workers_load_the_module_from_the_object_store_without_compiling(tmp_path: Path) -> None:
+    require_extra("ray")
     with wt.Runtime() as r:
         (tmp_path / "module.pickle").write_bytes(pickle.dumps(r.compile_module(large_wasm(200))))
     found = run_script(tmp_path, '''
