@@ -31,6 +31,9 @@ TEST_DEPS = ["pytest>=8", "wasmtime==50.0.1", "hypothesis>=6.100", "platformdirs
 # The component tests build their components from source (tests/components/build.py):
 # componentize-py for Python guests; jco (npm, into the test cache) for a C command.
 COMPONENT_TEST_DEPS = ["componentize-py==0.25.1"]
+# The scale-out examples and tests ship compiled modules to Dask and Ray workers (wt-api's
+# "dask" and "ray" extras; Ray is ~80 MB a wheel, installed in seconds from a warm cache).
+SCALEOUT_TEST_DEPS = ["distributed>=2024.1", "ray>=2.10"]
 
 nox.options.sessions = ["tests", "typecheck", "wheels", "docs", "fuzz", "aarch64"]
 nox.options.reuse_existing_virtualenvs = True
@@ -89,7 +92,7 @@ def _node(session: nox.Session) -> None:
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Run the test suite against the real libwasmtime."""
-    session.install(*[f"-e{p}" for p in PACKAGES], *TEST_DEPS, *COMPONENT_TEST_DEPS)
+    session.install(*[f"-e{p}" for p in PACKAGES], *TEST_DEPS, *COMPONENT_TEST_DEPS, *SCALEOUT_TEST_DEPS)
     _wasi_toolchain(session)
     _node(session)
     session.run("python", "-m", "pytest", *session.posargs, env=_env(session))
