@@ -118,9 +118,10 @@ for i in range(20):
         pass
     state["raise"] = False
     timer = threading.Timer(0.005, os.kill, (os.getpid(), signal.SIGUSR1))
-    timer.start()
     try:
+        timer.start()
         run.call(300_000_000)
+        timer.join()
     except Alarm:
         alarms += 1
     timer.join()
