@@ -32,6 +32,9 @@ TEST_DEPS = ["pytest>=8", "wasmtime==50.0.1", "hypothesis>=6.100", "platformdirs
 # componentize-py for Python guests; jco (npm, into the test cache) for a C command; mypy
 # checks the typed bindings wt-wasm bindgen writes for them.
 COMPONENT_TEST_DEPS = ["componentize-py==0.25.1", "mypy>=1.10"]
+# The scale-out examples and tests ship compiled modules to Dask and Ray workers (wt-api's
+# "dask" and "ray" extras; Ray is ~80 MB a wheel, installed in seconds from a warm cache).
+SCALEOUT_TEST_DEPS = ["distributed>=2024.1", "ray>=2.10"]
 
 nox.options.sessions = ["tests", "typecheck", "wheels", "docs", "fuzz", "aarch64"]
 nox.options.reuse_existing_virtualenvs = True
@@ -90,7 +93,7 @@ def _node(session: nox.Session) -> None:
 @nox.session(python=PYTHONS)
 def tests(session: nox.Session) -> None:
     """Run the test suite against the real libwasmtime."""
-    session.install(*[f"-e{p}" for p in PACKAGES], *TEST_DEPS, *COMPONENT_TEST_DEPS)
+    session.install(*[f"-e{p}" for p in PACKAGES], *TEST_DEPS, *COMPONENT_TEST_DEPS, *SCALEOUT_TEST_DEPS)
     _wasi_toolchain(session)
     _node(session)
     # The test components (and their compiled code) are built once for every tests-3.x session.

@@ -394,6 +394,22 @@ def processes() -> list[Row]:
                            h["wt"], h["py"], h["floor"], "≤ 35 ms", "ms", short="WASI hello, whole process")]
 
 
+def scaleout() -> list[Row]:
+    from bench_scaleout import measure  # (pools of spawn workers: only this group starts them)
+
+    found = measure(tasks=200, workers=2, functions=1500, samples=5)
+    what = (f"200 WASI tasks over 2 worker processes, per task (a wc with 1500 more functions, compiled in "
+            f"{found['compile'].median * 1e3:.0f} ms; floor: the same tasks in one process, no pool)")
+    return [
+        Row("scaleout", f"{what}: the compiled module shipped with each task", found["shipped"], None,
+            found["serial"], "", "ms", short="pool: module shipped per task"),
+        Row("scaleout", "the same, each worker compiling it again (WT_PICKLED_CODE=compile)", found["compiled"],
+            None, found["serial"], "", "ms", short="pool: each worker recompiles"),
+        Row("scaleout", "the same, the module shipped once per worker (pool initializer)", found["once"], None,
+            found["serial"], "", "ms", short="pool: module shipped once per worker"),
+    ]
+
+
 def _wat2wasm(text: str) -> bytes:
     return bytes(wp.wat2wasm(text))
 
@@ -407,6 +423,7 @@ def component_calls() -> list[Row]:
 GROUPS: dict[str, Callable[[], list[Row]]] = {
     "call": calls, "callback": callbacks, "memory": memory, "instantiate": instantiation,
     "compile": compilation, "compute": compute, "process": processes, "component": component_calls,
+    "scaleout": scaleout,
 }
 
 from bench_async import async_calls  # noqa: E402 - it imports Row from here

@@ -9,10 +9,16 @@ from pathlib import Path
 
 import pytest
 
+from optional import require_extra
+
 ROOT = Path(__file__).resolve().parent.parent
 EXPECTED = {
     "simple.py": "5 + 7 = 12\n",
     "wasi.py": "hello from wasm: arg1\nhello from wasm: KEY=value\n",
+    "pool.py": ("fork: 40 results, the same as a serial loop: True\n"
+                "spawn: 40 results, the same as a serial loop: True\n"),
+    "dask_map.py": "dask: 40 results, the same as a serial loop: True\n",
+    "ray_map.py": "ray: 40 results, the same as a serial loop: True\n",
     "runaway.py": ("compiled 1x, loaded from the cache 2x\n"
                    "timeout: the wasm call ran past its timeout of 0.1 s and was stopped\n"
                    "memory.grow: [1, -1]\n"
@@ -22,6 +28,8 @@ EXPECTED = {
 
 @pytest.mark.parametrize("name", sorted(p.name for p in (ROOT / "examples").glob("*.py")))
 def test_example_runs(name: str, tmp_path: Path) -> None:
+    for extra in re.findall(r'pip install "wt-api\[(\w+)\]"', (ROOT / "examples" / name).read_text()):
+        require_extra(extra)  # the Dask and Ray examples
     result = subprocess.run([sys.executable, str(ROOT / "examples" / name)], capture_output=True, text=True,
                             timeout=120, env=os.environ, cwd=tmp_path)
     assert result.returncode == 0, result.stderr

@@ -115,3 +115,11 @@ def test_python_types_of_wit_types(component: Any) -> None:
     assert shown["echo-result"] == ("Ok[str] | Err[int]", "str")
     assert shown["echo-result-err"] == ("Ok[None] | Err[str]", "None")
     assert shown["echo-perms"] == ("Perms", "Perms") and shown["nothing"] == ("", "None")
+
+
+def test_a_compiled_component_does_not_pickle_and_says_what_to_do() -> None:
+    import pickle
+
+    with wt.Runtime() as rt:
+        with pytest.raises(TypeError, match="does not pickle.*serialize"):
+            pickle.dumps(rt.compile_component(wat.STRINGS))

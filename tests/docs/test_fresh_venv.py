@@ -1,8 +1,8 @@
 """The README's install commands work in a fresh virtual environment with an empty home
 directory; then every README block and every example runs there, from any directory.
 
-Slow (a venv, a pip upgrade, four builds, requests and the wasmtime wheel from the index:
-about a minute): it runs in the default ``tests`` session of nox, on each Python, because
+Slow (a venv, a pip upgrade, four builds, requests and the wasmtime wheel from the index,
+and the extras the Dask and Ray examples ask for: about a minute and a half): it runs in the default ``tests`` session of nox, on each Python, because
 each Python's venv brings a different pip (23.0.1 with 3.10, 23.2.1 with 3.11 and 3.12.1,
 24.2 with 3.13.0) and the install commands must work with each.
 """
@@ -68,6 +68,12 @@ def test_install_then_every_block_and_example(tmp_path: Path) -> None:
         if result.returncode != 0:
             failures.append(f"{snippet.id}:\n{result.stderr}")
     for example in sorted((checkout / "examples").glob("*.py")):
+        # An example that needs an extra says so (`pip install "wt-api[dask]"`): do as it says,
+        # from the checkout, as for the README's install.
+        for extra in re.findall(r'pip install "wt-api\[(\w+)\]"', example.read_text(encoding="utf-8")):
+            added = subprocess.run([python, "-m", "pip", "install", "-q", f"./packages/wt-api[{extra}]"],
+                                   cwd=checkout, env=run_env, capture_output=True, text=True, timeout=900)
+            assert added.returncode == 0, f"installing wt-api[{extra}] failed:\n{added.stderr}"
         where = tmp_path / f"run-{example.stem}"
         where.mkdir()
         result = subprocess.run([python, str(example)], cwd=where, env=run_env, capture_output=True, text=True,

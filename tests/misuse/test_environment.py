@@ -118,9 +118,10 @@ for i in range(20):
         pass
     state["raise"] = False
     timer = threading.Timer(0.005, os.kill, (os.getpid(), signal.SIGUSR1))
-    timer.start()
     try:
+        timer.start()
         run.call(300_000_000)
+        timer.join()
     except Alarm:
         alarms += 1
     timer.join()
@@ -129,6 +130,44 @@ print(alarms)
 ''', timeout=120)
     assert int(result.stdout.split()[-1]) > 0, result.stdout
     assert "Exception ignored" not in result.stderr, result.stderr
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="setitimer is POSIX")
+def test_a_handler_raising_anywhere_in_wt_leaves_no_store_locked() -> None:
+    # The handler raises only in wt's own frames, at random instructions of lookups, calls
+    # and memory reads: whatever it interrupts, another thread can use the instance after.
+    result = run_in_child('''
+import os, signal, threading
+import wt_ffi.epoch
+WT = (os.path.dirname(wt.__file__), os.path.dirname(wt_ffi.epoch.__file__), "<wt")
+class Alarm(Exception): pass
+def handler(signum, frame):
+    if frame is not None and frame.f_code.co_filename.startswith(WT):
+        raise Alarm()
+signal.signal(signal.SIGALRM, handler)
+r = wt.Runtime()
+m = r.instantiate(r.compile_module('(module (func (export "f") (param i32) (result i32) local.get 0)'
+                                   ' (memory (export "memory") 1) (global (export "g") (mut i32) (i32.const 4)))'))
+alarms = 0
+for i in range(6000):
+    try:
+        try:
+            signal.setitimer(signal.ITIMER_REAL, 0.00002 + (i % 13) * 0.00003)
+            m.exported_function("f").call(1)
+            m.exported_memory("memory").read(0, 4)
+            m.exported_global("g").get()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+    except Alarm:
+        alarms += 1
+signal.signal(signal.SIGALRM, signal.SIG_IGN)
+out = []
+t = threading.Thread(target=lambda: out.append(m.exported_function("f").call(3)), daemon=True)
+t.start(); t.join(20)
+assert out == [[3]], "another thread could not use the instance: a store lock was left held"
+print(alarms)
+''', timeout=180)
+    assert int(result.stdout.split()[-1]) > 0, result.stdout
 
 
 def test_a_thread_whose_stack_is_too_small_gets_a_clear_error() -> None:

@@ -20,8 +20,8 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-__all__ = ["Source", "is_binary", "to_wasm", "compile_wasm", "validate_wasm", "serialize", "deserialize", "deserialize_file",
-           "Artifacts", "MODULES"]
+__all__ = ["Source", "is_binary", "to_wasm", "compile_wasm", "validate_wasm", "serialize", "serialize_view", "deserialize",
+           "deserialize_file", "Artifacts", "MODULES"]
 
 Source = str | bytes | bytearray | memoryview
 """What ``compile_module`` takes: WAT text (``str``, or bytes not starting with ``\\0asm``)
@@ -90,6 +90,16 @@ def serialize(module: ctypes._Pointer[_module.wasmtime_module_t]) -> bytes:
     if err:
         raise error_exception(err, CompileError, "cannot serialise the module")
     return _vec.take_bytes(out)
+
+
+def serialize_view(module: ctypes._Pointer[_module.wasmtime_module_t]) -> memoryview:
+    """The compiled artifact of a module, as a read-only view of wasmtime's own buffer (no
+    copy; the buffer is freed with the last view of it)."""
+    out = _vec.wasm_byte_vec_t()
+    err = _module.wasmtime_module_serialize(module, ctypes.byref(out))
+    if err:
+        raise error_exception(err, CompileError, "cannot serialise the module")
+    return _vec.take_view(out)
 
 
 def deserialize(engine: ctypes._Pointer[_engine.wasm_engine_t], buffer: bytes | mmap.mmap,

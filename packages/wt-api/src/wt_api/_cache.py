@@ -46,7 +46,7 @@ if TYPE_CHECKING:
 
     from ._cache_disk import DiskEntries
 
-__all__ = ["CompilationCache", "CacheStats", "cache_key"]
+__all__ = ["CompilationCache", "CacheStats", "cache_key", "key_of"]
 
 _TRAILER_SIZE = 80  # bytes a disk entry adds to its artifact (_cache_disk.TRAILER.size)
 
@@ -93,11 +93,16 @@ def platform_fingerprint() -> str:
 def cache_key(data: bytes, fingerprint: str, *, kind: bytes = b"wasm") -> bytes:
     """The 32-byte key of ``data`` (a wasm binary; ``kind=b"wat"``: WAT text; ``b"path"``:
     a file's path) compiled by an engine of ``fingerprint`` on this platform."""
-    import hashlib  # (~2.6 ms at start-up: only runtimes with a cache pay it)
-
     from ._digest import tree_sha256  # (hashlib with it, ~2.6 ms: only runtimes with a cache pay it)
 
-    content = tree_sha256(data, prefix=kind)
+    return key_of(tree_sha256(data, prefix=kind), fingerprint)
+
+
+def key_of(content: bytes, fingerprint: str) -> bytes:
+    """The key of the module whose content digest (``tree_sha256(wasm, prefix=b"wasm")``) is
+    ``content``, compiled by an engine of ``fingerprint`` on this platform."""
+    import hashlib  # (~2.6 ms at start-up: only runtimes with a cache pay it)
+
     h = hashlib.sha256()
     for part in (b"wt-cache 2", content, fingerprint.encode(), platform_fingerprint().encode()):
         h.update(len(part).to_bytes(8, "little"))
@@ -223,11 +228,13 @@ class CompilationCache(Closeable):
         return f"<CompilationCache {where}{' closed' if self._closed else ''}>"
 
     # -- used by the compile functions (wt_api._compiled) ------------------------------
-    def fetch(self, engine: ctypes._Pointer[_engine.wasm_engine_t], fingerprint: str,
-              source: Source, kind: Artifacts = MODULES) -> tuple[ctypes._Pointer[_module.wasmtime_module_t], bytes]:
+    def fetch(self, engine: ctypes._Pointer[_engine.wasm_engine_t], fingerprint: str, source: Source,
+              content: bytes | None = None, kind: Artifacts = MODULES
+              ) -> tuple[ctypes._Pointer[_module.wasmtime_module_t], bytes]:
         """The module (or component: ``kind``) compiled from ``source`` by ``engine`` (of
         ``fingerprint``), loaded from the cache when an entry fits, else compiled and stored;
-        and its key."""
+        and its key. ``content``: the content digest of ``source`` (a module's wasm binary;
+        see :func:`key_of`), when known."""
         if self._closed:
             raise ClosedError("this runtime's compilation cache is closed")
         # An entry is keyed by the wasm binary. WAT text also gets a small alias (its text's
@@ -244,7 +251,7 @@ class CompilationCache(Closeable):
                     self._count(hits=1)
                     return module, aliased
         wasm = kind.to_binary(source)
-        key = cache_key(wasm, fingerprint, kind=kind.tag)
+        key = cache_key(wasm, fingerprint, kind=kind.tag) if content is None else key_of(content, fingerprint)
         module = self._load(engine, key, kind)
         if module is not None:
             self._count(hits=1)
@@ -261,6 +268,16 @@ class CompilationCache(Closeable):
         if text_key is not None:
             self._write_alias(text_key, key)
         return module, key
+
+    def _lookup(self, engine: ctypes._Pointer[_engine.wasm_engine_t],
+               key: bytes) -> ctypes._Pointer[_module.wasmtime_module_t] | None:
+        """The module in ``key``'s entry (counted as a hit), or None; never compiles."""
+        if self._closed:
+            raise ClosedError("this runtime's compilation cache is closed")
+        module = self._load(engine, key)
+        if module is not None:
+            self._count(hits=1)
+        return module
 
     def fetch_file(self, engine: ctypes._Pointer[_engine.wasm_engine_t], fingerprint: str,
                    path: str | os.PathLike[str], kind: Artifacts = MODULES) -> ctypes._Pointer[_module.wasmtime_module_t]:
@@ -288,7 +305,7 @@ class CompilationCache(Closeable):
             read_as = identity(path_key, before)
             data = f.read()
             unchanged = identity(path_key, os.fstat(f.fileno())) == read_as
-        module, key = self.fetch(engine, fingerprint, data, kind)
+        module, key = self.fetch(engine, fingerprint, data, kind=kind)
         # As for stamps (_cache_disk): a file changed in the tick of its last change could
         # keep its change time, so only a file older than that is remembered.
         if trust and unchanged and time.time_ns() - max(before.st_ctime_ns, before.st_mtime_ns) >= RACY_NS:

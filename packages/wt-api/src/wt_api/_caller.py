@@ -12,6 +12,7 @@ from ._errors import ClosedError
 from ._externtypes import ExternType, FunctionType, GlobalType, MemoryType, TableType, from_raw_externtype
 from ._function import Function
 from ._global import Global
+from ._handle import refuse_pickling
 from ._memory import Memory
 from ._store import Store
 from ._table import Table
@@ -28,6 +29,9 @@ class Caller:
     Thread-safety: use it only inside the host call, on the calling thread."""
 
     __slots__ = ("_ptr", "_store")
+
+    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+        raise refuse_pickling(self)
 
     def __init__(self, ptr: int, store: Store) -> None:
         self._ptr: int | None = ptr

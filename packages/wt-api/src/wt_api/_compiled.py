@@ -7,6 +7,7 @@ import os
 
 from wt_ffi import module as _module
 from wt_ffi import types as _t
+from wt_ffi.records import Record
 
 from ._artifacts import Source, compile_wasm, deserialize, deserialize_file, serialize, to_wasm, validate_wasm
 from ._engine import Engine
@@ -14,18 +15,45 @@ from ._errors import ClosedError, CompileError
 from ._externtypes import ExportType, ExternType, ImportType, from_raw_externtype
 from ._handle import Closeable, Owned
 
-__all__ = ["CompiledModule", "compile_module", "compile_file", "load_compiled", "load_compiled_file",
-           "validate"]
+TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
+if TYPE_CHECKING:
+    from ._runtime import Runtime
+
+__all__ = ["CompiledModule", "FileSource", "compile_module", "compile_file", "load_compiled",
+           "load_compiled_file", "validate"]
+
+
+class FileSource(Record):
+    """Where a module compiled from a file came from: its real path, and the file's identity
+    (device, inode, size, modification and change times) before it was read."""
+
+    path: str
+    identity: tuple[int, int, int, int, int]
+
+
+def file_identity(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    """What identifies the file ``st`` describes until someone writes to it."""
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
 class CompiledModule(Closeable):
     """A compiled WebAssembly module, ready to instantiate any number of times.
 
+    It pickles (for process pools, Dask, Ray: see the scale-out guide): with its wasm and
+    its compiled code, which a process whose engine fits loads instead of compiling again.
+
     Thread-safety: immutable once compiled; share it across threads freely."""
 
-    def __init__(self, engine: Engine, ptr: ctypes._Pointer[_module.wasmtime_module_t]) -> None:
+    def __init__(self, engine: Engine, ptr: ctypes._Pointer[_module.wasmtime_module_t],
+                 source: str | bytes | FileSource | None = None) -> None:
         self._engine = engine
         self._handle = Owned(ptr, _module.wasmtime_module_delete, "compiled module")
+        # What it was compiled from, for pickling: WAT text or wasm bytes (immutable, the
+        # caller's own object when it gave bytes), a file, or None (loaded from an artifact).
+        self._source = source
+        self._runtime: Runtime | None = None  # set by the Runtime that adopts it
+        self._shipped: object = None  # what pickling it sends, made once (wt_api._shipping)
+        self._types_from: CompiledModule | None = None  # a module of the same code that reads its types
         self._imports: tuple[ImportType, ...] | None = None
         self._exports: tuple[ExportType, ...] | None = None
         self._export_map: dict[str, ExternType] | None = None
@@ -43,8 +71,40 @@ class CompiledModule(Closeable):
         return self._handle.enter()
 
     @property
+    def runtime(self) -> Runtime:
+        """The :class:`~wt_api.Runtime` this module belongs to: the one that compiled or loaded
+        it, or, for a module unpickled in this process, the process-wide runtime made from the
+        configuration it was pickled with (``compiled.runtime.instantiate(compiled)``)."""
+        if self._runtime is None:
+            raise ClosedError("this compiled module was made outside a Runtime")
+        return self._runtime
+
+    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+        from ._shipping import reduce_compiled  # (pickling loads on first use: start-up; a floor above)
+
+        return reduce_compiled(self, protocol)
+
+    def __copy__(self) -> CompiledModule:
+        return self  # immutable: a copy is the module itself
+
+    def __deepcopy__(self, memo: object) -> CompiledModule:
+        return self
+
+    def _shared(self, name: str) -> object:
+        """The types another handle to the same code read (``_types_from``), or None."""
+        other = self._types_from
+        if other is None or other.closed:
+            return None
+        try:
+            return getattr(other, name)
+        except ClosedError:
+            return None
+
+    @property
     def imports(self) -> tuple[ImportType, ...]:
         """The module's imports, in order."""
+        if self._imports is None:
+            self._imports = self._shared("imports")  # type: ignore[assignment]
         if self._imports is None:
             vec = _t.wasm_importtype_vec_t()
             ptr = self._enter()
@@ -59,6 +119,8 @@ class CompiledModule(Closeable):
     def exports(self) -> tuple[ExportType, ...]:
         """The module's exports, in order."""
         if self._exports is None:
+            self._exports = self._shared("exports")  # type: ignore[assignment]
+        if self._exports is None:
             vec = _t.wasm_exporttype_vec_t()
             ptr = self._enter()
             try:
@@ -71,6 +133,8 @@ class CompiledModule(Closeable):
     @property
     def export_map(self) -> dict[str, ExternType]:
         """Each export's type by name (shared by every instance: do not change it)."""
+        if self._export_map is None:
+            self._export_map = self._shared("export_map")  # type: ignore[assignment]
         if self._export_map is None:
             self._export_map = {e.name: e.type for e in self.exports}
         return self._export_map
@@ -92,6 +156,7 @@ class CompiledModule(Closeable):
 
     def close(self) -> None:
         """Free the compiled code (instances made from it keep working). Idempotent."""
+        self._shipped = None
         self._handle.close()
 
     def __repr__(self) -> str:
@@ -101,13 +166,15 @@ class CompiledModule(Closeable):
 
 def compile_module(engine: Engine, source: Source) -> CompiledModule:
     """Compile WAT or wasm in ``engine``, through its runtime's compilation cache if any."""
+    if isinstance(source, (bytearray, memoryview)):
+        source = bytes(source)  # kept for pickling: a copy the caller cannot change
     cache = engine.config.compilation_cache
     ptr = engine.enter()
     try:
         module = compile_wasm(ptr, to_wasm(source)) if cache is None else cache.fetch(ptr, engine.fingerprint, source)[0]
     finally:
         engine.leave()
-    return CompiledModule(engine, module)
+    return CompiledModule(engine, module, source if isinstance(source, (str, bytes)) else None)
 
 
 def compile_file(engine: Engine, path: str | os.PathLike[str]) -> CompiledModule:
@@ -116,17 +183,22 @@ def compile_file(engine: Engine, path: str | os.PathLike[str]) -> CompiledModule
         raise TypeError(f"compile_file takes a path (str or os.PathLike), not {type(path).__name__}; "
                         "for wasm bytes or WAT text use compile_module")
     cache = engine.config.compilation_cache
+    engine.enter()  # ClosedError before any reading
+    engine.leave()
+    # The file as it was before reading: pickling reads it again only while it is unchanged.
+    real = os.path.realpath(path)
+    origin = FileSource(real, file_identity(os.stat(real)))
     if cache is None:
-        engine.enter()  # ClosedError before any reading
-        engine.leave()
         with open(path, "rb") as f:
-            return compile_module(engine, f.read())
+            compiled = compile_module(engine, f.read())
+        compiled._source = origin
+        return compiled
     ptr = engine.enter()
     try:
         module = cache.fetch_file(ptr, engine.fingerprint, path)
     finally:
         engine.leave()
-    return CompiledModule(engine, module)
+    return CompiledModule(engine, module, origin)
 
 
 def validate(engine: Engine, source: Source) -> None:

@@ -153,6 +153,11 @@ class CompiledComponent(Closeable):
                     lines.append(f"{title} {name}: {item.definition() if hasattr(item, 'definition') else item};")
         return "\n".join(lines)
 
+    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+        raise TypeError("a CompiledComponent does not pickle (CompiledModule does): send the component's bytes "
+                        "or serialize() its compiled code, and compile_component / load_compiled_component it "
+                        "in the other process")
+
     def serialize(self) -> bytes:
         """The compiled code as bytes: ``Runtime.load_compiled_component`` turns it back into a
         component, in a runtime of the same configuration, wasmtime version and platform."""
@@ -232,7 +237,7 @@ def compile_component(engine: Engine, source: Source) -> CompiledComponent:
         wasm = _to_binary(source)
     ptr = engine.enter()
     try:
-        component = _compile(ptr, wasm) if cache is None else cache.fetch(ptr, engine.fingerprint, source, COMPONENTS)[0]
+        component = _compile(ptr, wasm) if cache is None else cache.fetch(ptr, engine.fingerprint, source, kind=COMPONENTS)[0]
     finally:
         engine.leave()
     return CompiledComponent(engine, component)  # type: ignore[arg-type]

@@ -240,7 +240,7 @@ def instantiate_component(engine: Engine, compiled: CompiledComponent, config: M
     env = ResourceEnv(store)
     env.has_host = plan.has_host
     try:
-        with store:
+        with store.scope:  # (checks this thread: instantiating may run wasm on it)
             _configure_store(engine, store, config, True)
             if with_wasi:
                 from ._wasi import configure_wasi  # (WASI loads on first use: RATIONALE, start-up)

@@ -218,7 +218,9 @@ class _Timer:
         with self._cond:
             clock.fire_at = current[0]
             self._active.add(clock)
-            if self._thread is None:
+            # (not alive: a raising signal handler interrupted its start; a second timer
+            # thread, should the first be starting after all, exits when idle like it)
+            if self._thread is None or not self._thread.is_alive():
                 self._thread = threading.Thread(target=self._run, name="wt-deadline-timer", daemon=True)
                 self._planned = clock.fire_at
                 self._thread.start()
@@ -233,7 +235,8 @@ class _Timer:
                     self._planned = math.inf
                     self._cond.wait(_IDLE)
                     if not self._active:
-                        self._thread = None
+                        if self._thread is threading.current_thread():
+                            self._thread = None
                         return
                 now = time.monotonic()
                 fired: set[int] = set()

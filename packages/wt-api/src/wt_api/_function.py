@@ -17,6 +17,7 @@ from ._deadlines import call_before, check_seconds
 from ._errors import ExitError, WasmArgumentError, WasmRuntimeError, WtError
 from ._externtypes import FunctionType
 from ._failure import call_failure
+from ._handle import refuse_pickling
 from ._store import Scope, Store
 from ._values import RefType, ValueType, to_raw_type, type_name
 
@@ -43,6 +44,9 @@ class Function:
     Thread-safety: calls hold the store's lock, so concurrent calls on one module are
     serialised; a host function may call back into wasm on the same thread.
     """
+
+    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+        raise refuse_pickling(self)
 
     def __init__(self, scope: Scope, func: _extern.wasmtime_func_t, ty: FunctionType, name: str,
                  owner: object) -> None:

@@ -12,6 +12,7 @@ from ._convert import from_val, to_val
 from ._errors import WasmRuntimeError
 from ._externtypes import GlobalType
 from ._failure import raise_error
+from ._handle import refuse_pickling
 from ._store import Scope
 
 __all__ = ["Global"]
@@ -22,6 +23,9 @@ class Global:
     an encoded int and raises :class:`~wt_api.WasmRuntimeError` for an immutable global.
 
     Thread-safety: access holds the store's lock."""
+
+    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+        raise refuse_pickling(self)
 
     def __init__(self, scope: Scope, glob: _extern.wasmtime_global_t, ty: GlobalType, owner: object) -> None:
         self._scope = scope

@@ -29,14 +29,46 @@ else:
 
     T = object
 
-__all__ = ["Owned", "Closeable"]
+__all__ = ["Owned", "Closeable", "refuse_pickling"]
+
+_INSTEAD = ("pickle the CompiledModule instead, and instantiate it where it lands: "
+            "compiled.runtime.instantiate(compiled)")
+_WHY_NOT_PICKLED = {
+    "Runtime": ("it owns a wasmtime engine of this process",
+                "pickle the CompiledModule: it brings its configuration, and compiled.runtime is a runtime made "
+                "from it in the receiving process"),
+    "Module": ("an instance lives in a wasmtime store of this process, with its memory and state", _INSTEAD),
+    "Function": ("it belongs to an instance in a wasmtime store of this process",
+                 _INSTEAD + ", then look the export up there"),
+    "Caller": ("it is valid only during one host call", "pass plain values"),
+    "CompilationCache": ("it belongs to this process",
+                         "set WT_CACHE_DIR in the workers, or give the sending runtime a disk cache (its directory "
+                         "travels with pickled modules)"),
+}
+_HOST = ("it holds Python functions bound to a runtime of this process",
+         "define the host module again in the receiving process (in the function the worker runs)")
+for _name in ("Memory", "Global", "Table"):
+    _WHY_NOT_PICKLED[_name] = _WHY_NOT_PICKLED["Function"]
+for _name in ("HostModule", "HostModuleBuilder", "HostFunctionBuilder"):
+    _WHY_NOT_PICKLED[_name] = _HOST
+
+
+def refuse_pickling(obj: object) -> TypeError:
+    """The error for pickling (or copying) a wt object that only makes sense in its process."""
+    name = type(obj).__name__
+    why, instead = _WHY_NOT_PICKLED.get(name, ("it owns resources of this process", _INSTEAD))
+    return TypeError(f"a wt {name} cannot be pickled: {why}; {instead} (see the scale-out guide)")
 
 
 class Closeable:
-    """A context manager that calls ``close()`` on exit."""
+    """A context manager that calls ``close()`` on exit. Not picklable (see
+    :func:`refuse_pickling`), except where a subclass says how."""
 
     def close(self) -> None:
         """Release what the object owns. Idempotent."""
+
+    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+        raise refuse_pickling(self)
 
     def __enter__(self) -> Self:
         return self

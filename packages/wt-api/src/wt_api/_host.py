@@ -8,7 +8,7 @@ from collections.abc import Callable, Sequence
 from ._engine import Engine
 from ._errors import ConfigError
 from ._externtypes import FunctionType, GlobalType, MemoryType, TableType
-from ._handle import Closeable
+from ._handle import Closeable, refuse_pickling
 from ._host_items import HostFunction, HostGlobal, HostTable
 from ._host_module import HostModule
 from ._linking import Namespace
@@ -41,6 +41,9 @@ class HostFunctionBuilder:
 
     Thread-safety: build it on one thread; the function it exports may be called by wasm
     on any thread, so the callable must be safe for that."""
+
+    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+        raise refuse_pickling(self)
 
     def __init__(self, module: HostModuleBuilder, name: str, params: Sequence[Type], results: Sequence[Type]) -> None:
         self._module = module

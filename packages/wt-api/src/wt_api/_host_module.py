@@ -80,7 +80,7 @@ class HostModule(Closeable):
             return
         store = self._own_store()
         ctx = store.context
-        with store:
+        with store.scope:
             if isinstance(item, MemoryType):
                 mt, err = _t.new_memorytype(_t.MemoryType(item.minimum, item.maximum, item.is_64, item.shared, 16))
                 if mt is None:

@@ -251,7 +251,7 @@ def _instantiate(engine: Engine, namespace: Namespace, compiled: CompiledModule,
     store = choose_store(namespace, engine, compiled, name)
     new_store = store.users == 0
     try:
-        with store:  # (checks this thread: a start function runs wasm on it)
+        with store.scope:  # (checks this thread: a start function runs wasm on it)
             _configure_store(engine, store, config, new_store)  # fuel and limits, before wasm runs
             if with_wasi:
                 from ._wasi import configure_wasi  # (WASI loads on first use: RATIONALE, start-up)

@@ -13,6 +13,7 @@ from wt_ffi import sharedmemory as _shm
 from ._errors import WasmRuntimeError
 from ._externtypes import MemoryType
 from ._failure import raise_error
+from ._handle import refuse_pickling
 from ._store import Scope
 from ._values import check_u64
 
@@ -29,6 +30,9 @@ class Memory:
 
     Thread-safety: access holds the store's lock; views are not synchronised.
     """
+
+    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+        raise refuse_pickling(self)
 
     def __init__(self, scope: Scope, item: _extern.wasmtime_extern_t, ty: MemoryType, owner: object) -> None:
         self._scope = scope

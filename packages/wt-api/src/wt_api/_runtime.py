@@ -86,6 +86,8 @@ class Runtime(Closeable):
                 child.close()
                 raise ClosedError("this runtime is closed")
             self._children.add(child)
+        if isinstance(child, CompiledModule):
+            child._runtime = self
 
     # -- compile -----------------------------------------------------------------
     def compile_module(self, source: Source) -> CompiledModule:

@@ -9,6 +9,7 @@ from wt_ffi import engine as _engine
 from wt_ffi import extern as _extern
 from wt_ffi import store as _store
 from wt_ffi.call import StoreGate
+from wt_ffi.entry import checked_later
 from wt_ffi.sink import CallbackSink
 from wt_ffi.threadstack import stack_size
 
@@ -129,7 +130,7 @@ class Store:
 
     Every instance lives in a store; instances that import from each other share one.
     ``lock`` (reentrant, so host functions may call back into wasm) serialises all use
-    of the store across threads; ``with store:`` and ``gate`` (for prepared calls) take it.
+    of the store across threads; ``with store.scope:`` and ``gate`` (for prepared calls) take it.
 
     Closing is safe at any moment: a store in use by a call (on this thread, from inside
     a host function, or on another) is marked closed at once, and freed when the last
@@ -201,32 +202,6 @@ class Store:
             self.lock.release()
             return
         check_thread_stack(self.max_wasm_stack)
-
-    def hold(self, alive: list[bool]) -> Store:
-        """Take the store's lock for one operation of an owner whose liveness is ``alive``
-        (ClosedError, holding nothing, once the store or the owner is closed)."""
-        if threading.get_ident() not in self.fits:
-            self.check_thread()
-        try:
-            self.lock.acquire()
-        except BaseException:  # a raising signal handler: give back what was taken (see wt_ffi.call.StoreGate)
-            if self.lock._is_owned():  # type: ignore[attr-defined]
-                self.lock.release()
-            raise
-        if not (self.alive[0] and alive[0]):
-            self.lock.release()
-            self._finish_close()
-            self._raise_closed()
-        return self
-
-    def __enter__(self) -> Store:
-        """Hold the store for one operation (raises ClosedError once it is closed)."""
-        return self.hold(self.alive)
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.lock.release()
-        if not self.alive[0]:
-            self._finish_close()
 
     # -- closing -------------------------------------------------------------------------
     def release(self) -> None:
@@ -313,7 +288,35 @@ class Scope:
                               store._raise_closed, store._finish_close, store.sink, store.raise_escaped)
 
     def __enter__(self) -> Store:
-        return self.store.hold(self.alive)
+        """Take the store's lock for one operation (ClosedError, holding nothing, once the
+        store or the owner is closed).
+
+        A signal handler may raise at any instruction here, and on Python 3.10 at any taken
+        jump: everything after the ``acquire`` is inside the ``try``, whose ``except`` gives
+        back what this call took (see :class:`wt_ffi.call.StoreGate` for why ``_is_owned``
+        says so), and the caller is the ``with`` statement itself, which runs no handler
+        between this return and its block."""
+        store = self.store
+        if threading.get_ident() not in store.fits:
+            store.check_thread()
+        lock = store.lock
+        try:
+            lock.acquire()
+            if not (store.alive[0] and self.alive[0]):
+                store._raise_closed()
+            return store
+        except BaseException:
+            if lock._is_owned():  # type: ignore[attr-defined]
+                lock.release()
+            if not store.alive[0]:
+                store._finish_close()
+            raise
 
     def __exit__(self, *exc_info: object) -> None:
-        self.store.__exit__()
+        try:  # (first: on 3.10 no signal handler runs at a try, and 3.11+ defer it, below)
+            self.store.lock.release()
+        finally:
+            if not self.store.alive[0]:
+                self.store._finish_close()
+
+    __exit__.__code__ = checked_later(__exit__.__code__)  # see wt_ffi.entry

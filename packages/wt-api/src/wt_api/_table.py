@@ -13,6 +13,7 @@ from ._convert import from_val, to_val
 from ._errors import WasmRuntimeError
 from ._externtypes import TableType
 from ._failure import raise_error
+from ._handle import refuse_pickling
 from ._store import Scope
 from ._values import check_u64
 
@@ -23,6 +24,9 @@ class Table:
     """A wasm table of references, each encoded as an int (0 is null).
 
     Thread-safety: access holds the store's lock."""
+
+    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+        raise refuse_pickling(self)
 
     def __init__(self, scope: Scope, table: _extern.wasmtime_table_t, ty: TableType, owner: object) -> None:
         self._scope = scope

@@ -15,7 +15,7 @@ from wt_ffi import wasi as _wasi
 
 from ._config import ModuleConfig, WasiSettings
 from ._coroutines import is_coroutine_function
-from ._errors import ConfigError
+from ._errors import ConfigError, InstantiationError
 from ._failure import error_exception
 from ._store import Scope, Store, writing
 
@@ -200,6 +200,13 @@ def configure_wasi(store: Store, wasi: WasiSettings | None, config: ModuleConfig
     instance uses (named modules and their importers share the runtime's link store)
     shares that context, and a ``config`` asking for args, env, stdio or preopens of its
     own is then a ConfigError rather than silently ignored."""
+    if _used[1]:
+        raise InstantiationError(
+            "WASI cannot run in this process: it was forked (os.fork, or multiprocessing's 'fork' start method) "
+            "from a process that had used WASI, and wasmtime's WASI threads do not survive a fork (a guest's "
+            "file or output calls would wait for them forever); use the 'spawn' or 'forkserver' start method, "
+            "or fork before using WASI")
+    _used[0] = True
     users = store.wasi_users
     if users is not None:
         live = [m for m in users if not getattr(m, "closed", True)]
@@ -270,3 +277,17 @@ def surfacing_caller(scope: Scope, call: Callable[..., list[int]]) -> Callable[.
 
     call_surfacing.__name__ = call_surfacing.__qualname__ = getattr(call, "__name__", "call")
     return call_surfacing
+
+
+# [0]: this process has made a WASI context; [1]: an ancestor had, before forking this process.
+# wasmtime's WASI runs file and output calls on a thread pool started on first use, which a
+# forked child lacks: those calls would wait forever (RATIONALE: "Why does a forked child refuse WASI ...").
+_used = [False, False]
+
+
+def _after_fork_in_child() -> None:
+    _used[1] = _used[1] or _used[0]
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)

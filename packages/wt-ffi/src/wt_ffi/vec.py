@@ -8,7 +8,7 @@ from ctypes import POINTER, c_size_t, c_ubyte
 from ._library import cfunc
 
 __all__ = ["wasm_byte_vec_t", "wasm_name_t", "wasm_byte_vec_new", "wasm_byte_vec_delete",
-           "wasm_byte_vec_new_empty", "byte_vec_bytes", "byte_vec_from"]
+           "wasm_byte_vec_new_empty", "byte_vec_bytes", "byte_vec_from", "take_view"]
 
 
 class wasm_byte_vec_t(ctypes.Structure):
@@ -66,3 +66,27 @@ def take_string(vec: wasm_byte_vec_t) -> str:
         return byte_vec_bytes(vec).decode("utf-8", "replace")
     finally:
         wasm_byte_vec_delete(ctypes.byref(vec))
+
+
+class _VecOwner:
+    """Frees an owned byte vector when the last view of it is gone."""
+
+    __slots__ = ("vec",)
+
+    def __init__(self, vec: wasm_byte_vec_t) -> None:
+        self.vec = vec
+
+    def __del__(self) -> None:
+        wasm_byte_vec_delete(ctypes.byref(self.vec))
+
+
+def take_view(vec: wasm_byte_vec_t) -> memoryview:
+    """An owned byte vector's contents as a read-only memoryview, without copying them:
+    the vector is freed when the view (and every view or buffer made from it) is released."""
+    if not vec.size:
+        wasm_byte_vec_delete(ctypes.byref(vec))
+        return memoryview(b"")
+    owner = _VecOwner(vec)
+    array = (c_ubyte * vec.size).from_address(ctypes.addressof(vec.data.contents))
+    array._wt_owner = owner  # type: ignore[attr-defined]  # the array keeps the vector alive
+    return memoryview(array).cast("B").toreadonly()
