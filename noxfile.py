@@ -224,5 +224,7 @@ def aarch64(session: nox.Session) -> None:
         if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
             session.error(message)
         session.skip(message)
-    _wasi_toolchain(session)  # the C WASI programs are built on this host, for wasm32
+    _wasi_toolchain(session)  # the C WASI programs and the test components are built on this host
+    _node(session)
+    session.install(*COMPONENT_TEST_DEPS)
     session.run("python", str(ROOT / "scripts" / "aarch64.py"), "--", *session.posargs)

@@ -10,7 +10,7 @@ libwasmtime (from the PyPI wheel wasmtime==50.0.1 for manylinux2014_aarch64).
 
 Prepares, once and cached (scripts/aarch64_root.py), an arm64 Debian root with CPython and
 the test dependencies; copies the project in; builds the C WASI test programs on this host
-(wasm32 code is the same for every host) and lets the tests take them; then runs each test
+and the test components (wasm32 code is the same for every host) and lets the tests take them; then runs each test
 group (each folder under tests/, and the top-level test files) in a pytest process of its
 own, watching its memory (the root has no network: WT_TESTS_OFFLINE tells the tests that
 install from the package index; the leak tests run 100,000 operations instead of a
@@ -166,6 +166,15 @@ def prepare(cache: Path) -> tuple[Path, dict[str, float]]:
         else:
             leftover.unlink()
     steps["WASI programs (host clang)"] = time.monotonic() - t
+    t = time.monotonic()
+    # Components too are wasm, the same for every host: built here (componentize-py, jco),
+    # found in the root by the digest of their sources.
+    components = PROJECT / "tests" / "components" / "build.py"
+    env = {**os.environ, "WT_TEST_BUILD_DIR": str(root / BUILD.lstrip("/"))}
+    if subprocess.run([sys.executable, str(components)], env=env).returncode != 0:
+        rootfs.log("the test components did not build on this host (the nox session installs componentize-py "
+                   "and node): their tests will say so")
+    steps["test components (host toolchains)"] = time.monotonic() - t
     return root, steps
 
 
