@@ -37,7 +37,7 @@ from wt_ffi.slots import MASKS, RANGES
 from . import _async_ticks
 from ._async_host import Resumed
 from ._async_output import drain
-from ._async_state import (ASYNC, SYNC, AsyncState, CallFrame, end_turn, set_fuel_yield, state_of, take_turn,
+from ._async_state import (ASYNC, SYNC, AsyncState, CallFrame, end_turn, set_fuel_yield, state_of, take_turn, wake,
                            try_take)
 from ._config import RuntimeConfig
 from ._convert import from_val, to_val
@@ -83,13 +83,8 @@ class _LoopTurn:
 
         loop = asyncio.get_running_loop()
         waiter = loop.create_future()
-        loop.call_at(loop.time(), _wake, waiter)
+        loop.call_at(loop.time(), wake, waiter)
         yield from waiter.__await__()
-
-
-def _wake(waiter: object) -> None:
-    if not waiter.done():  # type: ignore[attr-defined]  # (cancelled meanwhile)
-        waiter.set_result(None)  # type: ignore[attr-defined]
 
 
 _LOOP_TURN = _LoopTurn()

@@ -27,6 +27,7 @@ from collections import deque
 from collections.abc import Callable
 
 from wt_ffi import async_ as _async
+from wt_ffi.entry import checked_later
 
 from ._errors import ConfigError
 from ._failure import raise_error
@@ -172,15 +173,23 @@ def _wake_next(aio: AsyncState) -> None:
     while aio.waiters:
         loop, waiter = aio.waiters.popleft()
         try:
-            loop.call_soon_threadsafe(_wake, waiter)
+            loop.call_soon_threadsafe(wake, waiter)
             return
         except RuntimeError:  # its loop is closed: nobody waits there any more
             continue
 
 
-def _wake(waiter: asyncio.Future[None]) -> None:
-    if not waiter.done():
+def wake(waiter: asyncio.Future[None]) -> None:
+    """Resolve ``waiter`` (a loop callback). Its first call sets the result, and its entry
+    runs no signal handler (wt_ffi.entry): a raising handler cannot lose the wake-up, and
+    would leave the awaiting call waiting for ever."""
+    try:
         waiter.set_result(None)
+    except Exception:  # noqa: BLE001 - InvalidStateError: cancelled meanwhile
+        pass
+
+
+wake.__code__ = checked_later(wake.__code__)
 
 
 # -- fuel yields --------------------------------------------------------------------------
