@@ -16,7 +16,8 @@ import wasmtime as wp
 import wt_api as wt
 from harness import Stats, paired, paired_processes
 from modules import ADD, CALLBACK, SMALL, WASI_HELLO, large, large_data
-from wt_ffi import _library, extern, func, instance, store, types
+from floors import RawEngine, RawInstance
+from wt_ffi import raw_function
 
 __all__ = ["Row", "GROUPS"]
 
@@ -55,33 +56,19 @@ def calls() -> list[Row]:
     padd = inst.exports(st)["add"]
     pmixed = inst.exports(st)["mixed"]
 
-    # The floor: wasmtime_func_call_unchecked with a premade buffer and arguments.
-    raw = _library.raw_function("wasmtime_func_call_unchecked", ctypes.c_void_p)
-    item = mod.export_extern("add")
-    assert item is not None
-    fn = extern.wasmtime_func_t()
-    ctypes.pointer(fn)[0] = item.of.func
-    slots = (ctypes.c_uint64 * 4)(5, 0, 7, 0)
-    trap = ctypes.c_void_p()
-    args = (ctypes.cast(mod.store.context, ctypes.c_void_p), ctypes.byref(fn), slots, ctypes.c_size_t(2),
-            ctypes.byref(trap))
+    # The floors: wasmtime_func_call_unchecked with a premade buffer and arguments.
+    raw = RawInstance(RawEngine(), _wat2wasm(ADD))
+    slots, call_add = raw.caller("add", 2)
+    mslots, call_mixed = raw.caller("mixed", 4)
 
     def floor() -> None:
         slots[0] = 5
         slots[2] = 7
-        raw(*args)
-
-    mitem = mod.export_extern("mixed")
-    assert mitem is not None
-    mfn = extern.wasmtime_func_t()
-    ctypes.pointer(mfn)[0] = mitem.of.func
-    mslots = (ctypes.c_uint64 * 8)()
-    margs = (ctypes.cast(mod.store.context, ctypes.c_void_p), ctypes.byref(mfn), mslots, ctypes.c_size_t(4),
-             ctypes.byref(trap))
+        call_add()
 
     def mfloor() -> None:
         mslots[0], mslots[2], mslots[4], mslots[6] = m
-        raw(*margs)
+        call_mixed()
 
     # wasmtime-py is ~30x slower: fewer calls per sample keep the sample times alike.
     n = 200_000
@@ -117,27 +104,20 @@ def callbacks() -> list[Row]:
     ploop = wp.Instance(st, wp.Module(engine, CALLBACK), [nop]).exports(st)["loop"]
 
     # The floor: one CFUNCTYPE doing nothing, through wasmtime_func_new_unchecked.
-    r3 = wt.Runtime()
-    compiled = r3.compile_module(CALLBACK)
-    s = r3.new_store()
-    cb = func.UNCHECKED_CALLBACK(lambda env, caller, args, n: 0)
-    ft = types.new_functype(r3.engine_ptr(), types.FuncType((types.ValType(types.VALTYPE_I32),), ()))
-    f = extern.wasmtime_func_t()
-    func.wasmtime_func_new_unchecked(s.context, ft, cb, None, store.FINALIZER(), ctypes.byref(f))
-    imports = (extern.wasmtime_extern_t * 1)(extern.extern_of(f, extern.EXTERN_FUNC))
-    inst = instance.wasmtime_instance_t()
-    trap = ctypes.c_void_p()
-    instance.wasmtime_instance_new(s.context, compiled.ptr, imports, 1, ctypes.byref(inst), ctypes.byref(trap))
-    out = extern.wasmtime_extern_t()
-    instance.wasmtime_instance_export_get(s.context, ctypes.byref(inst), b"loop", 4, ctypes.byref(out))
-    raw = _library.raw_function("wasmtime_func_call_unchecked", ctypes.c_void_p)
-    slots = (ctypes.c_uint64 * 2)(count, 0)
-    fargs = (ctypes.cast(s.context, ctypes.c_void_p), ctypes.byref(out.of.func), slots, ctypes.c_size_t(1),
-             ctypes.byref(trap))
+    raw_engine = RawEngine()
+    held: list[object] = []
+
+    def imports(context: object) -> list[object]:
+        item, cb = raw_engine.host_function(context, [0], lambda env, caller, args, n: 0)  # one i32
+        held.append(cb)
+        return [item]
+
+    raw = RawInstance(raw_engine, _wat2wasm(CALLBACK), imports)  # type: ignore[arg-type]
+    slots, call_loop = raw.caller("loop", 1)
 
     def floor() -> None:
         slots[0] = count
-        raw(*fargs)
+        call_loop()
 
     # Each sample: one wasm call running the loop (100k host calls); interleaved.
     t = paired({"wt": lambda: loop(count), "typed": lambda: tloop(count), "py": lambda: ploop(st, count),
@@ -147,7 +127,7 @@ def callbacks() -> list[Row]:
         Row("callback", "wasm → Python host call (typed form)", t["typed"], t["py"], t["floor"], "≤ 0.8 µs",
             per=count),
     ]
-    globals()["_keep"] = (cb, s, r, r2, r3, host, host2)
+    globals()["_keep"] = (held, raw, r, r2, host, host2)
     return rows
 
 
@@ -210,13 +190,14 @@ def instantiation() -> list[Row]:
         wp.Instance(wp.Store(engine), module, [])
 
     # The floor: a store, an instance in it, the store freed; premade arguments.
-    store_new = _library.raw_function("wasmtime_store_new", ctypes.c_void_p)
-    store_context = _library.raw_function("wasmtime_store_context", ctypes.c_void_p)
-    instance_new = _library.raw_function("wasmtime_instance_new", ctypes.c_void_p)
-    store_delete = _library.raw_function("wasmtime_store_delete", None)
-    engine_arg = ctypes.cast(r.engine_ptr(), ctypes.c_void_p)
-    module_arg = ctypes.cast(compiled.ptr, ctypes.c_void_p)
-    out = instance.wasmtime_instance_t()
+    raw = RawEngine()
+    store_new = raw_function("wasmtime_store_new", ctypes.c_void_p)
+    store_context = raw_function("wasmtime_store_context", ctypes.c_void_p)
+    instance_new = raw_function("wasmtime_instance_new", ctypes.c_void_p)
+    store_delete = raw_function("wasmtime_store_delete", None)
+    engine_arg = ctypes.cast(raw.ptr, ctypes.c_void_p)
+    module_arg = ctypes.cast(raw.compile(_wat2wasm(SMALL)), ctypes.c_void_p)
+    out = (ctypes.c_uint64 * 2)()  # a wasmtime_instance_t
     trap = ctypes.c_void_p()
     out_arg, trap_arg, zero = ctypes.byref(out), ctypes.byref(trap), ctypes.c_size_t(0)
 
