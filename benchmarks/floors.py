@@ -23,8 +23,13 @@ class RawEngine:
     """An engine with wasmtime's defaults and modules compiled in it (never freed: the
     benchmark process exits)."""
 
-    def __init__(self) -> None:
-        self.ptr = engine.wasm_engine_new_with_config(config.wasm_config_new())
+    def __init__(self, pooling: bool = False) -> None:
+        cfg = config.wasm_config_new()
+        if pooling:  # wasmtime's pooling allocator with its default pools
+            pool = config.wasmtime_pooling_allocation_config_new()
+            config.wasmtime_pooling_allocation_strategy_set(cfg, pool)
+            config.wasmtime_pooling_allocation_config_delete(pool)
+        self.ptr = engine.wasm_engine_new_with_config(cfg)
 
     def compile(self, wasm: bytes) -> ctypes._Pointer[module.wasmtime_module_t]:
         out = ctypes.POINTER(module.wasmtime_module_t)()

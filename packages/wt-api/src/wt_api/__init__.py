@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from ._config import Feature, OptLevel
     from ._host import HostFunctionBuilder, HostModuleBuilder
     from ._host_module import HostModule
+    from ._prepared import PreparedModule
     from ._refs import AnyRefKind
 
 # Loaded on first use (RATIONALE: start-up): what many programs never touch (host
@@ -51,7 +52,7 @@ if TYPE_CHECKING:
 # milliseconds at import.
 _ON_FIRST_USE = {"Caller": "_caller", "HostFunctionBuilder": "_host", "HostModuleBuilder": "_host",
                  "HostModule": "_host_module", "CacheStats": "_cache", "CompilationCache": "_cache",
-                 "Global": "_global", "Table": "_table"}
+                 "Global": "_global", "Table": "_table", "PreparedModule": "_prepared"}
 
 
 def __getattr__(name: str) -> object:
@@ -82,7 +83,7 @@ __all__ = [
     "ExternRef", "ExternType", "FEATURES", "FEATURE_DOCS", "Feature", "Frame", "Function", "FunctionType", "Global",
     "GlobalType", "HostFunctionBuilder", "HostModule", "HostModuleBuilder", "ImportType", "InstantiationError",
     "LinkError", "LoaderError", "Memory", "MemoryType", "Module", "ModuleConfig", "OptLevel", "PoolingAllocator",
-    "RefType", "ResourceLimits", "Runtime", "RuntimeConfig", "Table", "TableType", "TagType", "Trap", "TrapCode",
+    "PreparedModule", "RefType", "ResourceLimits", "Runtime", "RuntimeConfig", "Table", "TableType", "TagType", "Trap", "TrapCode",
     "ValueType", "WASMTIME_VERSION", "WASM_PAGE", "WasiSettings", "WasmArgumentError", "WasmException", "WasmRuntimeError",
     "WasmTimeoutError", "WtError", "decode_anyref", "decode_exnref", "decode_externref", "decode_f32", "decode_f64",
     "decode_i32", "decode_i64", "decode_u32", "decode_v128", "encode_externref", "encode_f32", "encode_f64",

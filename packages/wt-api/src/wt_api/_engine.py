@@ -21,7 +21,7 @@ from ._config import RuntimeConfig
 from ._deadlines import EngineClock, engine_clock, watch_store
 from ._errors import ClosedError, ConfigError
 from ._handle import Owned
-from ._limits import apply_limits, set_store_fuel
+from ._limits import set_store_fuel
 from ._store import Store, check_thread_stack
 
 __all__ = ["Engine", "fingerprint"]
@@ -149,6 +149,10 @@ class Engine:
         self._pid = os.getpid()
         self._handle = Owned(_new_engine(config), self._delete, "runtime")
         self.clock: EngineClock | None = engine_clock(self._handle.get()) if config.epoch_interruption else None
+        limits = config.limits
+        # Every store's limiter arguments, made once (a store costs less: instantiation's hot path).
+        self._limiter = (None if limits is None or limits.unlimited
+                         else tuple(ctypes.c_int64(v) for v in limits.as_limiter_args()))
         _sigint.runtime_opened()
 
     def _delete(self, ptr: ctypes._Pointer[_engine.wasm_engine_t]) -> None:
@@ -183,12 +187,10 @@ class Engine:
     def new_store(self) -> Store:
         """A new store, ready to run wasm: the runtime's default limits, the deadline
         callback (epoch interruption) and unlimited fuel (fuel metering) as configured."""
-        store = Store(self.enter(), self.config.max_wasm_stack or DEFAULT_MAX_WASM_STACK)
+        store = Store(self.enter(), self.config.max_wasm_stack or DEFAULT_MAX_WASM_STACK, self._limiter)
         try:
             if self.clock is not None:
                 watch_store(store, self.clock)
-            if self.config.limits is not None and not self.config.limits.unlimited:
-                apply_limits(store, self.config.limits)
             if self.config.fuel_metering:
                 set_store_fuel(store, (1 << 64) - 1)
         finally:
