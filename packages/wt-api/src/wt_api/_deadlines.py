@@ -198,9 +198,20 @@ class _Timer:
             clock.fire_at = current[0]
             self._active.add(clock)
             if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="wt-deadline-timer", daemon=True)
+                thread = self._thread = threading.Thread(target=self._run, name="wt-deadline-timer", daemon=True)
                 self._planned = clock.fire_at
-                self._thread.start()
+                try:
+                    thread.start()
+                except BaseException as exc:
+                    # A signal handler may raise inside start(), before or after the thread
+                    # began: keep one that runs, forget one that does not (the next timed call
+                    # starts another). CPython then replaces the handler's exception with a
+                    # KeyError from its own bookkeeping: the call raises the handler's.
+                    if thread.ident is None:
+                        self._thread = None
+                    if isinstance(exc, KeyError) and exc.__context__ is not None:
+                        raise exc.__context__ from None
+                    raise
             elif clock.fire_at < self._planned:
                 self._planned = clock.fire_at
                 self._cond.notify()
