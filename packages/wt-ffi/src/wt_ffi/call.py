@@ -14,8 +14,9 @@ the converter given for its slot (:class:`RefParam` in, a function out).
 from __future__ import annotations
 
 import ctypes
+import sys
 from collections.abc import Callable, Mapping, Sequence
-from ctypes import c_size_t, c_uint64, c_void_p
+from ctypes import c_size_t, c_uint32, c_uint64, c_void_p
 from functools import lru_cache
 from types import CodeType
 
@@ -64,7 +65,8 @@ class StoreGate:
     ``lock`` (the store's ``RLock``). It takes the lock inside its ``try``: a signal handler
     that raises right after the ``acquire`` still reaches the ``finally``, which releases
     only if this thread owns the lock (an ``acquire`` interrupted while another thread held
-    it took nothing; one that finds it held by this thread cannot block, so cannot be
+    it took nothing, and ``release`` refuses with RuntimeError, which the ``finally``
+    ignores; one that finds it held by this thread cannot block, so cannot be
     interrupted). ``alive`` is a one-item list, false once
     the store (or its owner) is closed: ``closed()`` (must raise) runs when it is before C
     is entered, ``after_close()`` after leaving when it was closed meanwhile (a close from
@@ -110,9 +112,14 @@ def _store_param(i: int, vt: ValType, conv: RefParam | None, lines: list[str]) -
         lines.append(f"        s[{2 * i}] = {a}")
 
 
+# The 32-bit word of a slot that holds an i32 or f32 (its low half): read through a
+# c_uint32 view of the slots, no mask needed (~40 ns less per result).
+_LOW_WORD = 0 if sys.byteorder == "little" else 1
+
+
 def _read_result(i: int, vt: ValType) -> str:
     if vt.kind in (VALTYPE_I32, VALTYPE_F32):
-        return f"s[{2 * i}] & 0xFFFFFFFF"
+        return f"w[{4 * i + _LOW_WORD}]"
     if vt.kind in (VALTYPE_I64, VALTYPE_F64):
         return f"s[{2 * i}]"
     if vt.kind == VALTYPE_V128:
@@ -154,6 +161,7 @@ def build_caller(
         "_f": ctypes.byref(func_copy),
         "_keep": func_copy,
         "s": slots,
+        "w": (c_uint32 * (4 * nslots)).from_buffer(slots),
         "_n": c_size_t(nslots),
         "_t": ctypes.byref(trap),
         "_tb": trap,
@@ -167,7 +175,6 @@ def build_caller(
         "_check": gate.check,
         "_enter": gate.lock.acquire,
         "_leave": gate.lock.release,
-        "_owned": gate.lock._is_owned,
         "_alive": gate.alive,
         "_closed": gate.closed,
         "_after_close": gate.after_close,
@@ -207,7 +214,11 @@ def build_caller(
     lines.append("            _fail(e, t)")
     lines.append("        if _sink.error is not None: _escaped()")
     lines.append("        return [" + ", ".join(_read_result(i, vt) for i, vt in enumerate(results)) + "]")
-    lines += ["    finally:", "        if _owned(): _leave()", "        if not _alive[0]: _after_close()"]
+    # Release only what this call took: an acquire interrupted before it took the lock took
+    # nothing, and RLock.release then raises RuntimeError (as _is_owned() would have said,
+    # without a call on the normal path: ~40 ns).
+    lines += ["    finally:", "        try:", "            _leave()", "        except RuntimeError:", "            pass",
+              "        if not _alive[0]: _after_close()"]
     namespace: dict[str, object] = {}
     exec(_compiled("\n".join(lines)), env, namespace)  # noqa: S102
     fn = namespace["call"]
