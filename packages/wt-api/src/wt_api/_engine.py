@@ -180,7 +180,7 @@ class Engine:
     def check_process(self) -> None:
         """Raise if this engine was made by the parent of a fork: wasmtime's threads and
         locks did not survive into this process."""
-        if self._pid != os.getpid():
+        if _forked[0] and self._pid != os.getpid():  # (getpid is a system call: only after a fork)
             raise ClosedError("this runtime was made before os.fork(), in the parent process; make a new "
                               "wt.Runtime in the child (wasmtime's threads do not survive a fork)")
 

@@ -251,11 +251,12 @@ class Store:
             weakref.finalize(view, one_gone)
 
     def _free(self) -> None:
-        for handle in list(self.gc_handles):
-            entry = GC.get(handle)
-            if entry is not None:
-                entry.release()
-        self.gc_handles.clear()
+        if self.gc_handles:
+            for handle in list(self.gc_handles):
+                entry = GC.get(handle)
+                if entry is not None:
+                    entry.release()
+            self.gc_handles.clear()
         self._handle.close()  # wasmtime drops every externref: their host objects are let go
         self.keep.clear()
         self.host_funcs.clear()
