@@ -149,13 +149,13 @@ def _measure(program: Program, tmp: Path) -> list[Row]:
     hits = paired({"wt": lambda: cached.compile_module(wasm).close(), "py": lambda: wp.Module(py_cached, wasm)},
                   1, RUN_SAMPLES)
 
+    same = _same_code(default, engine, wasm)
     peaks = {b: [_peak(program, b) for _ in range(MEMORY_SAMPLES)] for b in ("wt", "py")}
     memory = {b: Stats(statistics.median(v), min(v), max(v)) for b, v in peaks.items()}
     for runtime in (default, epochs, cached):
         runtime.close()
     cache.close()
     size = f"{len(wasm) / 2**20:.1f} MiB wasm"
-    same = _same_code(default, engine, wasm)
     return [
         Row("program", f"{name}: cold compile ({size})", cold["wt"], cold["py"], None, "within 3%", "ms",
             short=f"{name}: cold compile"),

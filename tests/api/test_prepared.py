@@ -136,3 +136,34 @@ def test_threads_instantiate_at_once(runtime: wt.Runtime) -> None:
     prepared_closer.join()
     assert all(isinstance(e, wt.ClosedError) for e in errors), errors
     assert results and set(results) == {1}
+
+
+def test_a_start_function_that_traps_leaves_nothing_behind(runtime: wt.Runtime) -> None:
+    prepared = runtime.prepare(runtime.compile_module('(module (memory 1) (func $s unreachable) (start $s))'))
+    for _ in range(3):
+        with pytest.raises(wt.Trap) as info:
+            prepared.instantiate()
+        assert info.value.code == wt.TrapCode.UNREACHABLE_CODE_REACHED
+    assert not prepared.closed
+
+
+@pytest.mark.skipif(not hasattr(__import__("os"), "fork"), reason="fork")
+def test_a_forked_child_cannot_use_the_parents_prepared_module() -> None:
+    from tests.misuse.child import run_in_child
+
+    run_in_child('''
+import os
+r = wt.Runtime()
+prepared = r.prepare(r.compile_module('(module (func (export "f")))'))
+prepared.instantiate().close()
+pid = os.fork()
+if pid == 0:
+    try:
+        prepared.instantiate()
+        os._exit(1)
+    except wt.ClosedError as exc:
+        os._exit(0 if "fork" in str(exc) else 2)
+_, status = os.waitpid(pid, 0)
+assert os.waitstatus_to_exitcode(status) == 0, status
+prepared.instantiate().close()  # the parent's goes on
+''')
