@@ -150,7 +150,12 @@ def bench(session: nox.Session) -> None:
     same library and the same wasm, with raw ctypes floors. Writes bench-results/results.md
     (and .json, .png) and bench-results/design.md (benchmarks/design.py). Arguments pick
     groups: ``nox -s bench -- call memory``."""
-    session.install(*[f"-e{p}" for p in PACKAGES], "wasmtime==50.0.1", "matplotlib>=3.8")
+    # setuptools: pip prepares the metadata of the sdists the real-program rows build from
+    # (benchmarks/programs.py); clang/wasi-libc build them, npm fetches the one from npm.
+    session.install(*[f"-e{p}" for p in PACKAGES], "wasmtime==50.0.1", "matplotlib>=3.8", "setuptools>=77")
+    if not session.posargs or "programs" in session.posargs:
+        _wasi_toolchain(session)
+        _node(session)
     # Process-start figures need the bytecode an installed package has (editable sources
     # are not compiled by pip, and PYTHONDONTWRITEBYTECODE may forbid caching it).
     session.run("python", "-m", "compileall", "-q", *[f"{p}/src" for p in PACKAGES], silent=True)

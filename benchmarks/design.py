@@ -22,7 +22,9 @@ sys.path.insert(0, str(Path(__file__).parent))
 import wt_api as wt  # noqa: E402
 from harness import Stats, paired  # noqa: E402
 from modules import ADD, CALLBACK  # noqa: E402
-from wt_ffi import _library, extern, func, instance, store, types, val  # noqa: E402
+from floors import RawEngine, RawInstance  # noqa: E402
+from groups import _wat2wasm  # noqa: E402
+from wt_ffi import extern, func, instance, raw_function, store, types, val  # noqa: E402
 
 CALLS = 200_000
 
@@ -32,11 +34,11 @@ def calls() -> list[tuple[str, Stats]]:
     mod = r.instantiate(r.compile_module(ADD))
     add = mod.exported_function("add")
     assert add is not None
-    item = mod.export_extern("add")
-    assert item is not None
-    f = extern.wasmtime_func_t()
-    ctypes.pointer(f)[0] = item.of.func
-    ctx = mod.store.context
+    # The other ways reach the same function in an instance of their own (wt-api keeps its
+    # handles internal).
+    raw_instance = RawInstance(RawEngine(), _wat2wasm(ADD))
+    f = raw_instance.function("add")
+    ctx = raw_instance.context
     trap = c_void_p()
     types_ = (0, 0)  # i32, i32: what a binding without prepared code checks per call
 
@@ -70,7 +72,7 @@ def calls() -> list[tuple[str, Stats]]:
 
     # 4. Unchecked, no argtypes, every argument made once, but a generic loop over the
     # parameter types per call (what generated code avoids).
-    raw = _library.raw_function("wasmtime_func_call_unchecked", c_void_p)
+    raw = raw_function("wasmtime_func_call_unchecked", c_void_p)
     words = (c_uint64 * 4)()
     cargs4 = (ctypes.cast(ctx, c_void_p), byref(f), words, c_size_t(2), byref(trap))
 
@@ -109,29 +111,30 @@ CHECKED_CALLBACK = CFUNCTYPE(c_void_p, c_void_p, c_void_p, POINTER(val.wasmtime_
 def callbacks() -> list[tuple[str, Stats]]:
     count = 100_000
     r = wt.Runtime()
-    compiled = r.compile_module(CALLBACK)
-    s = r.new_store()
-    ft = types.new_functype(r.engine_ptr(), types.FuncType((types.ValType(types.VALTYPE_I32),), ()))
-    raw_call = _library.raw_function("wasmtime_func_call_unchecked", c_void_p)
+    raw_engine = RawEngine()
+    compiled = raw_engine.compile(_wat2wasm(CALLBACK))
+    s, context = raw_engine.new_store()
+    ft = types.new_functype(raw_engine.ptr, types.FuncType((types.ValType(types.VALTYPE_I32),), ()))
+    raw_call = raw_function("wasmtime_func_call_unchecked", c_void_p)
     loops = {}
     keep: list[object] = []
     for label in ("checked", "unchecked"):
         f = extern.wasmtime_func_t()
         if label == "checked":
             cb: object = CHECKED_CALLBACK(lambda env, caller, args, nargs, results, nresults: None)
-            new = _library.raw_function("wasmtime_func_new", None)
-            new(s.context, ft, cb, None, store.FINALIZER(), byref(f))
+            new = raw_function("wasmtime_func_new", None)
+            new(context, ft, cb, None, store.FINALIZER(), byref(f))
         else:
             cb = func.UNCHECKED_CALLBACK(lambda env, caller, args, n: 0)
-            func.wasmtime_func_new_unchecked(s.context, ft, cb, None, store.FINALIZER(), byref(f))
+            func.wasmtime_func_new_unchecked(context, ft, cb, None, store.FINALIZER(), byref(f))
         imports = (extern.wasmtime_extern_t * 1)(extern.extern_of(f, extern.EXTERN_FUNC))
         inst = instance.wasmtime_instance_t()
         trap = c_void_p()
-        instance.wasmtime_instance_new(s.context, compiled.ptr, imports, 1, byref(inst), byref(trap))
+        instance.wasmtime_instance_new(context, compiled, imports, 1, byref(inst), byref(trap))
         out = extern.wasmtime_extern_t()
-        instance.wasmtime_instance_export_get(s.context, byref(inst), b"loop", 4, byref(out))
+        instance.wasmtime_instance_export_get(context, byref(inst), b"loop", 4, byref(out))
         slots = (c_uint64 * 2)(count, 0)
-        args = (ctypes.cast(s.context, c_void_p), byref(out.of.func), slots, c_size_t(1), byref(trap))
+        args = (ctypes.cast(context, c_void_p), byref(out.of.func), slots, c_size_t(1), byref(trap))
         keep += [cb, f, imports, inst, out, slots, trap]
 
         def run(args: tuple[object, ...] = args, slots: ctypes.Array[c_uint64] = slots) -> None:
@@ -166,7 +169,7 @@ def cache_hits() -> list[tuple[str, Stats]]:
     import wasmtime as wp
     from groups import _wat2wasm
     from modules import large
-    from wt_api import digest
+    from wt_api import _digest as digest  # (private: one thread against four)
 
     source = _wat2wasm(large(20000))
     engine = wp.Engine()

@@ -15,8 +15,9 @@ from pathlib import Path
 import wasmtime as wp
 import wt_api as wt
 from harness import Stats, paired, paired_processes
-from modules import ADD, CALLBACK, SMALL, WASI_HELLO, large, large_data
-from wt_ffi import _library, extern, func, instance, store, types
+from modules import ADD, CALLBACK, PLUGIN, SMALL, WASI_HELLO, large, large_data
+from floors import RawEngine, RawInstance
+from wt_ffi import raw_function
 
 __all__ = ["Row", "GROUPS"]
 
@@ -55,33 +56,19 @@ def calls() -> list[Row]:
     padd = inst.exports(st)["add"]
     pmixed = inst.exports(st)["mixed"]
 
-    # The floor: wasmtime_func_call_unchecked with a premade buffer and arguments.
-    raw = _library.raw_function("wasmtime_func_call_unchecked", ctypes.c_void_p)
-    item = mod.export_extern("add")
-    assert item is not None
-    fn = extern.wasmtime_func_t()
-    ctypes.pointer(fn)[0] = item.of.func
-    slots = (ctypes.c_uint64 * 4)(5, 0, 7, 0)
-    trap = ctypes.c_void_p()
-    args = (ctypes.cast(mod.store.context, ctypes.c_void_p), ctypes.byref(fn), slots, ctypes.c_size_t(2),
-            ctypes.byref(trap))
+    # The floors: wasmtime_func_call_unchecked with a premade buffer and arguments.
+    raw = RawInstance(RawEngine(), _wat2wasm(ADD))
+    slots, call_add = raw.caller("add", 2)
+    mslots, call_mixed = raw.caller("mixed", 4)
 
     def floor() -> None:
         slots[0] = 5
         slots[2] = 7
-        raw(*args)
-
-    mitem = mod.export_extern("mixed")
-    assert mitem is not None
-    mfn = extern.wasmtime_func_t()
-    ctypes.pointer(mfn)[0] = mitem.of.func
-    mslots = (ctypes.c_uint64 * 8)()
-    margs = (ctypes.cast(mod.store.context, ctypes.c_void_p), ctypes.byref(mfn), mslots, ctypes.c_size_t(4),
-             ctypes.byref(trap))
+        call_add()
 
     def mfloor() -> None:
         mslots[0], mslots[2], mslots[4], mslots[6] = m
-        raw(*margs)
+        call_mixed()
 
     # wasmtime-py is ~30x slower: fewer calls per sample keep the sample times alike.
     n = 200_000
@@ -90,7 +77,7 @@ def calls() -> list[Row]:
     mfast = paired({"wt": lambda: mixed(*m), "floor": mfloor}, n)
     mslow = paired({"py": lambda: pmixed(st, -1, 10, 1.5, 2.25)}, n // 20)
     return [
-        Row("call", "add(i32, i32) -> i32", fast["wt"], slow["py"], fast["floor"], "≤ 0.8 µs"),
+        Row("call", "add(i32, i32) -> i32", fast["wt"], slow["py"], fast["floor"], "≤ 2x floor"),
         Row("call", "mixed(i32, i64, f32, f64) -> f64", mfast["wt"], mslow["py"], mfast["floor"], ""),
     ]
 
@@ -117,27 +104,20 @@ def callbacks() -> list[Row]:
     ploop = wp.Instance(st, wp.Module(engine, CALLBACK), [nop]).exports(st)["loop"]
 
     # The floor: one CFUNCTYPE doing nothing, through wasmtime_func_new_unchecked.
-    r3 = wt.Runtime()
-    compiled = r3.compile_module(CALLBACK)
-    s = r3.new_store()
-    cb = func.UNCHECKED_CALLBACK(lambda env, caller, args, n: 0)
-    ft = types.new_functype(r3.engine_ptr(), types.FuncType((types.ValType(types.VALTYPE_I32),), ()))
-    f = extern.wasmtime_func_t()
-    func.wasmtime_func_new_unchecked(s.context, ft, cb, None, store.FINALIZER(), ctypes.byref(f))
-    imports = (extern.wasmtime_extern_t * 1)(extern.extern_of(f, extern.EXTERN_FUNC))
-    inst = instance.wasmtime_instance_t()
-    trap = ctypes.c_void_p()
-    instance.wasmtime_instance_new(s.context, compiled.ptr, imports, 1, ctypes.byref(inst), ctypes.byref(trap))
-    out = extern.wasmtime_extern_t()
-    instance.wasmtime_instance_export_get(s.context, ctypes.byref(inst), b"loop", 4, ctypes.byref(out))
-    raw = _library.raw_function("wasmtime_func_call_unchecked", ctypes.c_void_p)
-    slots = (ctypes.c_uint64 * 2)(count, 0)
-    fargs = (ctypes.cast(s.context, ctypes.c_void_p), ctypes.byref(out.of.func), slots, ctypes.c_size_t(1),
-             ctypes.byref(trap))
+    raw_engine = RawEngine()
+    held: list[object] = []
+
+    def imports(context: object) -> list[object]:
+        item, cb = raw_engine.host_function(context, [0], lambda env, caller, args, n: 0)  # one i32
+        held.append(cb)
+        return [item]
+
+    raw = RawInstance(raw_engine, _wat2wasm(CALLBACK), imports)  # type: ignore[arg-type]
+    slots, call_loop = raw.caller("loop", 1)
 
     def floor() -> None:
         slots[0] = count
-        raw(*fargs)
+        call_loop()
 
     # Each sample: one wasm call running the loop (100k host calls); interleaved.
     t = paired({"wt": lambda: loop(count), "typed": lambda: tloop(count), "py": lambda: ploop(st, count),
@@ -147,7 +127,7 @@ def callbacks() -> list[Row]:
         Row("callback", "wasm → Python host call (typed form)", t["typed"], t["py"], t["floor"], "≤ 0.8 µs",
             per=count),
     ]
-    globals()["_keep"] = (cb, s, r, r2, r3, host, host2)
+    globals()["_keep"] = (held, raw, r, r2, host, host2)
     return rows
 
 
@@ -199,9 +179,9 @@ def memory() -> list[Row]:
 def instantiation() -> list[Row]:
     r = wt.Runtime()
     compiled = r.compile_module(SMALL)
-
-    def wt_once() -> None:
-        r.instantiate(compiled).close()
+    prepared = r.prepare(compiled)
+    pooled_runtime = wt.Runtime(wt.RuntimeConfig().with_pooling_allocator())
+    pooled = pooled_runtime.prepare(pooled_runtime.compile_module(SMALL))
 
     engine = wp.Engine()
     module = wp.Module(engine, SMALL)
@@ -209,25 +189,82 @@ def instantiation() -> list[Row]:
     def py_once() -> None:
         wp.Instance(wp.Store(engine), module, [])
 
-    # The floor: a store, an instance in it, the store freed; premade arguments.
-    store_new = _library.raw_function("wasmtime_store_new", ctypes.c_void_p)
-    store_context = _library.raw_function("wasmtime_store_context", ctypes.c_void_p)
-    instance_new = _library.raw_function("wasmtime_instance_new", ctypes.c_void_p)
-    store_delete = _library.raw_function("wasmtime_store_delete", None)
-    engine_arg = ctypes.cast(r.engine_ptr(), ctypes.c_void_p)
-    module_arg = ctypes.cast(compiled.ptr, ctypes.c_void_p)
-    out = instance.wasmtime_instance_t()
+    # The floors: a store, an instance in it, the store freed; premade arguments (with
+    # wasmtime's default allocator, and with the pooling allocator).
+    store_new = raw_function("wasmtime_store_new", ctypes.c_void_p)
+    store_context = raw_function("wasmtime_store_context", ctypes.c_void_p)
+    instance_new = raw_function("wasmtime_instance_new", ctypes.c_void_p)
+    store_delete = raw_function("wasmtime_store_delete", None)
+    out = (ctypes.c_uint64 * 2)()  # a wasmtime_instance_t
     trap = ctypes.c_void_p()
     out_arg, trap_arg, zero = ctypes.byref(out), ctypes.byref(trap), ctypes.c_size_t(0)
 
-    def floor() -> None:
-        s = ctypes.c_void_p(store_new(engine_arg, None, None))
-        instance_new(ctypes.c_void_p(store_context(s)), module_arg, None, zero, out_arg, trap_arg)
-        store_delete(s)
+    def floor_of(raw: RawEngine) -> Callable[[], None]:
+        engine_arg = ctypes.cast(raw.ptr, ctypes.c_void_p)
+        module_arg = ctypes.cast(raw.compile(_wat2wasm(SMALL)), ctypes.c_void_p)
 
-    t = paired({"wt": wt_once, "py": py_once, "floor": floor}, 1000, 9)
-    return [Row("instantiate", "new instance (own store) of a small module, then close", t["wt"], t["py"], t["floor"],
-                "≤ 15 µs", short="new instance + close")]
+        def floor() -> None:
+            s = ctypes.c_void_p(store_new(engine_arg, None, None))
+            instance_new(ctypes.c_void_p(store_context(s)), module_arg, None, zero, out_arg, trap_arg)
+            store_delete(s)
+
+        return floor
+
+    t = paired({"wt": lambda: r.instantiate(compiled).close(), "prepared": lambda: prepared.instantiate().close(),
+                "pooled": lambda: pooled.instantiate().close(), "py": py_once, "floor": floor_of(RawEngine()),
+                "pool floor": floor_of(RawEngine(pooling=True))}, 1000, 9)
+    rows = [Row("instantiate", "new instance (own store) of a small module, then close: Runtime.instantiate",
+                t["wt"], t["py"], t["floor"], "≤ 0.7x wasmtime-py", short="new instance + close"),
+            Row("instantiate", "the same through Runtime.prepare (InstancePre: imports resolved once)",
+                t["prepared"], t["py"], t["floor"], "≤ 0.7x wasmtime-py", short="prepared instance + close"),
+            Row("instantiate", "the same, prepared, with the pooling allocator (floor: raw, pooled)",
+                t["pooled"], t["py"], t["pool floor"], "≤ 0.7x wasmtime-py", short="prepared + pooled + close")]
+    pooled_runtime.close()
+    return rows + per_request()
+
+
+def per_request() -> list[Row]:
+    """What a server that instantiates a plugin per request pays: instantiate, one call, close."""
+    fns: dict[str, Callable[[], object]] = {}
+    keep = []
+    for label, config in (("wt", wt.RuntimeConfig()), ("pooled", wt.RuntimeConfig().with_pooling_allocator())):
+        r = wt.Runtime(config)
+        compiled = r.compile_module(PLUGIN)
+        prepared = r.prepare(compiled)
+        keep.append(r)
+
+        def plain(r: wt.Runtime = r, compiled: wt.CompiledModule = compiled) -> object:
+            with r.instantiate(compiled) as m:
+                return m.exported_function("handle").call(256)  # type: ignore[union-attr]
+
+        def fast(prepared: wt.PreparedModule = prepared) -> object:
+            with prepared.instantiate() as m:
+                return m.exported_function("handle").call(256)  # type: ignore[union-attr]
+
+        if label == "wt":
+            fns["wt"] = plain
+            fns["prepared"] = fast
+        else:
+            fns["pooled"] = fast
+    engine = wp.Engine()
+    module = wp.Module(engine, PLUGIN)
+
+    def py_once() -> object:
+        store = wp.Store(engine)
+        return wp.Instance(store, module, []).exports(store)["handle"](store, 256)
+
+    assert {f() == [wt.encode_i32(py_once())] for f in fns.values()} == {True}  # type: ignore[operator]
+    t = paired({**fns, "py": py_once}, 1000, 9)
+    for r in keep:
+        r.close()
+    return [
+        Row("instantiate", "per request: instantiate a plugin module, one call, close (Runtime.instantiate)",
+            t["wt"], t["py"], None, "", short="per request: instantiate + call + close"),
+        Row("instantiate", "per request, prepared (Runtime.prepare)", t["prepared"], t["py"], None, "",
+            short="per request, prepared"),
+        Row("instantiate", "per request, prepared, pooling allocator", t["pooled"], t["py"], None, "",
+            short="per request, prepared + pooled"),
+    ]
 
 
 def compilation() -> list[Row]:
@@ -314,32 +351,31 @@ def file_hits(engine: wp.Engine) -> list[Row]:
 
 
 def compute() -> list[Row]:
-    # The parity check compares the same engine settings: wasmtime-py's default engine has no
-    # epoch interruption, wt's default has it (for Ctrl-C and timeouts), which puts a check
-    # on every loop back-edge and function entry; that cost has rows of its own.
-    same = wt.Runtime(wt.RuntimeConfig().with_epoch_interruption(False))
+    # wt's defaults are wasmtime's (no epoch interruption); a runtime that asks for it puts a
+    # check on every loop back-edge and function entry, and has rows of its own.
     default = wt.Runtime()
+    epochs = wt.Runtime(wt.RuntimeConfig().with_epoch_interruption())
     fns = {}
-    for label, r in (("wt", same), ("default", default)):
+    for label, r in (("wt", default), ("epochs", epochs)):
         mod = r.instantiate(r.compile_module(ADD))
         fns[label] = (mod.exported_function("fib").call, mod.exported_function("spin").call)  # type: ignore[union-attr]
     engine = wp.Engine()
     st = wp.Store(engine)
     exports = wp.Instance(st, wp.Module(engine, ADD), []).exports(st)
     pfib, pspin = exports["fib"], exports["spin"]
-    f = paired({"wt": lambda: fns["wt"][0](27), "default": lambda: fns["default"][0](27),
+    f = paired({"wt": lambda: fns["wt"][0](27), "epochs": lambda: fns["epochs"][0](27),
                 "py": lambda: pfib(st, 27)}, 1, 21)
-    s = paired({"wt": lambda: fns["wt"][1](50_000_000), "default": lambda: fns["default"][1](50_000_000),
+    s = paired({"wt": lambda: fns["wt"][1](50_000_000), "epochs": lambda: fns["epochs"][1](50_000_000),
                 "py": lambda: pspin(st, 50_000_000)}, 1, 11)
     return [
-        Row("compute", "fib(27), recursive (same engine settings)", f["wt"], f["py"], None, "within 3%", "ms",
-            short="fib(27), same settings"),
-        Row("compute", "fib(27), wt's default (epoch interruption on)", f["default"], f["py"], None, "", "ms",
-            short="fib(27), wt default (epochs)"),
-        Row("compute", "tight loop, 5e7 iterations (same engine settings)", s["wt"], s["py"], None, "within 3%",
-            "ms", short="tight loop, same settings"),
-        Row("compute", "tight loop, wt's default (epoch interruption on)", s["default"], s["py"], None, "", "ms",
-            short="tight loop, wt default (epochs)"),
+        Row("compute", "fib(27), recursive (defaults)", f["wt"], f["py"], None, "within 3%", "ms",
+            short="fib(27), defaults"),
+        Row("compute", "fib(27), wt with epoch interruption", f["epochs"], f["py"], None, "", "ms",
+            short="fib(27), wt with epochs"),
+        Row("compute", "tight loop, 5e7 iterations (defaults)", s["wt"], s["py"], None, "within 3%",
+            "ms", short="tight loop, defaults"),
+        Row("compute", "tight loop, wt with epoch interruption", s["epochs"], s["py"], None, "", "ms",
+            short="tight loop, wt with epochs"),
     ]
 
 
@@ -420,10 +456,16 @@ def component_calls() -> list[Row]:
     return components()  # type: ignore[return-value]
 
 
+def real_programs() -> list[Row]:
+    from group_programs import rows  # (it imports Row from here)
+
+    return rows()
+
+
 GROUPS: dict[str, Callable[[], list[Row]]] = {
     "call": calls, "callback": callbacks, "memory": memory, "instantiate": instantiation,
     "compile": compilation, "compute": compute, "process": processes, "component": component_calls,
-    "scaleout": scaleout,
+    "scaleout": scaleout, "programs": real_programs,
 }
 
 from bench_async import async_calls  # noqa: E402 - it imports Row from here

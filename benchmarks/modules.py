@@ -37,6 +37,21 @@ SMALL = """
   (func (export "c") (param i32 i32) (result i32) local.get 0 local.get 1 i32.mul))
 """
 
+PLUGIN = """
+(module
+  (memory (export "memory") 1)
+  (data (i32.const 0) "A plugin handles one request: it parses what it was given, computes, answers.")
+  (global $calls (mut i32) (i32.const 0))
+  (func (export "handle") (param $n i32) (result i32) (local $i i32) (local $h i32)
+    (global.set $calls (i32.add (global.get $calls) (i32.const 1)))
+    (local.set $h (i32.const 2166136261))
+    (loop $l
+      (local.set $h (i32.mul (i32.xor (local.get $h) (i32.load8_u (i32.rem_u (local.get $i) (i32.const 79))))
+                             (i32.const 16777619)))
+      (br_if $l (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (local.get $n))))
+    (local.get $h)))
+"""
+
 WASI_HELLO = """
 (module
   (import "wasi_snapshot_preview1" "fd_write" (func $fd_write (param i32 i32 i32 i32) (result i32)))

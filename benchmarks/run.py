@@ -19,7 +19,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from groups import GROUPS, Row  # noqa: E402
 
-SCALE = {"µs": 1e6, "ms": 1e3}
+SCALE = {"µs": 1e6, "ms": 1e3, "MiB": 1 / 2**20}  # (a MiB row's "seconds" are bytes)
 
 
 def fmt(row: Row, seconds: float) -> float:
@@ -43,6 +43,10 @@ def verdict(row: Row) -> str:
         return ""
     wt = fmt(row, row.wt.median)
     target = row.target
+    if target.startswith("≤ ") and target.endswith("x wasmtime-py") and row.wasmtime_py is not None:
+        return "yes" if wt <= float(target.split()[1].rstrip("x")) * fmt(row, row.wasmtime_py.median) else "**no**"
+    if target.startswith("≤ ") and target.endswith("x floor") and row.floor is not None:
+        return "yes" if wt <= float(target.split()[1].rstrip("x")) * fmt(row, row.floor.median) else "**no**"
     if target.startswith("≤ "):
         return "yes" if wt <= float(target.split()[1]) else "**no**"
     if target.startswith("≥ ") and target.endswith("of memmove") and row.floor is not None:

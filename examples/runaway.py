@@ -12,7 +12,8 @@ SOURCE = """(module
 
 with tempfile.TemporaryDirectory() as directory:
     cache = wt.CompilationCache.with_dir(directory)
-    config = wt.RuntimeConfig().with_compilation_cache(cache).with_fuel_metering()
+    # Timeouts need epoch interruption (off by default: its checks slow compiled code).
+    config = wt.RuntimeConfig().with_compilation_cache(cache).with_fuel_metering().with_epoch_interruption()
     for _ in range(3):  # three runtimes (or processes): one compiles, two load
         with wt.Runtime(config) as r:
             compiled = r.compile_module(SOURCE)

@@ -50,10 +50,10 @@ def engine(rng: random.Random, features: dict[str, bool]) -> Engine:
         parts.append("with_debug_info()")
     if rng.random() < 0.15:
         parts.append(f"with_max_wasm_stack({rng.choice((65536, 128 << 10, 512 << 10, 1 << 20, 4 << 20))})")
-    bounded_by = "timeout"
-    if rng.random() < 0.1:
-        parts.append("with_epoch_interruption(False)")
-        bounded_by = "fuel"
+    bounded_by = "fuel"
+    if rng.random() < 0.9:  # off by default (as in wasmtime): a timeout needs it
+        parts.append("with_epoch_interruption()")
+        bounded_by = "timeout"
     if bounded_by == "fuel" or rng.random() < 0.1:
         parts.append("with_fuel_metering()")
         bounded_by = "fuel" if bounded_by == "fuel" or rng.random() < 0.5 else "timeout"

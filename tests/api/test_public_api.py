@@ -54,6 +54,13 @@ def render() -> str:
     return "\n".join(lines) + "\n"
 
 
+def test_all_is_one_sorted_list() -> None:
+    import wt_api
+
+    assert wt_api.__all__ == sorted(wt_api.__all__, key=lambda n: (n.lower(), n)), "keep wt_api.__all__ sorted"
+    assert len(set(wt_api.__all__)) == len(wt_api.__all__)
+
+
 def test_the_public_api_matches_its_snapshot() -> None:
     current = render()
     assert SNAPSHOT.read_text() == current, (

@@ -232,12 +232,15 @@ def test_threads_sharing_one_instance(case: Callable[[str], Any]) -> None:
 
 def test_timeouts_and_ctrl_c_stop_a_component(case: Callable[[str], Any]) -> None:
     case('''
-        spin = rt.compile_component(wat.SPIN)
-        i = rt.instantiate_component(spin, wt.ModuleConfig().with_timeout(0.05))
+        raises(wt.ConfigError, rt.instantiate_component, rt.compile_component(wat.SPIN),
+               wt.ModuleConfig().with_timeout(0.05))  # timeouts need epoch interruption, off by default
+        rt2 = wt.Runtime(wt.RuntimeConfig().with_epoch_interruption())
+        spin = rt2.compile_component(wat.SPIN)
+        i = rt2.instantiate_component(spin, wt.ModuleConfig().with_timeout(0.05))
         assert i.exports.spin(10) == 10
         raises(wt.WasmTimeoutError, i.exports.spin, 2**62)
         raises(wt.WasmRuntimeError, i.exports.spin, 1)  # a trapped instance stays unusable
-        j = rt.instantiate_component(spin)
+        j = rt2.instantiate_component(spin)
         threading.Timer(0.1, os.kill, (os.getpid(), signal.SIGINT)).start()
         raises(KeyboardInterrupt, j.exports.spin, 2**62)
     ''')

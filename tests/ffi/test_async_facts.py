@@ -20,7 +20,7 @@ import wt_api as wt
 from wt_ffi import async_, async_callback, engine, extern, func, instance, linker, store, types, val
 from wt_ffi.error import error_message
 
-r = wt.Runtime()
+r = wt.Runtime(wt.RuntimeConfig().with_epoch_interruption())  # (the yields below need epoch checks)
 WAT = """(module (import "host" "h" (func $h (param i32) (result i32)))
   (func (export "g") (param i32) (result i32) (call $h (local.get 0)))
   (func (export "spin") (param i64) (result i64) (local i64)

@@ -15,7 +15,7 @@ from .child import run_in_child
 
 HOST_LOOP = '''
 import signal
-r = wt.Runtime()
+r = wt.Runtime(CONFIG)
 hb = r.new_host_module_builder("env")
 hb.export_function("tick", [wt.ValueType.I32], [wt.ValueType.I32], lambda x: x + 1)
 hb.instantiate()
@@ -39,8 +39,10 @@ signal.signal(signal.SIGALRM, handler)
 
 
 @pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "win32", reason="setitimer is POSIX")
-def test_a_raising_signal_handler_during_host_calls_comes_out_of_the_call() -> None:
-    result = run_in_child(HOST_LOOP + '''
+@pytest.mark.parametrize("config", ["wt.RuntimeConfig()", "wt.RuntimeConfig().with_epoch_interruption()"],
+                         ids=["default", "interruptible"])
+def test_a_raising_signal_handler_during_host_calls_comes_out_of_the_call(config: str) -> None:
+    result = run_in_child(HOST_LOOP.replace("CONFIG", config) + '''
 alarms = finished = 0
 for i in range(150):
     try:
@@ -62,7 +64,7 @@ print("alarms", alarms, "finished", finished)
 
 @pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "win32", reason="setitimer is POSIX")
 def test_a_raising_signal_handler_during_timed_calls_comes_out_of_the_call() -> None:
-    result = run_in_child(HOST_LOOP + '''
+    result = run_in_child(HOST_LOOP.replace("CONFIG", "wt.RuntimeConfig().with_epoch_interruption()") + '''
 seen = {"alarm": 0, "timeout": 0}
 for i in range(400):
     try:

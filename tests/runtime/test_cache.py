@@ -43,7 +43,7 @@ def test_a_change_of_engine_settings_is_a_different_entry() -> None:
     cache = wt.CompilationCache()
     base = wt.RuntimeConfig().with_compilation_cache(cache)
     variants = [base, base.with_opt_level("none"), base.with_debug_info(), base.with_fuel_metering(),
-                base.with_epoch_interruption(False), base.with_feature("simd", False)]
+                base.with_epoch_interruption(), base.with_feature("simd", False)]
     for config in variants:
         with wt.Runtime(config) as r:
             assert add(r) == 5

@@ -1,9 +1,13 @@
-"""Ctrl-C (SIGINT) stops wasm running on the main thread with KeyboardInterrupt, and the
-runtime then runs the next call normally. Each case runs in a child process."""
+"""Ctrl-C (SIGINT) stops wasm running on the main thread with KeyboardInterrupt in a runtime
+with epoch interruption, and the runtime then runs the next call normally. In a runtime
+without (wasmtime's default), wasm that calls host functions stops in one of them, and wasm
+that does not runs to its end, then the call raises KeyboardInterrupt. Each case runs in a
+child process."""
 
 from __future__ import annotations
 
 import os
+import select
 import subprocess
 import sys
 import textwrap
@@ -22,7 +26,8 @@ SCRIPT = textwrap.dedent('''
     if case == "tty":  # a session leader (start_new_session) takes its terminal
         import fcntl, termios
         fcntl.ioctl(0, termios.TIOCSCTTY, 0)
-    config = wt.RuntimeConfig()
+    interruptible = sys.argv[2] == "interruptible"
+    config = wt.RuntimeConfig().with_epoch_interruption(interruptible)
     r = wt.Runtime(config)
     host = r.new_host_module_builder("env")
     host.new_function_builder("tick", [wt.ValueType.I32], [wt.ValueType.I32]).with_typed_func(lambda x: x).export()
@@ -31,8 +36,10 @@ SCRIPT = textwrap.dedent('''
       (import "env" "tick" (func $t (param i32) (result i32)))
       (func (export "loop") (loop $l br $l))
       (func (export "hostloop") (loop $l (drop (call $t (i32.const 1))) br $l))
+      (func (export "spin") (param $n i64) (loop $l (local.tee $n (i64.sub (local.get $n) (i64.const 1)))
+        i64.const 0 i64.ne br_if $l))
       (func (export "add") (param i32 i32) (result i32) local.get 0 local.get 1 i32.add))"""))
-    run = mod.exported_function("hostloop" if case == "host" else "loop")
+    run = mod.exported_function({"host": "hostloop", "finite": "spin"}.get(case, "loop"))
     if case != "tty":
         threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
     print("ready", flush=True)
@@ -40,6 +47,9 @@ SCRIPT = textwrap.dedent('''
     try:
         if case == "timed":
             run.call_with_timeout(60)
+        elif case == "finite":  # ~1 s or more of wasm that never calls out
+            run.call(1_500_000_000)
+            print(f"returned after {time.monotonic() - start:.2f}", flush=True)
         else:
             run.call()
         print("not interrupted", flush=True)
@@ -76,10 +86,33 @@ def check(output: str) -> None:
 
 @pytest.mark.parametrize("case", ["loop", "host", "timed"])
 def test_sigint_interrupts_a_wasm_call_on_the_main_thread(script: Path, case: str) -> None:
-    proc = subprocess.run([sys.executable, str(script), case], capture_output=True, text=True, timeout=60,
-                          env=child_env())
+    proc = subprocess.run([sys.executable, str(script), case, "interruptible"], capture_output=True, text=True,
+                          timeout=60, env=child_env())
     assert proc.returncode == 0, proc.stderr
     check(proc.stdout)
+    assert "Exception ignored" not in proc.stderr, proc.stderr
+
+
+def test_without_epochs_wasm_that_calls_the_host_stops_in_a_host_function(script: Path) -> None:
+    """The SIGINT lands in the host function's Python code (or, deferred, in the next one)."""
+    proc = subprocess.run([sys.executable, str(script), "host", "default"], capture_output=True, text=True,
+                          timeout=60, env=child_env())
+    assert proc.returncode == 0, proc.stderr
+    check(proc.stdout)
+    assert "Exception ignored" not in proc.stderr, proc.stderr
+
+
+def test_without_epochs_the_interrupt_comes_when_the_call_returns(script: Path) -> None:
+    """Compiled code without epoch checks cannot be stopped: the call runs to its end (as in
+    wasmtime-py, or any C extension), then KeyboardInterrupt is raised, and nothing leaks."""
+    proc = subprocess.run([sys.executable, str(script), "finite", "default"], capture_output=True, text=True,
+                          timeout=120, env=child_env())
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.splitlines()
+    assert not any(line.startswith("returned after") for line in lines), proc.stdout  # the interrupt came
+    stopped = [line for line in lines if line.startswith("KeyboardInterrupt after")]
+    assert stopped and float(stopped[0].split()[-1]) >= 0.3, proc.stdout
+    assert "next call [5]" in lines and "default handler back True" in lines, proc.stdout
     assert "Exception ignored" not in proc.stderr, proc.stderr
 
 
@@ -90,14 +123,16 @@ def test_ctrl_c_typed_at_a_terminal(script: Path) -> None:
     master, slave = pty.openpty()
     proc: subprocess.Popen[bytes] | None = None
     try:
-        proc = subprocess.Popen([sys.executable, str(script), "tty"], stdin=slave, stdout=slave, stderr=slave,
-                                start_new_session=True, env=child_env())
+        proc = subprocess.Popen([sys.executable, str(script), "tty", "interruptible"], stdin=slave, stdout=slave,
+                                stderr=slave, start_new_session=True, env=child_env())
         os.close(slave)
         slave = -1
         output = b""
         deadline = time.monotonic() + 60
         sent = False
         while time.monotonic() < deadline:
+            if not select.select([master], [], [], max(0.0, deadline - time.monotonic()))[0]:
+                break  # nothing more within the deadline: the checks below say what is missing
             try:
                 chunk = os.read(master, 4096)
             except OSError:  # the child closed the terminal
@@ -164,7 +199,7 @@ def test_a_forked_child_gets_its_own_timer_and_watcher(tmp_path: Path) -> None:
         import os, signal, sys, threading, time, warnings
         warnings.simplefilter("ignore", DeprecationWarning)
         import wt_api as wt
-        r = wt.Runtime()
+        r = wt.Runtime(wt.RuntimeConfig().with_epoch_interruption())
         mod = r.instantiate(r.compile_module('(module (func (export "loop") (loop $l br $l)))'))
         loop = mod.exported_function("loop")
         try:

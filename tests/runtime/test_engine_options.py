@@ -92,6 +92,7 @@ def test_pooling_allocator_settings_are_checked() -> None:
     wt.RuntimeConfig().with_opt_level("speed_and_size"),
     wt.RuntimeConfig().with_debug_info(),
     wt.RuntimeConfig().with_parallel_compilation(False),
+    wt.RuntimeConfig().with_epoch_interruption(),
     wt.RuntimeConfig().with_epoch_interruption(False),
     wt.RuntimeConfig().with_fuel_metering(),
     wt.RuntimeConfig().with_max_wasm_stack(1 << 20),
@@ -104,9 +105,9 @@ def test_each_engine_option_runs_wasm(config: wt.RuntimeConfig) -> None:
 
 def test_configs_are_values() -> None:
     base = wt.RuntimeConfig()
-    changed = base.with_fuel_metering().with_epoch_interruption(False)
-    assert base.fuel_metering is False and base.epoch_interruption is True
-    assert changed.fuel_metering is True and changed.epoch_interruption is False
+    changed = base.with_fuel_metering().with_epoch_interruption()
+    assert base.fuel_metering is False and base.epoch_interruption is False  # wasmtime's defaults
+    assert changed.fuel_metering is True and changed.epoch_interruption is True
     module = wt.ModuleConfig()
     limited = module.with_memory_limit(wt.WASM_PAGE).with_fuel(10).with_timeout(1)
     assert module.limits is None and module.fuel is None and module.timeout is None

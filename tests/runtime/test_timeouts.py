@@ -1,9 +1,11 @@
-"""Per-call timeouts and deadlines stop runaway wasm through epoch interruption."""
+"""Per-call timeouts and deadlines stop runaway wasm through epoch interruption, which a
+runtime asks for (``RuntimeConfig.with_epoch_interruption``: off by default, as in wasmtime)."""
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -19,6 +21,16 @@ WAT = """(module
     (loop $l (local.tee $n (i32.sub (local.get $n) (i32.const 1))) br_if $l)
     local.get $n))
 """
+
+
+INTERRUPTIBLE = wt.RuntimeConfig().with_epoch_interruption()
+
+
+@pytest.fixture
+def runtime() -> Iterator[wt.Runtime]:
+    """This module's runtimes are interruptible (the conftest's has wasmtime's defaults)."""
+    with wt.Runtime(INTERRUPTIBLE) as r:
+        yield r
 
 
 def fn(mod: wt.Module, name: str) -> wt.Function:
@@ -149,13 +161,19 @@ def test_a_long_host_function_is_stopped_when_it_returns_to_wasm(runtime: wt.Run
     assert 0.3 <= time.monotonic() - start < 0.3 + SLACK
 
 
-def test_timeouts_need_epoch_interruption() -> None:
-    with wt.Runtime(wt.RuntimeConfig().with_epoch_interruption(False)) as r:
+@pytest.mark.parametrize("config", [None, wt.RuntimeConfig().with_epoch_interruption(False)],
+                         ids=["default", "switched off"])
+def test_timeouts_need_epoch_interruption_and_the_error_says_how(config: wt.RuntimeConfig | None) -> None:
+    assert wt.RuntimeConfig().epoch_interruption is False  # wasmtime's default: no checks in compiled code
+    how = r"wt\.RuntimeConfig\(\)\.with_epoch_interruption\(\)"
+    with wt.Runtime(config) as r:
         compiled = r.compile_module(WAT)
         mod = r.instantiate(compiled)
-        with pytest.raises(wt.ConfigError, match="epoch interruption"):
+        with pytest.raises(wt.ConfigError, match=how):
             fn(mod, "add").call_with_timeout(1, 1, 2)
-        with pytest.raises(wt.ConfigError, match="epoch interruption"):
+        with pytest.raises(wt.ConfigError, match=how):
+            fn(mod, "add").call_with_deadline(time.monotonic() + 1, 1, 2)
+        with pytest.raises(wt.ConfigError, match=how):
             r.instantiate(compiled, wt.ModuleConfig().with_timeout(1))
         assert fn(mod, "add").call(1, 2) == [3]
 

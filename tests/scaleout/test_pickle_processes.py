@@ -123,7 +123,7 @@ def test_a_fresh_spawn_process_runs_a_pickled_module_without_compiling(tmp_path:
 
 def test_a_process_whose_engine_differs_compiles_the_wasm_instead(tmp_path: Path) -> None:
     wasm = large_wasm(300)
-    with wt.Runtime() as here, wt.Runtime(wt.RuntimeConfig().with_epoch_interruption(False)) as other:
+    with wt.Runtime() as here, wt.Runtime(wt.RuntimeConfig().with_epoch_interruption()) as other:
         ours, theirs = here.compile_module(wasm), other.compile_module(wasm)
         _, (mine,) = ours.__reduce_ex__(4)
         _, (foreign,) = theirs.__reduce_ex__(4)

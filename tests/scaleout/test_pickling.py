@@ -85,7 +85,7 @@ def test_modules_unpickled_with_one_configuration_share_one_runtime(runtime: wt.
 
 
 def test_the_settings_that_shape_code_travel_and_the_process_local_ones_stay(tmp_path: Path) -> None:
-    config = (wt.RuntimeConfig().with_fuel_metering().with_epoch_interruption(False).with_feature("simd", False)
+    config = (wt.RuntimeConfig().with_fuel_metering().with_epoch_interruption().with_feature("simd", False)
               .with_opt_level("none").with_max_wasm_stack(256 << 10).with_debug_info()
               .with_limits(wt.ResourceLimits(memory_size=3 * wt.WASM_PAGE))
               .with_wasi(wt.WasiSettings(args=("x",))))

@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from ._config import Feature, OptLevel
     from ._host import HostFunctionBuilder, HostModuleBuilder
     from ._host_module import HostModule
+    from ._prepared import PreparedModule
     from ._refs import AnyRefKind
     from ._component import CompiledComponent, is_component
     from ._component_classes import Err, Ok, Some, WitRecord, WitVariant, wit_class
@@ -58,7 +59,7 @@ if TYPE_CHECKING:
 # milliseconds at import.
 _ON_FIRST_USE = {"Caller": "_caller", "HostFunctionBuilder": "_host", "HostModuleBuilder": "_host",
                  "HostModule": "_host_module", "CacheStats": "_cache", "CompilationCache": "_cache",
-                 "Global": "_global", "Table": "_table",
+                 "Global": "_global", "Table": "_table", "PreparedModule": "_prepared",
                  # the component model: none of it loads with `import wt_api`
                  "CompiledComponent": "_component", "is_component": "_component", "Err": "_component_classes",
                  "Ok": "_component_classes", "Some": "_component_classes", "WitRecord": "_component_classes",
@@ -93,20 +94,18 @@ def __getattr__(name: str) -> object:
 
 
 __all__ = [
-    "AnyRef", "AnyRefKind", "CacheStats", "Caller", "ClosedError", "CompilationCache", "CompileError",
-    "CompiledModule", "ConfigError", "DEFAULT_FEATURES", "DEFAULT_LIMITS", "ExitError", "ExnRef", "ExportType",
-    "ExternRef", "ExternType", "FEATURES", "FEATURE_DOCS", "Feature", "Frame", "Function", "FunctionType", "Global",
-    "GlobalType", "HostFunctionBuilder", "HostModule", "HostModuleBuilder", "ImportType", "InstantiationError",
-    "LinkError", "LoaderError", "Memory", "MemoryType", "Module", "ModuleConfig", "OptLevel", "PoolingAllocator",
-    "RefType", "ResourceLimits", "Runtime", "RuntimeConfig", "Table", "TableType", "TagType", "Trap", "TrapCode",
-    "ValueType", "WASMTIME_VERSION", "WASM_PAGE", "WasiSettings", "WasmArgumentError", "WasmException", "WasmRuntimeError",
-    "WasmTimeoutError", "WtError", "decode_anyref", "decode_exnref", "decode_externref", "decode_f32", "decode_f64",
-    "decode_i32", "decode_i64", "decode_u32", "decode_v128", "encode_externref", "encode_f32", "encode_f64",
-    "encode_i31", "encode_i32", "encode_i64", "encode_u32", "encode_u64", "encode_v128", "release_externref",
-    "release_ref",
-]
-__all__ += [  # the component model (one block: other features add names above)
-    "CompiledComponent", "ComponentExports", "ComponentFunction", "ComponentFunctionType", "ComponentInstance",
-    "ComponentInterface", "ComponentInterfaceType", "ComponentResource", "Err", "Ok", "Some", "WitRecord",
-    "WitType", "WitVariant", "is_component", "wit_class",
+    "AnyRef", "AnyRefKind", "CacheStats", "Caller", "ClosedError", "CompilationCache", "CompiledComponent",
+    "CompiledModule", "CompileError", "ComponentExports", "ComponentFunction", "ComponentFunctionType",
+    "ComponentInstance", "ComponentInterface", "ComponentInterfaceType", "ComponentResource", "ConfigError",
+    "decode_anyref", "decode_exnref", "decode_externref", "decode_f32", "decode_f64", "decode_i32", "decode_i64",
+    "decode_u32", "decode_v128", "DEFAULT_FEATURES", "DEFAULT_LIMITS", "encode_externref", "encode_f32",
+    "encode_f64", "encode_i31", "encode_i32", "encode_i64", "encode_u32", "encode_u64", "encode_v128", "Err",
+    "ExitError", "ExnRef", "ExportType", "ExternRef", "ExternType", "Feature", "FEATURE_DOCS", "FEATURES", "Frame",
+    "Function", "FunctionType", "Global", "GlobalType", "HostFunctionBuilder", "HostModule", "HostModuleBuilder",
+    "ImportType", "InstantiationError", "is_component", "LinkError", "LoaderError", "Memory", "MemoryType",
+    "Module", "ModuleConfig", "Ok", "OptLevel", "PoolingAllocator", "PreparedModule", "RefType",
+    "release_externref", "release_ref", "ResourceLimits", "Runtime", "RuntimeConfig", "Some", "Table", "TableType",
+    "TagType", "Trap", "TrapCode", "ValueType", "WasiSettings", "WASM_PAGE", "WasmArgumentError", "WasmException",
+    "WasmRuntimeError", "WASMTIME_VERSION", "WasmTimeoutError", "wit_class", "WitRecord", "WitType", "WitVariant",
+    "WtError",
 ]

@@ -197,7 +197,7 @@ class ComponentFunction:
         names: dict[str, object] = {
             "_M": _MISSING, "_arity": self._arity, "_refuse": self._refuse, "_fail": self._fail, "_env": env,
             "_ident": gate.ident, "_fits": gate.fits, "_check": gate.check, "_enter": gate.enter,
-            "_leave": gate.leave, "_owned": gate.owned, "_alive": gate.alive, "_closed": _closed,
+            "_leave": gate.leave, "_alive": gate.alive, "_closed": _closed,
             "_after_close": gate.after_close, "_sink": gate.sink, "_escaped": gate.escaped, "_Mismatch": Mismatch,
             "_bad": self._bad, "_b": self._args, "_r": self._results, "_rp": self._results_ptr, "_view": self._view,
             "_c": _call_function(), "_f": self._func_ref, "_ctx": self._ctx, "_na": c_size_t(self._nargs),
@@ -256,10 +256,10 @@ class ComponentFunction:
                           pad + "    _lift_failed(exc)", pad + "finally:", pad + "    _del(_r)", pad + "    _view[0] = 0"]
             if result.kind == "result":
                 lines += [pad + "if type(v) is _Err: raise v", pad + "v = v.value"]
-        # As prepared core calls (wt_ffi.call): the lock is released on the way out, or by the
-        # except path only if this thread holds it.
-        lines += ["    except BaseException:", "        if _owned(): _leave()", "        if not _alive[0]: _after_close()",
-                  "        raise", "    _leave()", "    if not _alive[0]: _after_close()", "    return v"]
+        # As prepared core calls (wt_ffi.call.StoreGate): the finally releases only what this
+        # call took (RuntimeError: an acquire interrupted before it took the lock).
+        lines += ["        return v", "    finally:", "        try:", "            _leave()", "        except RuntimeError:",
+                  "            pass", "        if not _alive[0]: _after_close()"]
         namespace: dict[str, Callable[..., Any]] = {}
         exec(_compiled("\n".join(lines)), names, namespace)  # noqa: S102
         call = namespace["call"]

@@ -223,7 +223,7 @@ def instantiate_component(engine: Engine, compiled: CompiledComponent, config: M
                           wasi: WasiSettings | None, with_wasi: bool,
                           imports: Mapping[str, object] | None) -> ComponentInstance:
     """Instantiate ``compiled`` in a new store (see :meth:`~wt_api.Runtime.instantiate_component`)."""
-    from ._instance import _configure_store  # (shared with modules: fuel, limits, timeouts)
+    from ._instance import configure_store  # (shared with modules: fuel, limits, timeouts)
 
     if not isinstance(compiled, CompiledComponent):
         raise TypeError(f"instantiate_component takes a CompiledComponent, not {type(compiled).__name__}")
@@ -241,7 +241,7 @@ def instantiate_component(engine: Engine, compiled: CompiledComponent, config: M
     env.has_host = plan.has_host
     try:
         with store.scope:  # (checks this thread: instantiating may run wasm on it)
-            _configure_store(engine, store, config, True)
+            configure_store(engine, store, config, True)
             if with_wasi:
                 from ._wasi import configure_wasi  # (WASI loads on first use: RATIONALE, start-up)
 

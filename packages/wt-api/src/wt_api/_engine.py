@@ -21,7 +21,7 @@ from ._config import RuntimeConfig
 from ._deadlines import EngineClock, engine_clock, watch_store
 from ._errors import ClosedError, ConfigError
 from ._handle import Owned
-from ._limits import apply_limits, set_store_fuel
+from ._limits import set_store_fuel
 from ._store import Store, check_thread_stack
 
 __all__ = ["Engine", "fingerprint"]
@@ -188,6 +188,10 @@ class Engine:
         self._pid = os.getpid()
         self._handle = Owned(_new_engine(config), self._delete, "runtime")
         self.clock: EngineClock | None = engine_clock(self._handle.get()) if config.epoch_interruption else None
+        limits = config.limits
+        # Every store's limiter arguments, made once (a store costs less: instantiation's hot path).
+        self._limiter = (None if limits is None or limits.unlimited
+                         else tuple(ctypes.c_int64(v) for v in limits.as_limiter_args()))
         _sigint.runtime_opened()
 
     def _delete(self, ptr: ctypes._Pointer[_engine.wasm_engine_t]) -> None:
@@ -215,20 +219,18 @@ class Engine:
     def check_process(self) -> None:
         """Raise if this engine was made by the parent of a fork: wasmtime's threads and
         locks did not survive into this process."""
-        if self._pid != os.getpid():
+        if _forked[0] and self._pid != os.getpid():  # (getpid is a system call: only after a fork)
             raise ClosedError("this runtime was made before os.fork(), in the parent process; make a new "
                               "wt.Runtime in the child (wasmtime's threads do not survive a fork)")
 
     def new_store(self) -> Store:
         """A new store, ready to run wasm: the runtime's default limits, the deadline
         callback (epoch interruption) and unlimited fuel (fuel metering) as configured."""
-        store = Store(self.enter(), self.config.max_wasm_stack or DEFAULT_MAX_WASM_STACK)
+        store = Store(self.enter(), self.config.max_wasm_stack or DEFAULT_MAX_WASM_STACK, self._limiter)
         store.runtime_config = self.config
         try:
             if self.clock is not None:
                 watch_store(store, self.clock)
-            if self.config.limits is not None and not self.config.limits.unlimited:
-                apply_limits(store, self.config.limits)
             if self.config.fuel_metering:
                 set_store_fuel(store, (1 << 64) - 1)
         finally:

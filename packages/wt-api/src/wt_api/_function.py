@@ -151,13 +151,15 @@ class Function:
         """``call(*params)``, stopped with :class:`~wt_api.WasmTimeoutError` if it runs longer
         than ``timeout`` seconds (measured from now; an instance timeout set with
         ``ModuleConfig.with_timeout`` still applies, whichever ends first). Wasm that is
-        inside a host function stops when that function returns."""
+        inside a host function stops when that function returns. Needs a runtime made with
+        ``RuntimeConfig().with_epoch_interruption()`` (ConfigError otherwise)."""
         timeout = check_seconds("a timeout", timeout)
         return call_before(self._scope, _monotonic() + timeout, timeout, self.call, params)
 
     def call_with_deadline(self, deadline: float, *params: int) -> list[int]:
         """``call(*params)``, stopped with :class:`~wt_api.WasmTimeoutError` once
-        ``time.monotonic()`` passes ``deadline``."""
+        ``time.monotonic()`` passes ``deadline`` (as :meth:`call_with_timeout`, which says
+        what it needs)."""
         return call_before(self._scope, check_seconds("a deadline", deadline), None, self.call, params)
 
     def _funcref_in(self, store: Store, where: str) -> int:

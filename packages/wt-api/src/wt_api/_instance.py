@@ -25,7 +25,7 @@ from ._memory import Memory
 from ._store import Scope, Store
 from ._values import check_u64
 
-__all__ = ["Module", "instantiate"]
+__all__ = ["Module", "instantiate", "configure_store"]
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
@@ -197,7 +197,7 @@ class Module(Closeable):
         return f"<Module {self._name or ''}{' closed' if self._closed else ''}>".replace(" >", ">")
 
 
-def _configure_store(engine: Engine, store: Store, config: ModuleConfig, new_store: bool) -> None:
+def configure_store(engine: Engine, store: Store, config: ModuleConfig, new_store: bool) -> None:
     """Apply a ModuleConfig's fuel budget and limits to the store it is instantiated in.
 
     They belong to one store: a module that joins another's store (a named module in the
@@ -252,7 +252,7 @@ def _instantiate(engine: Engine, namespace: Namespace, compiled: CompiledModule,
     new_store = store.users == 0
     try:
         with store.scope:  # (checks this thread: a start function runs wasm on it)
-            _configure_store(engine, store, config, new_store)  # fuel and limits, before wasm runs
+            configure_store(engine, store, config, new_store)  # fuel and limits, before wasm runs
             if with_wasi:
                 from ._wasi import configure_wasi  # (WASI loads on first use: RATIONALE, start-up)
 

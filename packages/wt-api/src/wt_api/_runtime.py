@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from ._component_instance import ComponentInstance
     from ._host import HostModuleBuilder
     from ._host_module import HostModule
+    from ._prepared import PreparedModule
 from ._linking import Namespace
 
 __all__ = ["Runtime"]
@@ -52,8 +53,8 @@ class Runtime(Closeable):
         self._engine = Engine(self.config)
         self._namespace = Namespace(self._engine)
         self._lock = threading.Lock()
-        self._children: weakref.WeakSet[CompiledModule | Module | HostModule | CompiledComponent | ComponentInstance]
-        self._children = weakref.WeakSet()
+        self._children: weakref.WeakSet[CompiledModule | Module | HostModule | CompiledComponent | ComponentInstance
+                                        | PreparedModule] = weakref.WeakSet()
         self._closed = False
 
     # -- lifecycle --------------------------------------------------------------
@@ -80,7 +81,8 @@ class Runtime(Closeable):
     def __repr__(self) -> str:
         return f"<Runtime{' closed' if self._closed else ''}>"
 
-    def _adopt(self, child: CompiledModule | Module | HostModule | CompiledComponent | ComponentInstance) -> None:
+    def _adopt(self, child: CompiledModule | Module | HostModule | CompiledComponent | ComponentInstance
+               | PreparedModule) -> None:
         with self._lock:
             if self._closed:
                 child.close()
@@ -148,6 +150,19 @@ class Runtime(Closeable):
                              self.config.wasi, with_wasi=True)
         self._adopt(module)
         return module
+
+    def prepare(self, compiled: CompiledModule) -> PreparedModule:
+        """``compiled`` made ready to instantiate many times (wasmtime's ``InstancePre``):
+        its imports (WASI's only) are resolved once, and each
+        :meth:`PreparedModule.instantiate <wt_api.PreparedModule.instantiate>` makes a store
+        and an instance and little else (LinkError for other imports)."""
+        from ._prepared import PreparedModule  # (prepared instantiation loads on first use: start-up)
+
+        if self._closed:
+            raise ClosedError("this runtime is closed")
+        prepared = PreparedModule(self._engine, self._namespace, compiled, self.config.wasi, self._adopt)
+        self._adopt(prepared)
+        return prepared
 
     def new_host_module_builder(self, name: str) -> HostModuleBuilder:
         """Start a host module: Python functions (and globals, memories, tables) that wasm

@@ -137,6 +137,7 @@ class _Sigint:
         self._installed = False
         self._wakeup: _Wakeup | None = None
         self._watcher: threading.Thread | None = None
+        self._watch_refused = False  # someone else owns the wakeup fd
 
     def defer(self) -> None:
         """Keep a SIGINT that arrived inside a callback: the wasm on the main thread stops at
@@ -173,9 +174,13 @@ class _Sigint:
             self.uninstall()
 
     def ensure_installed(self) -> None:
-        """Install the handler (main thread only) unless someone else's is in place."""
+        """Install the handler (main thread only) unless someone else's is in place, and
+        the watcher once an engine with epoch interruption exists (the watcher only
+        increments epochs: runtimes without them need the handler alone)."""
         current = signal.getsignal(signal.SIGINT)
         if self._installed and current is _handler:
+            if self._wakeup is None and not self._watch_refused and _wake:
+                self._open_watcher()
             return
         if self._installed:  # someone replaced ours: leave theirs alone
             self._installed = False
@@ -184,7 +189,9 @@ class _Sigint:
             return
         signal.signal(signal.SIGINT, _handler)
         self._installed = True
-        self._open_watcher()
+        self._watch_refused = False
+        if _wake:
+            self._open_watcher()
 
     def _open_watcher(self) -> None:
         wakeup = _Wakeup()
@@ -200,6 +207,7 @@ class _Sigint:
             signal.set_wakeup_fd(previous)
             wakeup.close_writer()
             wakeup.close_reader()
+            self._watch_refused = True  # (not asked again until the handler is installed anew)
             return
         self._wakeup = wakeup
         self._watcher = threading.Thread(target=self._watch, args=(wakeup,), name="wt-sigint-watcher", daemon=True)

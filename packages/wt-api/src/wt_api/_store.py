@@ -155,12 +155,16 @@ class Store:
     runtime_config: object | None = None
     """The ``RuntimeConfig`` of the runtime that made the store."""
 
-    def __init__(self, engine: ctypes._Pointer[_engine.wasm_engine_t], max_wasm_stack: int) -> None:
-        ptr = _store.wasmtime_store_new(engine, None, _NO_FINALIZER)
+    def __init__(self, engine: ctypes._Pointer[_engine.wasm_engine_t], max_wasm_stack: int,
+                 limits: tuple[ctypes.c_int64, ...] | None = None) -> None:
+        raw = _store.raw_stores()  # (bound without argtypes: instantiation's hot path)
+        ptr = raw.new(engine, None, _NO_FINALIZER)
         self.max_wasm_stack = max_wasm_stack
         self.fits = fits_for(max_wasm_stack)
-        self._handle = Owned(ptr, _store.wasmtime_store_delete, "store")
-        self.context = _store.wasmtime_store_context(ptr)
+        self._handle = Owned(ptr, raw.delete, "store")
+        self.context = raw.context(ptr)
+        if limits is not None:  # the five wasmtime_store_limiter arguments (c_int64)
+            raw.limiter(ptr, *limits)
         self.lock = threading.RLock()
         self.alive = [True]
         self.users = 0
@@ -171,8 +175,20 @@ class Store:
         self.funcrefs: set[int] = set()  # raw funcref values handed to Python (valid while the store lives)
         self.gc_handles: set[int] = set()  # handles of the GC references rooted here
         self._pending_free = False
-        self.scope = Scope(self, self.alive)
-        self.gate = self.scope.gate
+        self._scope: Scope | None = None
+
+    @property
+    def scope(self) -> Scope:
+        """The store's own :class:`Scope` (liveness: the store's), made on first use."""
+        scope = self._scope
+        if scope is None:
+            scope = self._scope = Scope(self, self.alive)
+        return scope
+
+    @property
+    def gate(self) -> StoreGate:
+        """The store's own gate (see :class:`Scope`)."""
+        return self.scope.gate
 
     @property
     def ptr(self) -> ctypes._Pointer[_store.wasmtime_store_t]:
@@ -242,6 +258,9 @@ class Store:
         self.views.append(weakref.ref(view))
 
     def _free_when_unviewed(self) -> None:
+        if not self.views:  # (the common case, without a comprehension's frames)
+            self._free()
+            return
         views = [v for v in (ref() for ref in self.views) if v is not None]
         self.views.clear()
         if not views:
@@ -258,11 +277,12 @@ class Store:
             weakref.finalize(view, one_gone)
 
     def _free(self) -> None:
-        for handle in list(self.gc_handles):
-            entry = GC.get(handle)
-            if entry is not None:
-                entry.release()
-        self.gc_handles.clear()
+        if self.gc_handles:
+            for handle in list(self.gc_handles):
+                entry = GC.get(handle)
+                if entry is not None:
+                    entry.release()
+            self.gc_handles.clear()
         self._handle.close()  # wasmtime drops every externref: their host objects are let go
         self.keep.clear()
         self.host_funcs.clear()
@@ -277,15 +297,25 @@ class Scope:
     ``with scope:`` holds the store for one operation; ``gate`` is the same for prepared
     calls."""
 
-    __slots__ = ("store", "alive", "gate")
+    __slots__ = ("store", "alive", "_gate")
 
     def __init__(self, store: Store, alive: list[bool]) -> None:
         self.store = store
         self.alive = alive
-        lock = store.lock
-        self.gate = StoreGate(threading.get_ident, store.fits, store.check_thread, lock.acquire, lock.release,
-                              lock._is_owned, alive,  # type: ignore[attr-defined]
-                              store._raise_closed, store._finish_close, store.sink, store.raise_escaped)
+        self._gate: StoreGate | None = None
+
+    @property
+    def gate(self) -> StoreGate:
+        """The :class:`~wt_ffi.call.StoreGate` of prepared calls, made on first use (an
+        instance that is made and closed without a call needs none)."""
+        gate = self._gate
+        if gate is None:
+            store = self.store
+            lock = store.lock
+            gate = self._gate = StoreGate(threading.get_ident, store.fits, store.check_thread, lock.acquire,
+                                          lock.release, self.alive, store._raise_closed, store._finish_close,
+                                          store.sink, store.raise_escaped)
+        return gate
 
     def __enter__(self) -> Store:
         """Take the store's lock for one operation (ClosedError, holding nothing, once the

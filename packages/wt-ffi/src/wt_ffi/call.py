@@ -14,8 +14,9 @@ the converter given for its slot (:class:`RefParam` in, a function out).
 from __future__ import annotations
 
 import ctypes
+import sys
 from collections.abc import Callable, Mapping, Sequence
-from ctypes import c_size_t, c_uint64, c_void_p
+from ctypes import c_size_t, c_uint32, c_uint64, c_void_p
 from functools import lru_cache
 from types import CodeType
 
@@ -51,29 +52,29 @@ class StoreGate:
     have stack room for the store's wasm), ``check()`` runs, which may raise (a thread whose
     stack is too small for wasm, a guest output writer that would wait for its own guest)
     or add the thread to ``fits``. Then ``enter()`` takes the store's lock (an ``RLock``)
-    and ``leave()`` releases it; ``owned()`` says whether this thread holds it. The call
-    takes the lock inside its ``try``: a signal handler that raises right after ``enter()``
-    still reaches the ``except`` path, which releases only if this thread owns the lock (an
-    ``enter()`` interrupted while another thread held it took nothing; one that finds it
-    held by this thread cannot block, so cannot be interrupted). ``alive`` is a one-item
-    list, false once the store (or its owner) is closed: ``closed()`` (must raise) runs when
-    it is before C is entered, ``after_close()`` after leaving when it was closed meanwhile
-    (a close from inside the call, deferred until the call is over). After a call that returned
+    and ``leave()`` releases it. The call takes the lock inside its ``try``: a signal
+    handler that raises right after ``enter()`` still reaches the ``finally``, which
+    releases only what this call took (an ``enter()`` interrupted while another thread held
+    the lock took nothing, and ``leave()`` then refuses with RuntimeError, which the
+    ``finally`` ignores; one that finds it held by this thread cannot block, so cannot be
+    interrupted). The ``finally`` starts with a ``try``, where Python 3.10 runs no signal
+    handler. ``alive`` is a one-item list, false once the store (or its owner) is closed:
+    ``closed()`` (must raise) runs when it is before C is entered, ``after_close()`` after
+    leaving when it was closed meanwhile (a close from inside the call, deferred until the
+    call is over). After a call that returned
     normally, an exception left in ``sink`` (one that escaped a callback: see
     :mod:`wt_ffi.sink`) is raised by ``escaped()``."""
 
-    __slots__ = ("ident", "fits", "check", "enter", "leave", "owned", "alive", "closed", "after_close", "sink",
-                 "escaped")
+    __slots__ = ("ident", "fits", "check", "enter", "leave", "alive", "closed", "after_close", "sink", "escaped")
 
     def __init__(self, ident: Callable[[], int], fits: set[int], check: Callable[[], object], enter: Callable[[], object],
-                 leave: Callable[[], object], owned: Callable[[], bool], alive: list[bool], closed: Callable[[], object],
+                 leave: Callable[[], object], alive: list[bool], closed: Callable[[], object],
                  after_close: Callable[[], object], sink: CallbackSink, escaped: Callable[[], object]) -> None:
         self.ident = ident
         self.fits = fits
         self.check = check
         self.enter = enter
         self.leave = leave
-        self.owned = owned
         self.alive = alive
         self.closed = closed
         self.after_close = after_close
@@ -103,9 +104,14 @@ def _store_param(i: int, vt: ValType, conv: RefParam | None, lines: list[str]) -
         lines.append(f"        s[{2 * i}] = {a}")
 
 
+# The 32-bit word of a slot that holds an i32 or f32 (its low half): read through a
+# c_uint32 view of the slots, no mask needed (~40 ns less per result).
+_LOW_WORD = 0 if sys.byteorder == "little" else 1
+
+
 def _read_result(i: int, vt: ValType) -> str:
     if vt.kind in (VALTYPE_I32, VALTYPE_F32):
-        return f"s[{2 * i}] & 0xFFFFFFFF"
+        return f"w[{4 * i + _LOW_WORD}]"
     if vt.kind in (VALTYPE_I64, VALTYPE_F64):
         return f"s[{2 * i}]"
     if vt.kind == VALTYPE_V128:
@@ -147,6 +153,7 @@ def build_caller(
         "_f": ctypes.byref(func_copy),
         "_keep": func_copy,
         "s": slots,
+        "w": (c_uint32 * (4 * nslots)).from_buffer(slots),
         "_n": c_size_t(nslots),
         "_t": ctypes.byref(trap),
         "_tb": trap,
@@ -160,7 +167,6 @@ def build_caller(
         "_check": gate.check,
         "_enter": gate.enter,
         "_leave": gate.leave,
-        "_owned": gate.owned,
         "_alive": gate.alive,
         "_closed": gate.closed,
         "_after_close": gate.after_close,
@@ -199,9 +205,12 @@ def build_caller(
     lines.append("            t = _tb[0]; _tb[0] = 0")
     lines.append("            _fail(e, t)")
     lines.append("        if _sink.error is not None: _escaped()")
-    lines.append("        r = [" + ", ".join(_read_result(i, vt) for i, vt in enumerate(results)) + "]")
-    lines += ["    except BaseException:", "        if _owned(): _leave()", "        if not _alive[0]: _after_close()",
-              "        raise", "    _leave()", "    if not _alive[0]: _after_close()", "    return r"]
+    lines.append("        return [" + ", ".join(_read_result(i, vt) for i, vt in enumerate(results)) + "]")
+    # Release only what this call took: an acquire interrupted before it took the lock took
+    # nothing, and RLock.release then raises RuntimeError (as _is_owned() would have said,
+    # without a call on the normal path: ~40 ns).
+    lines += ["    finally:", "        try:", "            _leave()", "        except RuntimeError:", "            pass",
+              "        if not _alive[0]: _after_close()"]
     namespace: dict[str, object] = {}
     exec(_compiled("\n".join(lines)), env, namespace)  # noqa: S102
     fn = namespace["call"]

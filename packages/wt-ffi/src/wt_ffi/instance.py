@@ -12,7 +12,8 @@ from .extern import ExternPtr
 from .module import ModulePtr, wasmtime_module_t
 from .store import ContextPtr, wasmtime_context_t
 
-__all__ = ["wasmtime_instance_t", "wasmtime_instance_pre_t", "InstancePrePtr", "raw_instance_new"]
+__all__ = ["wasmtime_instance_t", "wasmtime_instance_pre_t", "InstancePrePtr", "raw_instance_new",
+           "raw_instance_pre_instantiate"]
 
 
 class wasmtime_instance_t(ctypes.Structure):
@@ -79,3 +80,10 @@ def raw_instance_new() -> Callable[..., int | None]:
     module pointers, the imports array (or None), the count as ``c_size_t``, and
     ``byref`` out-arguments."""
     return raw_function("wasmtime_instance_new", c_void_p)  # type: ignore[return-value]
+
+
+def raw_instance_pre_instantiate() -> Callable[..., int | None]:
+    """``wasmtime_instance_pre_instantiate`` bound without ``argtypes``, returning the
+    error's address or None (as :func:`raw_instance_new`): takes the instance-pre and
+    context pointers and ``byref`` out-arguments."""
+    return raw_function("wasmtime_instance_pre_instantiate", c_void_p)  # type: ignore[return-value]

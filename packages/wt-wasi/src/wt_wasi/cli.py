@@ -6,7 +6,9 @@ component (``_bindgen``).
 Compiled code is kept in a disk cache (``<wt's cache dir>/modules``, see
 :func:`default_cache_dir`) unless ``--no-cache``; ``--cache-dir`` moves it. Exit status:
 the guest's (``proc_exit``), 134 after a trap, 1 when wasm failed otherwise, 2 for a
-usage, file, compile or link error, 130 after Ctrl-C.
+usage, file, compile or link error. Ctrl-C ends the process at once, as it ends a native
+program (the shell reports 130): the runtime has no epoch interruption, which would slow
+the guest by ~10-20 % only so that Python could raise ``KeyboardInterrupt``.
 """
 
 from __future__ import annotations
@@ -323,6 +325,12 @@ def _show(t: object, value: int) -> str:
 
 def main(prog: str = PROG) -> None:
     """The ``wt-wasm`` console script (and ``python -m wt_wasi``)."""
+    import signal  # (the console script only: run() leaves the caller's handlers alone)
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        # SIGINT's default action, as for `wasmtime run`: Ctrl-C ends the guest wherever it
+        # is, which Python's handler could not do (it runs only once wasm returns).
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
     try:
         code = run(sys.argv[1:], prog)
     except KeyboardInterrupt:
