@@ -122,7 +122,7 @@ class AsyncCaller:
         config = store.runtime_config if isinstance(store.runtime_config, RuntimeConfig) else RuntimeConfig()
         self.interval = config.async_yield_interval if config.epoch_interruption else None
         self.fuel = (config.async_yield_fuel or 0) if config.fuel_metering else 0
-        self.timeout: float | None = getattr(function._owner, "call_timeout", None)
+        self.timeout: float | None = getattr(function._owner, "_call_timeout", None)
         self.clock = store.clock if isinstance(store.clock, StoreClock) else None
         self.ticks = self.interval if self.clock is not None else None
         self.blocked = None if self.interval is not None or self.fuel else (

@@ -228,7 +228,7 @@ class CompilationCache(Closeable):
         return f"<CompilationCache {where}{' closed' if self._closed else ''}>"
 
     # -- used by the compile functions (wt_api._compiled) ------------------------------
-    def fetch(self, engine: ctypes._Pointer[_engine.wasm_engine_t], fingerprint: str, source: Source,
+    def _fetch(self, engine: ctypes._Pointer[_engine.wasm_engine_t], fingerprint: str, source: Source,
               content: bytes | None = None, kind: Artifacts = MODULES
               ) -> tuple[ctypes._Pointer[_module.wasmtime_module_t], bytes]:
         """The module (or component: ``kind``) compiled from ``source`` by ``engine`` (of
@@ -279,7 +279,7 @@ class CompilationCache(Closeable):
             self._count(hits=1)
         return module
 
-    def fetch_file(self, engine: ctypes._Pointer[_engine.wasm_engine_t], fingerprint: str,
+    def _fetch_file(self, engine: ctypes._Pointer[_engine.wasm_engine_t], fingerprint: str,
                    path: str | os.PathLike[str], kind: Artifacts = MODULES) -> ctypes._Pointer[_module.wasmtime_module_t]:
         """The module compiled from the file ``path``. A file this cache saw before and that
         has not changed since (same device, inode, size, modification and change times;
@@ -305,7 +305,7 @@ class CompilationCache(Closeable):
             read_as = identity(path_key, before)
             data = f.read()
             unchanged = identity(path_key, os.fstat(f.fileno())) == read_as
-        module, key = self.fetch(engine, fingerprint, data, kind=kind)
+        module, key = self._fetch(engine, fingerprint, data, kind=kind)
         # As for stamps (_cache_disk): a file changed in the tick of its last change could
         # keep its change time, so only a file older than that is remembered.
         if trust and unchanged and time.time_ns() - max(before.st_ctime_ns, before.st_mtime_ns) >= RACY_NS:

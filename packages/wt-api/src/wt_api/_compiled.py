@@ -59,7 +59,7 @@ class CompiledModule(Closeable):
         self._export_map: dict[str, ExternType] | None = None
 
     @property
-    def ptr(self) -> ctypes._Pointer[_module.wasmtime_module_t]:
+    def _ptr(self) -> ctypes._Pointer[_module.wasmtime_module_t]:
         """The live module handle (for wt-api's own modules, while they hold it)."""
         if self._engine.closed:
             raise ClosedError("the runtime of this compiled module is closed")
@@ -171,7 +171,7 @@ def compile_module(engine: Engine, source: Source) -> CompiledModule:
     cache = engine.config.compilation_cache
     ptr = engine.enter()
     try:
-        module = compile_wasm(ptr, to_wasm(source)) if cache is None else cache.fetch(ptr, engine.fingerprint, source)[0]
+        module = compile_wasm(ptr, to_wasm(source)) if cache is None else cache._fetch(ptr, engine.fingerprint, source)[0]
     finally:
         engine.leave()
     return CompiledModule(engine, module, source if isinstance(source, (str, bytes)) else None)
@@ -195,7 +195,7 @@ def compile_file(engine: Engine, path: str | os.PathLike[str]) -> CompiledModule
         return compiled
     ptr = engine.enter()
     try:
-        module = cache.fetch_file(ptr, engine.fingerprint, path)
+        module = cache._fetch_file(ptr, engine.fingerprint, path)
     finally:
         engine.leave()
     return CompiledModule(engine, module, origin)

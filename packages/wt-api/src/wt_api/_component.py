@@ -237,7 +237,7 @@ def compile_component(engine: Engine, source: Source) -> CompiledComponent:
         wasm = _to_binary(source)
     ptr = engine.enter()
     try:
-        component = _compile(ptr, wasm) if cache is None else cache.fetch(ptr, engine.fingerprint, source, kind=COMPONENTS)[0]
+        component = _compile(ptr, wasm) if cache is None else cache._fetch(ptr, engine.fingerprint, source, kind=COMPONENTS)[0]
     finally:
         engine.leave()
     return CompiledComponent(engine, component)  # type: ignore[arg-type]
@@ -256,7 +256,7 @@ def compile_component_file(engine: Engine, path: str | os.PathLike[str]) -> Comp
             return compile_component(engine, f.read())
     ptr = engine.enter()
     try:
-        component = cache.fetch_file(ptr, engine.fingerprint, path, COMPONENTS)
+        component = cache._fetch_file(ptr, engine.fingerprint, path, COMPONENTS)
     finally:
         engine.leave()
     return CompiledComponent(engine, component)  # type: ignore[arg-type]

@@ -46,7 +46,7 @@ class ComponentInstance(Closeable):
     Thread-safety: calls into one instance are serialised by its store's lock; separate
     instances run in parallel."""
 
-    call_timeout: float | None = None
+    _call_timeout: float | None = None
     """The timeout applied to each call (``ModuleConfig.with_timeout``)."""
 
     def __init__(self, compiled: CompiledComponent, store: Store, instance: _i.wasmtime_component_instance_t,
@@ -125,8 +125,8 @@ class ComponentInstance(Closeable):
         func = self._get_func(iface, fname)
         shown = fname if iface is None else f"{iface}#{fname}"
         function = ComponentFunction(self._scope, self._env, func, shown, ftype, self)
-        if self.call_timeout is not None:
-            scope, timeout = self._scope, self.call_timeout
+        if self._call_timeout is not None:
+            scope, timeout = self._scope, self._call_timeout
             function._wrap(lambda call: timed_caller(scope, call, timeout))
         if self._store.output_errors is not None:
             from ._wasi import surfacing_caller  # (loaded with WASI: RATIONALE, start-up)
@@ -271,7 +271,7 @@ def instantiate_component(engine: Engine, compiled: CompiledComponent, config: M
         store.close()
         raise
     result = ComponentInstance(compiled, store, instance, env, keep)
-    result.call_timeout = config.timeout
+    result._call_timeout = config.timeout
     env.dropper = result.drop_resource
     env.handle_factory = lambda rtype: _handle_class(result, rtype)
     if store.wasi_users is not None:

@@ -191,7 +191,7 @@ class Engine:
         limits = config.limits
         # Every store's limiter arguments, made once (a store costs less: instantiation's hot path).
         self._limiter = (None if limits is None or limits.unlimited
-                         else tuple(ctypes.c_int64(v) for v in limits.as_limiter_args()))
+                         else tuple(ctypes.c_int64(v) for v in limits._limiter_args()))
         _sigint.runtime_opened()
 
     def _delete(self, ptr: ctypes._Pointer[_engine.wasm_engine_t]) -> None:

@@ -152,7 +152,7 @@ class HostModule(Closeable):
         try:
             instance = _instance.wasmtime_instance_t()
             trap = c_void_p()
-            err = _instance.wasmtime_instance_new(store.context, compiled.ptr, None, 0, ctypes.byref(instance),
+            err = _instance.wasmtime_instance_new(store.context, compiled._ptr, None, 0, ctypes.byref(instance),
                                                   ctypes.byref(trap))
             if err or trap.value:
                 exc = call_failure(store, ctypes.cast(err, c_void_p).value, trap.value)
@@ -174,19 +174,19 @@ class HostModule(Closeable):
             raise ClosedError(f"host module {self.name!r} is closed")
 
     # -- as a provider of imports (see _linking) ----------------------------------
-    def export_types(self) -> dict[str, ExternType]:
+    def _provided_types(self) -> dict[str, ExternType]:
         """Every export's name and type."""
         self._check()
         out: dict[str, ExternType] = {n: f.type for n, f in self._functions.items()}
         out.update({n: t for n, (_, t) in self._externs.items()})
         return out
 
-    def store_for(self, name: str) -> Store | None:
+    def _store_for(self, name: str) -> Store | None:
         """The store an importer of ``name`` must live in (None for a function or a
         shared memory, which fit any store)."""
         return None if name in self._functions or name in self._shared else self._store
 
-    def provide(self, store: Store, name: str) -> _extern.wasmtime_extern_t:
+    def _provide(self, store: Store, name: str) -> _extern.wasmtime_extern_t:
         """The export ``name`` as an item of ``store`` (for instantiation)."""
         self._check()
         fn = self._functions.get(name)

@@ -48,7 +48,7 @@ class Module(Closeable):
     Thread-safety: calls into one module are serialised by its store's lock; separate
     modules (separate stores) run in parallel."""
 
-    call_timeout: float | None = None
+    _call_timeout: float | None = None
     """The timeout applied to each call of an exported function (``ModuleConfig.with_timeout``)."""
 
     def __init__(self, namespace: Namespace, store: Store, instance: _instance.wasmtime_instance_t,
@@ -93,21 +93,21 @@ class Module(Closeable):
         return item if found else None
 
     # -- as a provider of imports (see _linking) ----------------------------------
-    def export_types(self) -> dict[str, ExternType]:
+    def _provided_types(self) -> dict[str, ExternType]:
         """Every export's name and type (for linking)."""
         self._check()
         return self._export_types
 
-    def store_for(self, name: str) -> Store | None:
+    def _store_for(self, name: str) -> Store | None:
         """The store an importer of export ``name`` must live in."""
         return self._store
 
-    def provide(self, store: Store, name: str) -> _extern.wasmtime_extern_t:
+    def _provide(self, store: Store, name: str) -> _extern.wasmtime_extern_t:
         """Export ``name`` for an importer in ``store`` (which must be this module's)."""
         if store is not self._store:
             raise LinkError(f"module {self._name!r} lives in another store")
         item = self._export_extern(name)
-        if item is None:  # pragma: no cover - export_types and the instance agree
+        if item is None:  # pragma: no cover - _provided_types and the instance agree
             raise LinkError(f"module {self._name!r} has no export named {name!r}")
         return item
 
@@ -128,7 +128,7 @@ class Module(Closeable):
         obj: object
         if kind == "function":
             function = Function(self._scope, item.of.func, ty, name, self)  # type: ignore[arg-type]
-            scope, store, timeout = self._scope, self._store, self.call_timeout
+            scope, store, timeout = self._scope, self._store, self._call_timeout
             if timeout is not None:
                 function._wrap_call(lambda call: timed_caller(scope, call, timeout))
             if store.output_errors is not None:  # a Python writer's exception comes out of the call
@@ -287,7 +287,7 @@ def _instantiate(engine: Engine, namespace: Namespace, compiled: CompiledModule,
             store.close()
         raise
     module = Module(namespace, store, instance, name, compiled)
-    module.call_timeout = config.timeout
+    module._call_timeout = config.timeout
     if store.wasi_users is not None:  # the store has a WASI context: this instance may use it
         from ._wasi import wasi_instance_made  # (loaded with WASI: RATIONALE, start-up)
 

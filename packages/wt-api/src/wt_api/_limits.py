@@ -55,7 +55,7 @@ class ResourceLimits(Record):
         return (self.memory_size is None and self.table_elements is None and self.instances is None
                 and self.tables is None and self.memories is None)
 
-    def as_limiter_args(self) -> tuple[int, int, int, int, int]:
+    def _limiter_args(self) -> tuple[int, int, int, int, int]:
         """The five arguments of ``wasmtime_store_limiter`` (-1: no limit)."""
         def arg(value: int | None) -> int:
             return -1 if value is None else min(value, (1 << 63) - 1)
@@ -120,7 +120,7 @@ otherwise grow to gigabytes on one ``table.grow``). ``RuntimeConfig.with_limits`
 # -- applying them to a store (wt-api's own use) ------------------------------------
 def apply_limits(store: Store, limits: ResourceLimits) -> None:
     """Install ``limits`` as ``store``'s resource limiter."""
-    _store.wasmtime_store_limiter(store.ptr, *limits.as_limiter_args())
+    _store.wasmtime_store_limiter(store.ptr, *limits._limiter_args())
 
 
 def set_store_fuel(store: Store, fuel: int) -> None:

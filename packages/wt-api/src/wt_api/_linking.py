@@ -2,9 +2,9 @@
 how each import is satisfied (a named module's export, a host function, or WASI).
 
 A provider is anything instantiated under a name (a :class:`~wt_api.Module` or a
-:class:`~wt_api.HostModule`): it has ``closed``, ``export_types()``,
-``store_for(name)`` (the store an importer of that export must live in, or None if it
-fits any store) and ``provide(store, name)`` (the export as an item of that store).
+:class:`~wt_api.HostModule`): it has ``closed``, ``_provided_types()``,
+``_store_for(name)`` (the store an importer of that export must live in, or None if it
+fits any store) and ``_provide(store, name)`` (the export as an item of that store).
 """
 
 from __future__ import annotations
@@ -126,7 +126,7 @@ def choose_store(namespace: Namespace, engine: Engine, compiled: CompiledModule,
     stores: dict[int, Store] = {}
     for imp in compiled.imports:
         owner = namespace.get(imp.module)
-        found = owner.store_for(imp.name) if owner is not None else None  # type: ignore[attr-defined]
+        found = owner._store_for(imp.name) if owner is not None else None  # type: ignore[attr-defined]
         if found is not None:
             stores[id(found)] = found
     if len(stores) > 1:
@@ -165,12 +165,12 @@ def resolve_imports(namespace: Namespace, compiled: CompiledModule, store: Store
     for imp in compiled.imports:
         owner = namespace.get(imp.module)
         if owner is not None:
-            provided = owner.export_types().get(imp.name)  # type: ignore[attr-defined]
+            provided = owner._provided_types().get(imp.name)  # type: ignore[attr-defined]
             if provided is None:
                 raise LinkError(f"import {imp.module}.{imp.name} {imp.type}: module {imp.module!r} has no "
                                 f"export named {imp.name!r}")
             _check_import_type(imp, provided)
-            items.append(owner.provide(store, imp.name))  # type: ignore[attr-defined]
+            items.append(owner._provide(store, imp.name))  # type: ignore[attr-defined]
         elif imp.module in WASI_MODULES:
             if not wasi:
                 raise LinkError(

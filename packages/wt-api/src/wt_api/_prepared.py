@@ -111,7 +111,7 @@ class PreparedModule(Closeable):
         finally:
             self._handle.leave()
         module = Module(self._namespace, store, instance, None, self._compiled)
-        module.call_timeout = config.timeout
+        module._call_timeout = config.timeout
         if store.wasi_users is not None:
             from ._wasi import wasi_instance_made  # (loaded with WASI: RATIONALE, start-up)
 

@@ -320,6 +320,6 @@ def _load(land: Landing, policy: str, wasm: bytes | None, content: bytes | None,
                                f"or {POLICY_ENV}=compile): pickle a module compiled from wasm")
         if tree_sha256(wasm, prefix=b"wasm") != content:
             raise _bad("its wasm does not match its digest (corrupt)")
-        return land.keep(known, cache.fetch(ptr, engine.fingerprint, wasm, content=content)[0], False, wasm)
+        return land.keep(known, cache._fetch(ptr, engine.fingerprint, wasm, content=content)[0], False, wasm)
     finally:
         engine.leave()
