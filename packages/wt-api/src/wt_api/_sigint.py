@@ -5,11 +5,14 @@ calls back into Python (a host function, the deadline callback) that bytecode is
 callback's own first instruction. A ``KeyboardInterrupt`` raised there would escape the
 callback, and ctypes would then return garbage to wasmtime. So while a Runtime lives,
 wt's handler (installed only over Python's default one) stands in for
-``signal.default_int_handler``: it defers the interrupt while the main thread is inside a
-wt callback, and otherwise behaves exactly like it.
+``signal.default_int_handler``: inside a wt callback it hands the ``KeyboardInterrupt`` to
+the callback's store (its :class:`~wt_ffi.sink.CallbackSink`), so that the call's next
+callback or epoch check stops the wasm and the call raises it when it returns; a callback
+without a store (a finalizer) defers it to the next safe point. Everywhere else it behaves
+exactly like the default handler.
 
 A deferred interrupt is seen by the epoch deadline callback (:mod:`wt_api._deadlines`),
-which stops the wasm on the main thread; the failing call raises ``KeyboardInterrupt``.
+which stops the wasm on the main thread; should nothing consume it, it is delivered again.
 The SIGINT also reaches a watcher thread (through ``signal.set_wakeup_fd``), which
 increments every engine's epoch so that wasm that never calls back into Python stops too.
 """
@@ -24,6 +27,7 @@ import weakref
 from types import FrameType
 
 from wt_ffi import epoch as _epoch
+from wt_ffi.sink import SINK_FINDERS, CallbackSink
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
@@ -280,11 +284,39 @@ class _Sigint:
 _sigint = _Sigint()
 
 
+class _At:
+    """What the sink finders of :mod:`wt_ffi.sink` read of a traceback: its frame."""
+
+    __slots__ = ("tb_frame",)
+
+    def __init__(self, frame: FrameType) -> None:
+        self.tb_frame = frame
+
+
+def _callback_sink(frame: FrameType | None) -> CallbackSink | None:
+    """The sink of the wt callback that ``frame`` runs in (or under), if one says so."""
+    while frame is not None:
+        at = _At(frame)
+        for find in SINK_FINDERS:
+            sink = find(at)  # type: ignore[arg-type]
+            if sink is not None:
+                return sink
+        frame = frame.f_back
+    return None
+
+
 def _handler(signum: int, frame: FrameType | None) -> None:
     """Python's SIGINT handler while wt's is installed: ``signal.default_int_handler``,
-    except inside a wt callback, where the interrupt is deferred to the next safe point."""
+    except inside a wt callback, where raising could reach C: the ``KeyboardInterrupt``
+    goes to the callback's store (its sink), so that the call's next callback traps at once
+    and the call raises it when it returns (or its next epoch check stops it); a callback
+    without a sink defers the interrupt to the next safe point."""
     if _in_callback(frame):
-        _sigint.defer()
+        sink = _callback_sink(frame)
+        if sink is None:
+            _sigint.defer()
+        elif sink.error is None:
+            sink.error = KeyboardInterrupt()
         return
     _sigint.consume()
     signal.default_int_handler(signum, frame)

@@ -59,9 +59,9 @@ def _on_deadline(context: object, env: int | None, delta: ctypes._Pointer[ctypes
                  kind: ctypes._Pointer[ctypes.c_uint8]) -> int | None:
     try:
         decide, sink = _watched[env or 0]
+        message = decide()  # (the first call: a SIGINT's handler runs here, and may fill the sink)
         if sink.error is not None:  # an exception escaped a callback of this call: stop now
             return _error_address("wt: stopped by an exception raised in a callback")
-        message = decide()
         if message is None or message is YIELD:
             delta[0] = 1
             kind[0] = _KINDS[message is YIELD]
