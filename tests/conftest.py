@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 
 import pytest
 
 import wt_api as wt
+
+if signal.getsignal(signal.SIGINT) == signal.SIG_IGN:
+    # Started with Ctrl-C ignored (a background job of a non-interactive shell, some CI
+    # runners): the children the Ctrl-C tests start would inherit that, and Python (and wt)
+    # leave an ignored SIGINT alone. A handler here is reset to the default in every child.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 @pytest.fixture
