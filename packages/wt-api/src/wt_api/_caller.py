@@ -6,7 +6,7 @@ import ctypes
 
 from wt_ffi import extern as _extern
 from wt_ffi import func as _func
-from wt_ffi import types as _t
+from wt_ffi import externtype as _et
 
 from ._errors import ClosedError
 from ._externtypes import ExternType, FunctionType, GlobalType, MemoryType, TableType, from_raw_externtype
@@ -55,9 +55,9 @@ class Caller:
     def _type_of(self, item: _extern.wasmtime_extern_t) -> ExternType:
         et = _extern.wasmtime_extern_type(self._store.context, ctypes.byref(item))
         try:
-            return from_raw_externtype(_t.read_externtype(et))
+            return from_raw_externtype(_et.read_externtype(et))
         finally:
-            _t.wasm_externtype_delete(et)
+            _et.wasm_externtype_delete(et)
 
     def _item(self, name: str, kind: int, ty: type) -> tuple[_extern.wasmtime_extern_t, ExternType] | None:
         item = self._export(name)

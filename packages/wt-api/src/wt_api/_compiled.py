@@ -6,7 +6,7 @@ import ctypes
 import os
 
 from wt_ffi import module as _module
-from wt_ffi import types as _t
+from wt_ffi import externtype as _et
 from wt_ffi.records import Record
 
 from ._artifacts import Source, compile_wasm, deserialize, deserialize_file, serialize, to_wasm, validate_wasm
@@ -106,13 +106,13 @@ class CompiledModule(Closeable):
         if self._imports is None:
             self._imports = self._shared("imports")  # type: ignore[assignment]
         if self._imports is None:
-            vec = _t.wasm_importtype_vec_t()
+            vec = _et.wasm_importtype_vec_t()
             ptr = self._enter()
             try:
                 _module.wasmtime_module_imports(ptr, ctypes.byref(vec))
             finally:
                 self._handle.leave()
-            self._imports = tuple(ImportType(m, n, from_raw_externtype(t)) for m, n, t in _t.read_imports(vec))
+            self._imports = tuple(ImportType(m, n, from_raw_externtype(t)) for m, n, t in _et.read_imports(vec))
         return self._imports
 
     @property
@@ -121,13 +121,13 @@ class CompiledModule(Closeable):
         if self._exports is None:
             self._exports = self._shared("exports")  # type: ignore[assignment]
         if self._exports is None:
-            vec = _t.wasm_exporttype_vec_t()
+            vec = _et.wasm_exporttype_vec_t()
             ptr = self._enter()
             try:
                 _module.wasmtime_module_exports(ptr, ctypes.byref(vec))
             finally:
                 self._handle.leave()
-            self._exports = tuple(ExportType(n, from_raw_externtype(t)) for n, t in _t.read_exports(vec))
+            self._exports = tuple(ExportType(n, from_raw_externtype(t)) for n, t in _et.read_exports(vec))
         return self._exports
 
     @property

@@ -23,7 +23,8 @@ from ._component_classes import Err, Ok
 from ._component_lift import lifter
 from ._component_resources import ResourceEnv, resource_lifter, resource_lowerer
 from ._component_types import ComponentFunctionType, python_name
-from ._component_values import VAL_SIZE, LiftError, Mismatch, inline_lift, inline_lower, lowerer, unsupported
+from ._component_lower import lowerer
+from ._component_values import VAL_SIZE, LiftError, Mismatch, inline_lift, inline_lower, unsupported
 from ._errors import ClosedError, ExitError, Trap, TrapCode, WasmArgumentError, WasmRuntimeError, WtError
 from ._failure import call_failure
 from ._store import Scope

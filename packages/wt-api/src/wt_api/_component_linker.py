@@ -24,7 +24,8 @@ from ._component_classes import Err, Ok, class_name, python_name
 from ._component_lift import lifter
 from ._component_resources import ResourceEnv, resource_lifter, resource_lowerer
 from ._component_types import ComponentFunctionType, ComponentInterfaceType, ComponentItem, WitType
-from ._component_values import VAL_SIZE, Mismatch, inline_lift, inline_lower, lowerer, unsupported
+from ._component_lower import lowerer
+from ._component_values import VAL_SIZE, Mismatch, inline_lift, inline_lower, unsupported
 from ._errors import ConfigError, LinkError
 from ._failure import error_exception
 from ._handle import Owned

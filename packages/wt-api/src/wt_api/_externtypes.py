@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from wt_ffi import externtype as _et
 from wt_ffi import types as _t
 from wt_ffi.records import Record
 
@@ -110,7 +111,7 @@ def from_raw_functype(ft: _t.FuncType) -> FunctionType:
                         tuple(from_raw_type(r) for r in ft.results))
 
 
-def from_raw_externtype(et: _t.ExternType) -> ExternType:
+def from_raw_externtype(et: _et.ExternType) -> ExternType:
     """The public form of a wt-ffi extern type."""
     if isinstance(et, _t.FuncType):
         return from_raw_functype(et)

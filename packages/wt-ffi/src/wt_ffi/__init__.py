@@ -34,7 +34,7 @@ def cache_root() -> Path:
     return wt_loader.cache_root()
 
 ALL_MODULES = (
-    "vec", "error", "config", "engine", "wasi", "store", "types", "extern", "val", "trap",
+    "vec", "error", "config", "engine", "wasi", "store", "types", "externtype", "extern", "val", "trap",
     "module", "func", "instance", "linker", "memory", "global_", "table", "wat", "exnref",
     "sharedmemory", "async_",
     # wasmtime/component/*.h (wt_ffi.component.MODULES)

@@ -7,7 +7,7 @@ from ctypes import POINTER, c_uint32, c_uint64, c_uint8, c_void_p
 
 from ._library import cfunc
 from .store import ContextPtr, wasmtime_context_t
-from .types import ExternTypePtr, wasm_externtype_t
+from .externtype import ExternTypePtr, wasm_externtype_t
 
 __all__ = ["wasmtime_func_t", "wasmtime_global_t", "wasmtime_table_t", "wasmtime_memory_t",
            "wasmtime_tag_t", "wasmtime_extern_t", "EXTERN_FUNC", "EXTERN_GLOBAL", "EXTERN_TABLE",

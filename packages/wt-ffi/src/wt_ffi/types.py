@@ -2,7 +2,8 @@
 
 wasm.h's ``wasm_valtype_kind`` aborts the process on types it cannot name (v128,
 typed references), so every value type is read through ``wasmtime_valtype_new``
-here and handed upward as plain Python data (:class:`ValType`, :class:`ExternType`).
+here and handed upward as plain Python data (:class:`ValType`, :class:`FuncType`...;
+:mod:`wt_ffi.externtype` reads the types of imports and exports).
 """
 
 from __future__ import annotations
@@ -13,12 +14,11 @@ from ctypes import POINTER, c_bool, c_size_t, c_uint32, c_uint64, c_uint8
 from ._library import cfunc
 from .engine import EnginePtr, wasm_engine_t
 from .error import ErrorPtr, wasmtime_error_t
-from .vec import wasm_byte_vec_t, byte_vec_bytes
 from .records import Record
 
 __all__ = [
-    "ValType", "FuncType", "GlobalType", "TableType", "MemoryType", "TagType", "ExternType",
-    "read_valtype", "read_functype", "read_externtype", "new_functype", "new_valtype",
+    "ValType", "FuncType", "GlobalType", "TableType", "MemoryType", "TagType",
+    "read_valtype", "read_functype", "read_globaltype", "read_tabletype", "read_memorytype", "vec_type", "new_functype", "new_valtype",
     "new_globaltype", "new_tabletype", "new_memorytype",
 ]
 
@@ -31,8 +31,6 @@ VALTYPE_I32, VALTYPE_I64, VALTYPE_F32, VALTYPE_F64, VALTYPE_V128, VALTYPE_REF = 
 # wasm_valkind_t (only for making types; never read back through wasm_valtype_kind)
 WASM_I32, WASM_I64, WASM_F32, WASM_F64 = 0, 1, 2, 3
 WASM_EXTERNREF, WASM_FUNCREF = 128, 129
-# wasm_externkind_t
-EXTERN_FUNC, EXTERN_GLOBAL, EXTERN_TABLE, EXTERN_MEMORY, EXTERN_TAG = 0, 1, 2, 3, 4
 
 
 class wasm_valtype_t(ctypes.Structure):
@@ -59,18 +57,6 @@ class wasm_tagtype_t(ctypes.Structure):
     """Opaque ``wasm_tagtype_t``."""
 
 
-class wasm_externtype_t(ctypes.Structure):
-    """Opaque ``wasm_externtype_t``."""
-
-
-class wasm_importtype_t(ctypes.Structure):
-    """Opaque ``wasm_importtype_t``."""
-
-
-class wasm_exporttype_t(ctypes.Structure):
-    """Opaque ``wasm_exporttype_t``."""
-
-
 class wasm_limits_t(ctypes.Structure):
     """``wasm_limits_t``: 32-bit min and max (max 0xFFFFFFFF means none)."""
 
@@ -79,16 +65,15 @@ class wasm_limits_t(ctypes.Structure):
     max: int
 
 
-def _vec(name: str, elem: type[ctypes.Structure]) -> type[ctypes.Structure]:
+def vec_type(name: str, elem: type[ctypes.Structure]) -> type[ctypes.Structure]:
+    """The ctypes structure of a ``wasm.h`` vector of ``elem`` pointers."""
     return type(name, (ctypes.Structure,), {
         "_fields_": [("size", c_size_t), ("data", POINTER(POINTER(elem)))],
         "__doc__": f"``{name}``: an owned vector of ``{elem.__name__}`` pointers.",
     })
 
 
-wasm_valtype_vec_t = _vec("wasm_valtype_vec_t", wasm_valtype_t)
-wasm_importtype_vec_t = _vec("wasm_importtype_vec_t", wasm_importtype_t)
-wasm_exporttype_vec_t = _vec("wasm_exporttype_vec_t", wasm_exporttype_t)
+wasm_valtype_vec_t = vec_type("wasm_valtype_vec_t", wasm_valtype_t)
 
 ValTypePtr = POINTER(wasm_valtype_t)
 FuncTypePtr = POINTER(wasm_functype_t)
@@ -96,7 +81,6 @@ GlobalTypePtr = POINTER(wasm_globaltype_t)
 TableTypePtr = POINTER(wasm_tabletype_t)
 MemoryTypePtr = POINTER(wasm_memorytype_t)
 TagTypePtr = POINTER(wasm_tagtype_t)
-ExternTypePtr = POINTER(wasm_externtype_t)
 
 
 class wasmtime_heaptype_union_t(ctypes.Union):
@@ -279,101 +263,10 @@ def wasmtime_memorytype_page_size_log2(mt: ctypes._Pointer[wasm_memorytype_t]) -
     ...
 
 
-@cfunc(c_uint8, ExternTypePtr)
-def wasm_externtype_kind(et: ctypes._Pointer[wasm_externtype_t]) -> int:
-    """The extern kind (``EXTERN_*``)."""
-    ...
-
-
-@cfunc(None, ExternTypePtr)
-def wasm_externtype_delete(et: ctypes._Pointer[wasm_externtype_t]) -> None:
-    """Free an extern type."""
-
-
-@cfunc(FuncTypePtr, ExternTypePtr)
-def wasm_externtype_as_functype(et: ctypes._Pointer[wasm_externtype_t]) -> ctypes._Pointer[wasm_functype_t]:
-    """Borrowed view as a function type, or NULL."""
-    ...
-
-
-@cfunc(GlobalTypePtr, ExternTypePtr)
-def wasm_externtype_as_globaltype(et: ctypes._Pointer[wasm_externtype_t]) -> ctypes._Pointer[wasm_globaltype_t]:
-    """Borrowed view as a global type, or NULL."""
-    ...
-
-
-@cfunc(TableTypePtr, ExternTypePtr)
-def wasm_externtype_as_tabletype(et: ctypes._Pointer[wasm_externtype_t]) -> ctypes._Pointer[wasm_tabletype_t]:
-    """Borrowed view as a table type, or NULL."""
-    ...
-
-
-@cfunc(MemoryTypePtr, ExternTypePtr)
-def wasm_externtype_as_memorytype(et: ctypes._Pointer[wasm_externtype_t]) -> ctypes._Pointer[wasm_memorytype_t]:
-    """Borrowed view as a memory type, or NULL."""
-    ...
-
-
-@cfunc(TagTypePtr, ExternTypePtr)
-def wasm_externtype_as_tagtype(et: ctypes._Pointer[wasm_externtype_t]) -> ctypes._Pointer[wasm_tagtype_t]:
-    """Borrowed view as a tag type, or NULL."""
-    ...
-
-
 @cfunc(FuncTypePtr, TagTypePtr)
 def wasm_tagtype_functype(tt: ctypes._Pointer[wasm_tagtype_t]) -> ctypes._Pointer[wasm_functype_t]:
     """The tag's payload signature (borrowed)."""
     ...
-
-
-@cfunc(None, POINTER(wasm_importtype_vec_t))
-def wasm_importtype_vec_delete(vec: object) -> None:
-    """Free an import-type vector."""
-
-
-@cfunc(None, POINTER(wasm_exporttype_vec_t))
-def wasm_exporttype_vec_delete(vec: object) -> None:
-    """Free an export-type vector."""
-
-
-@cfunc(POINTER(wasm_byte_vec_t), POINTER(wasm_importtype_t))
-def wasm_importtype_module(it: object) -> ctypes._Pointer[wasm_byte_vec_t]:
-    """The import's module name (borrowed)."""
-    ...
-
-
-@cfunc(POINTER(wasm_byte_vec_t), POINTER(wasm_importtype_t))
-def wasm_importtype_name(it: object) -> ctypes._Pointer[wasm_byte_vec_t]:
-    """The import's field name (borrowed)."""
-    ...
-
-
-@cfunc(ExternTypePtr, POINTER(wasm_importtype_t))
-def wasm_importtype_type(it: object) -> ctypes._Pointer[wasm_externtype_t]:
-    """The import's type (borrowed)."""
-    ...
-
-
-@cfunc(POINTER(wasm_byte_vec_t), POINTER(wasm_exporttype_t))
-def wasm_exporttype_name(et: object) -> ctypes._Pointer[wasm_byte_vec_t]:
-    """The export's name (borrowed)."""
-    ...
-
-
-@cfunc(ExternTypePtr, POINTER(wasm_exporttype_t))
-def wasm_exporttype_type(et: object) -> ctypes._Pointer[wasm_externtype_t]:
-    """The export's type (borrowed)."""
-    ...
-
-
-@cfunc(None, POINTER(wasm_importtype_t))
-def wasm_importtype_delete(it: object) -> None:
-    """Free an owned import type (one from ``wasmtime_module_type_import_nth``)."""
-
-
-@cfunc(None, POINTER(wasm_exporttype_t))
-def wasm_exporttype_delete(et: object) -> None:
-    """Free an owned export type (one from ``wasmtime_module_type_export_nth``)."""
 
 
 # --- plain-data descriptions -------------------------------------------------------
@@ -425,7 +318,6 @@ class TagType(Record):
     signature: FuncType
 
 
-ExternType = FuncType | GlobalType | TableType | MemoryType | TagType
 
 
 def read_valtype(vt: ctypes._Pointer[wasm_valtype_t]) -> ValType:
@@ -470,49 +362,6 @@ def read_memorytype(mt: ctypes._Pointer[wasm_memorytype_t]) -> MemoryType:
     return MemoryType(wasmtime_memorytype_minimum(mt), maximum.value if has_max else None,
                       bool(wasmtime_memorytype_is64(mt)), bool(wasmtime_memorytype_isshared(mt)),
                       wasmtime_memorytype_page_size_log2(mt))
-
-
-def read_externtype(et: ctypes._Pointer[wasm_externtype_t]) -> ExternType:
-    """Describe a (borrowed) extern type."""
-    kind = wasm_externtype_kind(et)
-    if kind == EXTERN_FUNC:
-        return read_functype(wasm_externtype_as_functype(et))
-    if kind == EXTERN_GLOBAL:
-        return read_globaltype(wasm_externtype_as_globaltype(et))
-    if kind == EXTERN_TABLE:
-        return read_tabletype(wasm_externtype_as_tabletype(et))
-    if kind == EXTERN_MEMORY:
-        return read_memorytype(wasm_externtype_as_memorytype(et))
-    return TagType(read_functype(wasm_tagtype_functype(wasm_externtype_as_tagtype(et))))
-
-
-def _name(ptr: ctypes._Pointer[wasm_byte_vec_t]) -> str:
-    return byte_vec_bytes(ptr.contents).decode("utf-8", "replace")
-
-
-def read_imports(vec: ctypes.Structure) -> list[tuple[str, str, ExternType]]:
-    """(module, name, type) of each import in an owned vector, which is then freed."""
-    try:
-        out = []
-        for i in range(vec.size):
-            it = vec.data[i]
-            out.append((_name(wasm_importtype_module(it)), _name(wasm_importtype_name(it)),
-                        read_externtype(wasm_importtype_type(it))))
-        return out
-    finally:
-        wasm_importtype_vec_delete(ctypes.byref(vec))
-
-
-def read_exports(vec: ctypes.Structure) -> list[tuple[str, ExternType]]:
-    """(name, type) of each export in an owned vector, which is then freed."""
-    try:
-        out = []
-        for i in range(vec.size):
-            et = vec.data[i]
-            out.append((_name(wasm_exporttype_name(et)), read_externtype(wasm_exporttype_type(et))))
-        return out
-    finally:
-        wasm_exporttype_vec_delete(ctypes.byref(vec))
 
 
 # --- making types -------------------------------------------------------------------

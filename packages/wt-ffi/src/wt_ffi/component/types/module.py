@@ -7,7 +7,7 @@ from ctypes import POINTER, c_size_t
 
 from ..._library import cfunc
 from ...engine import EnginePtr, wasm_engine_t
-from ...types import wasm_exporttype_t, wasm_importtype_t
+from ...externtype import wasm_exporttype_t, wasm_importtype_t
 
 __all__ = ["wasmtime_module_type_t", "ModuleTypePtr"]
 
