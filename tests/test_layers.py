@@ -86,14 +86,17 @@ def test_each_distribution_declares_what_it_imports(layer: str) -> None:
 
 
 def _floors(layer: str) -> dict[str, set[str]]:
-    """Module -> the modules of the same package it imports at module level."""
+    """Module -> the modules of the same package it imports, at module level or inside a
+    function (those run too); only imports under ``if TYPE_CHECKING:`` are left out: they
+    never run, and may name the type of a floor above (a back-reference such as
+    ``CompiledModule.runtime``)."""
     known = {module_name(path) for path in sources(layer)}
     graph: dict[str, set[str]] = {}
     for path in sources(layer):
         module = module_name(path)
         graph[module] = set()
         for name, node, in_function in imports(path):
-            if in_function or _under_type_checking(path, node):
+            if _under_type_checking(path, node):
                 continue
             target = name
             while target and target not in known:

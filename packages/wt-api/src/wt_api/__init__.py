@@ -71,6 +71,15 @@ _ON_FIRST_USE = {"Caller": "_caller", "HostFunctionBuilder": "_host", "HostModul
                  "WitType": "_component_types"}
 
 
+def _reduce_compiled(module: CompiledModule, protocol: object) -> tuple[object, ...]:
+    from ._shipping import reduce_compiled  # (pickling loads on first use: start-up)
+
+    return reduce_compiled(module, protocol)
+
+
+CompiledModule._reduce = _reduce_compiled  # (see CompiledModule.__reduce_ex__)
+
+
 def __getattr__(name: str) -> object:
     module = _ON_FIRST_USE.get(name)
     if module is not None:

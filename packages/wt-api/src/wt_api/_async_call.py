@@ -35,10 +35,9 @@ from wt_ffi import val as _val
 from wt_ffi.slots import MASKS, RANGES
 
 from . import _async_ticks
-from ._async_host import Resumed
-from ._async_output import drain
-from ._async_state import (ASYNC, SYNC, AsyncState, CallFrame, end_turn, set_fuel_yield, state_of, take_turn, wake,
-                           try_take)
+from ._coroutines import Resumed
+from ._async_state import (ASYNC, SYNC, AsyncState, CallFrame, drain, end_turn, set_fuel_yield, state_of, take_turn,
+                           try_take, wake)
 from ._config import RuntimeConfig
 from ._convert import from_val, to_val
 from ._deadlines import YIELD_FROM, StoreClock, arm, disarm

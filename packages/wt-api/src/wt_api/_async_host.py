@@ -10,7 +10,7 @@ item from there. wasmtime calls the function on the fiber running the guest
    runs there, as a sync host function would);
 2. if it finished, writes the results at once; otherwise leaves it as the call frame's
    ``pending`` and suspends the guest. The task that awaits ``call_async`` then awaits
-   the rest of it (:class:`Resumed`: in that task, so ``asyncio.current_task()``,
+   the rest of it (:class:`~wt_api._coroutines.Resumed`: in that task, so ``asyncio.current_task()``,
    timeouts, context variables and cancellation are the caller's) and polls again;
 3. wasmtime then asks the continuation, which writes the results (or raises what the
    coroutine raised, which fails the call as a sync host function's exception does).
@@ -51,7 +51,7 @@ if TYPE_CHECKING:
 
     from ._host_items import HostFunction
 
-__all__ = ["async_extern", "instantiate_driven", "Resumed", "Pending"]
+__all__ = ["async_extern", "instantiate_driven", "Pending"]
 
 _W = _async.VAL_WORDS
 _SIGN32, _SIGN64 = 0x80000000, 0x8000000000000000
@@ -84,37 +84,6 @@ class Pending:
                 self.it.close()
             except RuntimeError:  # a coroutine that ignored GeneratorExit: nothing more to do
                 pass
-
-
-class Resumed:
-    """The rest of a coroutine that already ran to its first suspension (which yielded
-    ``yielded``): awaiting this continues it exactly as ``await coroutine`` would have
-    (``yield from``: values sent and exceptions thrown in go to the coroutine)."""
-
-    __slots__ = ("it", "yielded")
-
-    def __init__(self, it: Generator[object, object, object], yielded: object) -> None:
-        self.it = it
-        self.yielded = yielded
-
-    def __await__(self) -> Generator[object, object, object]:
-        it, value = self.it, self.yielded
-        while True:
-            try:
-                sent = yield value
-            except GeneratorExit:
-                it.close()
-                raise
-            except BaseException as exc:  # noqa: BLE001 - thrown in by the task: the coroutine's to handle
-                try:
-                    value = it.throw(exc)
-                except StopIteration as stop:
-                    return stop.value
-            else:
-                try:
-                    value = it.send(sent)
-                except StopIteration as stop:
-                    return stop.value
 
 
 class AsyncHostCall:

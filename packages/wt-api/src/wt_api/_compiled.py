@@ -17,6 +17,9 @@ from ._handle import Closeable, Owned
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import ClassVar
+
     from ._runtime import Runtime
 
 __all__ = ["CompiledModule", "FileSource", "compile_module", "compile_file", "load_compiled",
@@ -79,10 +82,12 @@ class CompiledModule(Closeable):
             raise ClosedError("this compiled module was made outside a Runtime")
         return self._runtime
 
-    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
-        from ._shipping import reduce_compiled  # (pickling loads on first use: start-up; a floor above)
+    # Pickling is wt_api._shipping's, a floor above (a module unpickled elsewhere lands in a
+    # Runtime): the package wires it in when it is imported (wt_api/__init__.py).
+    _reduce: ClassVar[Callable[[CompiledModule, object], tuple[object, ...]]]
 
-        return reduce_compiled(self, protocol)
+    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+        return CompiledModule._reduce(self, protocol)
 
     def __copy__(self) -> CompiledModule:
         return self  # immutable: a copy is the module itself

@@ -34,7 +34,7 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-    from ._component_values import Lift, Lower
+    from ._component_resources import Lift, Lower
 
 __all__ = ["ComponentFunction", "component_failure"]
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ._component_resources import ResourceEnv
-    from ._component_values import Lift
+    from ._component_resources import Lift
 
 __all__ = ["lifter"]
 

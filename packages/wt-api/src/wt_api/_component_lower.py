@@ -27,7 +27,7 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ._component_resources import ResourceEnv
-    from ._component_values import Lower
+    from ._component_resources import Lower
 
 __all__ = ["lowerer"]
 

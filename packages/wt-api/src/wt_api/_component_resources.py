@@ -38,8 +38,12 @@ if TYPE_CHECKING:
     from collections.abc import Callable
     from typing import Any
 
-    from ._component_values import Lift, Lower
     from ._store import Store
+
+    Lower = Callable[[Any, Any, int, "ResourceEnv"], None]
+    """Writes a checked Python value as a component value: ``lower(value, buffer, offset, env)``."""
+    Lift = Callable[[Any, int, "ResourceEnv"], Any]
+    """Reads a component value as Python: ``lift(buffer, offset, env)``."""
 
 __all__ = ["ComponentResource", "ResourceEnv", "resource_lowerer", "resource_lifter"]
 

@@ -30,13 +30,7 @@ from ._component_types import WitType
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from typing import Any
-
-    from ._component_resources import ResourceEnv
-
-    Lower = Callable[[Any, Any, int, "ResourceEnv"], None]
-    Lift = Callable[[Any, int, "ResourceEnv"], Any]
 
 __all__ = ["Mismatch", "unsupported", "can_be_none", "VAL_SIZE", "address_of_bytes",
            "inline_lower", "inline_lift", "LiftError", "flat", "entries_format"]

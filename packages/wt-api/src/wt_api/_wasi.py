@@ -21,7 +21,7 @@ from ._store import Scope, Store, writing
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
-    from ._async_output import AsyncOutput
+    from ._async_state import AsyncOutput
 
 __all__ = ["configure_wasi", "build_wasi", "merge", "wasi_instance_made", "raise_output_error", "surfacing_caller",
            "has_wasi_settings"]
@@ -104,7 +104,7 @@ class _OutputSink:
         self.errors: list[BaseException] = []
         self.queue: AsyncOutput | None = None
         if is_coroutine_function(target) or is_coroutine_function(getattr(target, "write", None)):
-            from ._async_output import AsyncOutput, coroutine_writer  # (coroutine writers only: start-up)
+            from ._async_state import AsyncOutput, coroutine_writer  # (coroutine writers only: start-up)
 
             self.queue = AsyncOutput(coroutine_writer(target), name)  # type: ignore[arg-type]
             self.callback = _wasi.new_output_callback(self.queue.on_write, self._failed)

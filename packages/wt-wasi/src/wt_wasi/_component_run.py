@@ -17,15 +17,10 @@ __all__ = ["run_component"]
 RUN = "wasi:cli/run#run"
 
 
-def _prog() -> str:
-    from .cli import PROG  # (the command's name: cli imports this module on first use)
-
-    return PROG
-
-
 def run_component(runtime: wt.Runtime, path: str, invoke: str | None, cached: bool,
-                  usage: type[Exception]) -> int:
-    """Run the component in ``path``; ``usage`` is the exception class of a usage error."""
+                  usage: type[Exception], prog: str) -> int:
+    """Run the component in ``path``; ``usage`` is the exception class of a usage error,
+    ``prog`` the command's name (for messages)."""
     try:
         with CompileNotice(path, os.stat(path).st_size, cached=cached):
             compiled = runtime.compile_component_file(path)
@@ -39,7 +34,7 @@ def run_component(runtime: wt.Runtime, path: str, invoke: str | None, cached: bo
         foreign = [name for name, item in compiled.imports.items()
                    if not name.startswith("wasi:") and not isinstance(item, wt.WitType)]
         if foreign:
-            raise usage(f"{path} imports {', '.join(foreign)}, which {_prog()} run does not provide (it provides "
+            raise usage(f"{path} imports {', '.join(foreign)}, which {prog} run does not provide (it provides "
                         "WASI 0.2 only): instantiate it from Python with imports=") from None
         raise usage(f"{path}: {exc}") from None
     with instance:

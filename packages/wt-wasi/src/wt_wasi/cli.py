@@ -180,7 +180,7 @@ def _execute(args: argparse.Namespace) -> int:
                     raise UsageError("--preload is for modules: a component's imports are WASI 0.2 only")
                 from ._component_run import run_component  # (components load on first use: start-up)
 
-                return run_component(runtime, args.module, args.invoke, cache is not None, UsageError)
+                return run_component(runtime, args.module, args.invoke, cache is not None, UsageError, PROG)
             provided: dict[str, tuple[str, dict[str, wt.ExternType]]] = {}
             for name, file in preloads:
                 compiled = _compile(runtime, file, cache is not None)
