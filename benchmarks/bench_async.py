@@ -15,8 +15,7 @@ import statistics
 import time
 
 import wt_api as wt
-from groups import Row
-from harness import Stats
+from harness import Row, Stats
 from modules import ADD
 from wt_ffi import _library, extern
 

@@ -152,7 +152,7 @@ def _host_floor_instance(rt: wt.Runtime, compiled: wt.CompiledComponent) -> tupl
 
 
 def components() -> list[object]:
-    from groups import Row
+    from harness import Row
 
     rt = wt.Runtime()
     compiled = rt.compile_component(BENCH)

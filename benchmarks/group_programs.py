@@ -21,7 +21,7 @@ from pathlib import Path
 
 import wasmtime as wp
 import wt_api as wt
-from groups import Row
+from harness import Row
 from harness import Stats, paired
 from programs import Program, programs
 

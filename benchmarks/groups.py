@@ -9,32 +9,17 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import wasmtime as wp
 import wt_api as wt
-from harness import Stats, paired, paired_processes
+from harness import Row, paired, paired_processes
 from modules import ADD, CALLBACK, PLUGIN, SMALL, WASI_HELLO, large, large_data
+from bench_async import async_calls
 from floors import RawEngine, RawInstance
 from wt_ffi import raw_function
 
-__all__ = ["Row", "GROUPS"]
-
-
-@dataclass(frozen=True)
-class Row:
-    """One benchmark: seconds per operation for each contender, and the target."""
-
-    group: str
-    name: str
-    wt: Stats | None  # None: the API this needs does not exist yet
-    wasmtime_py: Stats | None
-    floor: Stats | None = None
-    target: str = ""
-    unit: str = "µs"
-    per: float = 1.0  # divide seconds by this before converting to the unit (e.g. bytes)
-    short: str = ""  # the chart's label, when the name is long
+__all__ = ["GROUPS"]
 
 
 def missing(group: str, name: str, what: str, target: str = "", unit: str = "µs") -> Row:
@@ -457,7 +442,7 @@ def component_calls() -> list[Row]:
 
 
 def real_programs() -> list[Row]:
-    from group_programs import rows  # (it imports Row from here)
+    from group_programs import rows  # (the real programs: built on first use)
 
     return rows()
 
@@ -465,9 +450,5 @@ def real_programs() -> list[Row]:
 GROUPS: dict[str, Callable[[], list[Row]]] = {
     "call": calls, "callback": callbacks, "memory": memory, "instantiate": instantiation,
     "compile": compilation, "compute": compute, "process": processes, "component": component_calls,
-    "scaleout": scaleout, "programs": real_programs,
+    "scaleout": scaleout, "programs": real_programs, "async": async_calls,
 }
-
-from bench_async import async_calls  # noqa: E402 - it imports Row from here
-
-GROUPS["async"] = async_calls

@@ -10,7 +10,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Stats", "per_op", "whole", "process", "paired", "paired_processes"]
+__all__ = ["Row", "Stats", "per_op", "whole", "process", "paired", "paired_processes"]
 
 
 @dataclass(frozen=True)
@@ -100,3 +100,18 @@ def paired_processes(argvs: dict[str, list[str]], samples: int = 31,
             if i:
                 results[name].append(elapsed)
     return {name: Stats.of(values) for name, values in results.items()}
+
+
+@dataclass(frozen=True)
+class Row:
+    """One benchmark: seconds per operation for each contender, and the target."""
+
+    group: str
+    name: str
+    wt: Stats | None  # None: the API this needs does not exist yet
+    wasmtime_py: Stats | None
+    floor: Stats | None = None
+    target: str = ""
+    unit: str = "µs"
+    per: float = 1.0  # divide seconds by this before converting to the unit (e.g. bytes)
+    short: str = ""  # the chart's label, when the name is long

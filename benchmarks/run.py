@@ -17,7 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from groups import GROUPS, Row  # noqa: E402
+from groups import GROUPS  # noqa: E402
+from harness import Row  # noqa: E402
 
 SCALE = {"µs": 1e6, "ms": 1e3, "MiB": 1 / 2**20}  # (a MiB row's "seconds" are bytes)
 
