@@ -78,34 +78,26 @@ def test_an_unusable_cache_dir_is_an_error_the_default_one_a_warning(tmp_path: P
 
 
 @pytest.mark.slow
-def test_the_second_run_of_a_large_module_is_20x_faster(tmp_path: Path, env: dict[str, str]) -> None:
+def test_a_large_module_compiles_once_with_a_notice_then_loads_from_the_cache(tmp_path: Path,
+                                                                              env: dict[str, str]) -> None:
     """60000 functions, 11.6 MB: the first run compiles (seconds) and says so on stderr;
-    later runs load the compiled code from the cache (as fast as a tiny module's run).
-    The later run's time is the better of two, as the machine may be busy with others.
-
-    A later run costs what starting Python and importing wt cost, so the children may cache
-    their bytecode, as an installed package's is (pip compiles it): without that cache,
-    which PYTHONDONTWRITEBYTECODE forbids, every start compiles wt's sources again."""
-    env = {k: v for k, v in env.items() if k != "PYTHONDONTWRITEBYTECODE"}
-    (tmp_path / "tiny.wat").write_text(HELLO)
-    assert wt(env, "run", str(tmp_path / "tiny.wat")).returncode == 0  # imports, bytecode written
+    later runs find it in the cache (no notice) and use the entry as it is (not rewritten).
+    How much faster they are is a benchmark's business: `nox -s bench -- process`, the row
+    "wt-wasm run of a 60000-function module" (target: at least 20x)."""
     module = tmp_path / "big.wasm"
     module.write_bytes(big_module(60_000))
-    start = time.perf_counter()
     first = wt(env, "run", str(module))
-    compiled = time.perf_counter() - start
     assert first.returncode == 0, first.stderr
     assert first.stderr == (f"wt-wasm: compiling {module} (11.6 MB), this may take a while; "
                             "later runs use the cache\n").encode()
-    later = []
+    [entry] = entries(tmp_path / "wt-cache" / "modules")
+    written = entry.stat()
     for _ in range(2):
-        start = time.perf_counter()
         again = wt(env, "run", str(module))
-        later.append(time.perf_counter() - start)
         assert (again.returncode, again.stderr) == (0, b"")
-    cached = min(later)
-    print(f"first run {compiled:.2f} s, later runs {later[0]:.3f} s and {later[1]:.3f} s: {compiled / cached:.0f}x")
-    assert compiled >= 20 * cached, f"first run {compiled:.2f} s, later runs {later}"
+    assert entries(tmp_path / "wt-cache" / "modules") == [entry]
+    now = entry.stat()
+    assert (now.st_ino, now.st_mtime_ns, now.st_size) == (written.st_ino, written.st_mtime_ns, written.st_size)
 
 
 def test_the_notice_waits_then_says_it_once_without_a_terminal() -> None:
