@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import shutil
-import time
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +12,8 @@ from . import build as builder
 def test_a_built_component_is_reused(component_path: Any) -> None:
     path = component_path("c-command")
     mtime = path.stat().st_mtime_ns
-    start = time.perf_counter()
     assert builder.build("c-command") == path
-    assert time.perf_counter() - start < 0.5 and path.stat().st_mtime_ns == mtime
+    assert path.stat().st_mtime_ns == mtime  # not built again
     assert path.name == f"c-command-{builder.digest(builder.SPECS['c-command'])}.wasm"
 
 

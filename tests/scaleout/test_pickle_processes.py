@@ -97,16 +97,8 @@ def test_a_fresh_spawn_process_runs_a_pickled_module_without_compiling(tmp_path:
         from concurrent.futures import ProcessPoolExecutor
 
         def land(data, wasm):
-            start = time.perf_counter()
             compiled = pickle.loads(data)
-            loaded = time.perf_counter() - start
-            result = add(compiled, 20, 22)
-            with wt.Runtime() as fresh:  # the same settings, no cache: what compiling costs here
-                start = time.perf_counter()
-                fresh.compile_module(wasm)
-                compiling = time.perf_counter() - start
-            return {"stats": stats(compiled), "add": result, "loaded": loaded, "compiling": compiling,
-                    "pid": os.getpid()}
+            return {"stats": stats(compiled), "add": add(compiled, 20, 22), "pid": os.getpid()}
 
         if __name__ == "__main__":
             data, wasm = open("module.pickle", "rb").read(), open("module.wasm", "rb").read()
@@ -116,9 +108,9 @@ def test_a_fresh_spawn_process_runs_a_pickled_module_without_compiling(tmp_path:
             print(json.dumps(found))
         ''')
     assert found["add"] == 42
+    # The shipped code was used (a hit), nothing compiled (no miss): what that saves is the
+    # benchmarks' business (`nox -s bench -- scaleout`).
     assert found["stats"] == {"hits": 1, "misses": 0, "writes": 0, "rejected": 0}
-    # Loading is a few milliseconds, compiling hundreds (a loose bound: machines are noisy).
-    assert found["loaded"] < found["compiling"] / 4, found
 
 
 def test_a_process_whose_engine_differs_compiles_the_wasm_instead(tmp_path: Path) -> None:
