@@ -9,9 +9,9 @@ from wt_ffi import module as _module
 from wt_ffi import externtype as _et
 from wt_ffi.records import Record
 
-from ._artifacts import Source, compile_wasm, deserialize, deserialize_file, serialize, to_wasm, validate_wasm
+from ._artifacts import MODULES, Source, compile_wasm, serialize, to_wasm, validate_wasm
 from ._engine import Engine
-from ._errors import ClosedError, CompileError
+from ._errors import ClosedError
 from ._externtypes import ExportType, ExternType, ImportType, from_raw_externtype
 from ._handle import Closeable, Owned
 
@@ -216,42 +216,13 @@ def validate(engine: Engine, source: Source) -> None:
         engine.leave()
 
 
-_REFUSED = ("it was compiled by another wasmtime version, for another platform, or with other engine "
-            "settings (RuntimeConfig: features, opt level, fuel, epochs, ...): compile the module again")
-
-
 def load_compiled(engine: Engine, data: bytes | bytearray | memoryview) -> CompiledModule:
     """A module from what :meth:`CompiledModule.serialize` wrote (CompileError if wasmtime
     refuses it). Only load artifacts you trust: wasmtime runs their code as it is."""
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError(f"load_compiled takes bytes, not {type(data).__name__}")
-    blob = bytes(data)
-    ptr = engine.enter()
-    try:
-        module = deserialize(ptr, blob, len(blob))
-    finally:
-        engine.leave()
-    if isinstance(module, str):
-        raise CompileError(f"cannot load this compiled module: {module}; {_REFUSED}")
-    return CompiledModule(engine, module)
+    return CompiledModule(engine, MODULES.load(engine, data, "load_compiled"))
 
 
 def load_compiled_file(engine: Engine, path: str | os.PathLike[str]) -> CompiledModule:
     """A module from a file :meth:`CompiledModule.serialize` wrote, which wasmtime maps
     rather than reads (do not change the file while the module is in use)."""
-    if isinstance(path, (int, bytes)) or not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"load_compiled_file takes a path (str or os.PathLike), not {type(path).__name__}")
-    if not os.path.isfile(path):  # (checked before opening: a FIFO would block the open)
-        os.stat(path)  # the OSError of a missing path
-        raise CompileError(f"{os.fspath(path)!r} is not a regular file")
-    with open(path, "rb") as f:
-        if f.read(4) != b"\x7fELF":
-            raise CompileError(f"{os.fspath(path)!r} is not a compiled module (wt compile / serialize() output)")
-    ptr = engine.enter()
-    try:
-        module = deserialize_file(ptr, path)
-    finally:
-        engine.leave()
-    if isinstance(module, str):
-        raise CompileError(f"cannot load the compiled module {os.fspath(path)!r}: {module}; {_REFUSED}")
-    return CompiledModule(engine, module)
+    return CompiledModule(engine, MODULES.load_file(engine, path, "load_compiled_file"))

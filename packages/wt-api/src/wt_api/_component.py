@@ -10,7 +10,7 @@ from wt_ffi import vec as _vec
 from wt_ffi.component import component as _c
 from wt_ffi.component.types import component as _tc
 
-from ._artifacts import Artifacts, Source, to_wasm
+from ._artifacts import Artifacts, Source, deserializers, to_wasm
 from ._component_types import ComponentInterfaceType, ComponentItem, TypeReader, free_items
 from ._engine import Engine
 from ._errors import ClosedError, CompileError
@@ -19,8 +19,6 @@ from ._handle import Closeable, Owned
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
-    import mmap
-
     from wt_ffi import engine as _engine
 
 __all__ = ["CompiledComponent", "COMPONENTS", "compile_component", "compile_component_file", "load_component",
@@ -68,29 +66,11 @@ def _serialize(component: ctypes._Pointer[_c.wasmtime_component_t]) -> bytes:
     return _vec.take_bytes(out)
 
 
-def _deserialize(engine: ctypes._Pointer[_engine.wasm_engine_t], buffer: bytes | mmap.mmap,
-                 length: int) -> ctypes._Pointer[_c.wasmtime_component_t] | str:
-    data: object = buffer if isinstance(buffer, bytes) else (ctypes.c_char * length).from_buffer(buffer)
-    out = _c.ComponentPtr()
-    try:
-        err = _c.wasmtime_component_deserialize(engine, data, length, ctypes.byref(out))
-    finally:
-        del data  # release the buffer export before a mapping closes
-    if err:
-        return str(error_exception(err, CompileError))
-    return out
+_deserialize, _deserialize_file = deserializers(_c.wasmtime_component_deserialize,
+                                               _c.wasmtime_component_deserialize_file, _c.ComponentPtr)
 
 
-def _deserialize_file(engine: ctypes._Pointer[_engine.wasm_engine_t],
-                      path: str | os.PathLike[str]) -> ctypes._Pointer[_c.wasmtime_component_t] | str:
-    out = _c.ComponentPtr()
-    err = _c.wasmtime_component_deserialize_file(engine, os.fsencode(path), ctypes.byref(out))
-    if err:
-        return str(error_exception(err, CompileError))
-    return out
-
-
-COMPONENTS = Artifacts(b"component", _to_binary, _compile, _serialize, _deserialize, _deserialize_file,
+COMPONENTS = Artifacts("component", b"component", _to_binary, _compile, _serialize, _deserialize, _deserialize_file,
                        _c.wasmtime_component_delete)
 """Components, for the compilation cache (keys prefixed ``component``)."""
 
@@ -262,42 +242,11 @@ def compile_component_file(engine: Engine, path: str | os.PathLike[str]) -> Comp
     return CompiledComponent(engine, component)  # type: ignore[arg-type]
 
 
-_REFUSED = ("it was compiled by another wasmtime version, for another platform, or with other engine "
-            "settings: compile the component again")
-
-
 def load_component(engine: Engine, data: bytes | bytearray | memoryview) -> CompiledComponent:
     """A component from what :meth:`CompiledComponent.serialize` wrote (trusted input only)."""
-    if not isinstance(data, (bytes, bytearray, memoryview)):
-        raise TypeError(f"load_compiled_component takes bytes, not {type(data).__name__}")
-    blob = bytes(data)
-    if blob[:4] != b"\x7fELF":
-        raise CompileError("these bytes are not a compiled component (CompiledComponent.serialize() output)")
-    ptr = engine.enter()
-    try:
-        component = _deserialize(ptr, blob, len(blob))
-    finally:
-        engine.leave()
-    if isinstance(component, str):
-        raise CompileError(f"cannot load this compiled component: {component}; {_REFUSED}")
-    return CompiledComponent(engine, component)
+    return CompiledComponent(engine, COMPONENTS.load(engine, data, "load_compiled_component"))
 
 
 def load_component_file(engine: Engine, path: str | os.PathLike[str]) -> CompiledComponent:
     """A component from a file :meth:`CompiledComponent.serialize` wrote, which wasmtime maps."""
-    if isinstance(path, (int, bytes)) or not isinstance(path, (str, os.PathLike)):
-        raise TypeError(f"load_compiled_component_file takes a path (str or os.PathLike), not {type(path).__name__}")
-    if not os.path.isfile(path):  # (checked before opening: a FIFO would block the open)
-        os.stat(path)  # the OSError of a missing path
-        raise CompileError(f"{os.fspath(path)!r} is not a regular file")
-    with open(path, "rb") as f:
-        if f.read(4) != b"\x7fELF":
-            raise CompileError(f"{os.fspath(path)!r} is not a compiled component (serialize() output)")
-    ptr = engine.enter()
-    try:
-        component = _deserialize_file(ptr, path)
-    finally:
-        engine.leave()
-    if isinstance(component, str):
-        raise CompileError(f"cannot load the compiled component {os.fspath(path)!r}: {component}; {_REFUSED}")
-    return CompiledComponent(engine, component)
+    return CompiledComponent(engine, COMPONENTS.load_file(engine, path, "load_compiled_component_file"))
