@@ -5,6 +5,7 @@ stdout/stderr writers, preopens and exit codes, as for WASI 0.1 modules. Two too
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -129,3 +130,37 @@ def test_fuel_budgets_a_component() -> None:
             assert caught.value.code is wt.TrapCode.OUT_OF_FUEL
         with pytest.raises(wt.ConfigError, match="component instances have no names"):
             rt.instantiate_component(compiled, wt.ModuleConfig().with_name("x"))
+
+
+UNKNOWN_WASI = b'''(component
+  (import "wasi:nothing/here@0.2.0" (instance $h (export "f" (func))))
+  (core func $f (canon lower (func $h "f")))
+  (core module $m (import "" "f" (func)))
+  (core instance $i (instantiate $m (with "" (instance (export "f" (func $f)))))))'''
+MISTYPED_WASI = b'''(component
+  (import "wasi:cli/environment@0.2.0" (instance $h (export "get-arguments" (func (result u32)))))
+  (core func $f (canon lower (func $h "get-arguments")))
+  (core module $m (import "" "f" (func (result i32))))
+  (core instance $i (instantiate $m (with "" (instance (export "f" (func $f)))))))'''
+START_TRAPS = b'''(component
+  (core module $m (func $s unreachable) (start $s))
+  (core instance $i (instantiate $m)))'''
+BIG_MEMORY = b'''(component
+  (core module $m (memory 2000))
+  (core instance $i (instantiate $m)))'''
+
+
+@pytest.mark.parametrize(("source", "error", "says"), [
+    (UNKNOWN_WASI, wt.LinkError, "cannot link the component: component imports instance `wasi:nothing/here@0.2.0`"),
+    (MISTYPED_WASI, wt.LinkError, "expected `list` found `u32`"),
+    (START_TRAPS, wt.Trap, "unreachable"),
+    (BIG_MEMORY, wt.InstantiationError, "memory minimum size of 2000 pages exceeds memory limits"),
+])
+def test_a_failed_link_is_told_from_a_failed_start(source: bytes, error: type[Exception], says: str) -> None:
+    # What WASI does not provide, or provides with another type, is a link failure (wasmtime's
+    # type check, before any code runs); a trap or a limit while starting is not.
+    with wt.Runtime() as rt:
+        compiled = rt.compile_component(source)
+        with pytest.raises(error, match=re.escape(says)) as caught:
+            rt.instantiate_component_with_wasi(compiled, wt.ModuleConfig().with_memory_limit(10 * wt.WASM_PAGE))
+        assert error is wt.LinkError or not isinstance(caught.value, wt.LinkError)

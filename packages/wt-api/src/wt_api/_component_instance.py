@@ -302,13 +302,17 @@ def _linker(engine: Engine, compiled: CompiledComponent, plan: Plan, env: Resour
         engine.leave()
 
 
+_LINK_FAILURE = "component imports "  # wasmtime's Linker::instantiate_pre, 50.0.1
+
+
 def _instantiation_failed(store: Store, env: ResourceEnv, err: Any) -> None:
     address = ctypes.cast(err, ctypes.c_void_p).value or 0
     from wt_ffi import error as _error  # (read on failure only)
 
-    message = _error.error_message(ctypes.cast(address, _error.ErrorPtr))
-    if "matching implementation was not found" in message or "type mismatch" in message \
-            or "expected" in message and "found" in message:
+    # wasmtime 50's C API gives one error for a failed link and a failed start, with nothing
+    # structured to tell them apart; its type check of the imports, which runs before any
+    # code, starts every message so (RATIONALE: "How is a component's link failure told...").
+    if _error.error_message(ctypes.cast(address, _error.ErrorPtr)).startswith(_LINK_FAILURE):
         raise error_exception(ctypes.cast(address, _error.ErrorPtr), LinkError, "cannot link the component")
     scope = Scope(store, [True])
     exc = component_failure(scope, env, address, "instantiating the component")
