@@ -18,9 +18,14 @@ TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE:
 if TYPE_CHECKING:
     import mmap
     from collections.abc import Callable
-    from typing import Any
+    from typing import Any, Protocol
 
-    from ._engine import Engine
+    class Engine(Protocol):
+        """What loading needs of a runtime's engine (``wt_api._engine.Engine``, a floor above)."""
+
+        def enter(self) -> ctypes._Pointer[_engine.wasm_engine_t]: ...
+
+        def leave(self) -> None: ...
 
 __all__ = ["Source", "is_binary", "to_wasm", "compile_wasm", "validate_wasm", "serialize", "serialize_view", "deserialize",
            "deserialize_file", "deserializers", "Artifacts", "MODULES", "REFUSED"]
