@@ -244,6 +244,7 @@ def test_unpickling_while_another_thread_closes_the_shared_runtime_again_and_aga
             while not stop.is_set():
                 pickle.loads(data).runtime.close()  # whichever shared runtime is current
                 closes[0] += 1
+                stop.wait(0.002)  # (a breath between closes: under emulation none would run to its end)
 
         thread = threading.Thread(target=closer)
         thread.start()
