@@ -39,7 +39,8 @@ from ._coroutines import Resumed
 from ._async_state import (ASYNC, SYNC, AsyncState, CallFrame, drain, end_turn, set_fuel_yield, state_of, take_turn,
                            try_take, wake)
 from ._config import RuntimeConfig
-from ._convert import from_val, to_val
+from ._convert import from_val
+from ._convert_val import to_val
 from ._deadlines import YIELD_FROM, StoreClock, arm, disarm
 from ._errors import ConfigError
 from ._store import Store

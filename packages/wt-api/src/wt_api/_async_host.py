@@ -36,7 +36,8 @@ from wt_ffi.slots import MASKS, RANGES, bits_f32, bits_f64, f32_bits, f64_bits
 from ._async_state import SYNC, CallFrame, set_fuel_yield, state_of
 from ._caller import Caller
 from ._compiled import CompiledModule
-from ._convert import FUNC_HEAPS, param_converter, raw_val, result_converter, typed_param, typed_result, val_raw
+from ._convert import FUNC_HEAPS, param_converter, result_converter, typed_param, typed_result
+from ._convert_val import raw_val, val_raw
 from ._engine import Engine
 from ._errors import LinkError, WtError
 from ._failure import error_exception

@@ -11,7 +11,8 @@ from wt_ffi.component import component as _c
 from wt_ffi.component.types import component as _tc
 
 from ._artifacts import Artifacts, Source, deserializers, to_wasm
-from ._component_types import ComponentInterfaceType, ComponentItem, TypeReader, free_items
+from ._component_reflection import TypeReader, free_items
+from ._component_types import ComponentInterfaceType, ComponentItem
 from ._engine import Engine
 from ._errors import ClosedError, CompileError
 from ._failure import error_exception

@@ -2,7 +2,9 @@
 
 Two forms cross the boundary: raw 16-byte slots (prepared calls and host functions,
 numbers inline in :mod:`wt_ffi.call` / :mod:`wt_ffi.callback`, references here) and
-typed ``wasmtime_val_t`` values (globals, tables, calls that wasmtime checks).
+typed ``wasmtime_val_t`` values (globals, tables, calls that wasmtime checks): reading
+them is here (``from_val``), writing them is :mod:`wt_api._convert_val`'s, on top of the
+checks here.
 
 Every reference going into wasm is checked first against what its store issued and
 still holds (see :mod:`wt_api._refs`); an unknown, stale, wrong-kind or other-store value
@@ -24,16 +26,15 @@ from wt_ffi import exnref as _exn
 from wt_ffi import types as _t
 from wt_ffi import val as _val
 from wt_ffi.call import RefParam
-from wt_ffi.slots import MASKS, RANGES
 
 from ._errors import WasmArgumentError
 from ._refs import (GC, HOST, I31_HIGH, I31_TAG, AnyRef, ExnRef, ExternRef, GcEntry, Root, anyref_root,
                     decode_anyref, decode_externref, externref_root)
 from ._store import Store
-from ._values import RefType, ValueType, from_raw_type, to_raw_type, type_name
+from ._values import from_raw_type, type_name
 
-__all__ = ["param_converter", "result_converter", "typed_param", "typed_result", "to_val", "from_val",
-           "take_exception", "heap_name", "FUNC_HEAPS", "val_raw", "raw_val"]
+__all__ = ["param_converter", "result_converter", "typed_param", "typed_result", "take_exception", "heap_name",
+           "from_val", "FUNC_HEAPS", "EXTERN_HEAPS", "EXN_HEAPS", "exnref_root", "funcref_maker", "ref_maker"]
 
 EXTERN_HEAPS = (_t.HEAP_EXTERN, _t.HEAP_NOEXTERN)
 FUNC_HEAPS = (_t.HEAP_FUNC, _t.HEAP_NOFUNC, _t.HEAP_CONCRETE_FUNC)
@@ -58,7 +59,7 @@ def heap_name(vt: _t.ValType) -> str:
     return type_name(from_raw_type(vt))
 
 
-def _exnref_root(ctx: object, ref: _val.wasmtime_exnref_t) -> Root:
+def exnref_root(ctx: object, ref: _val.wasmtime_exnref_t) -> Root:
     return Root(ref, ctx, _exn.wasmtime_exnref_to_raw, _exn.wasmtime_exnref_unroot)
 
 
@@ -127,7 +128,7 @@ def exnref_from_raw(store: Store, raw: int) -> int:
         return 0
     ref = _val.wasmtime_exnref_t()
     _exn.wasmtime_exnref_from_raw(store.context, raw, byref(ref))
-    return _exnref_value(store, _exnref_root(store.context, ref))
+    return _exnref_value(store, exnref_root(store.context, ref))
 
 
 def _funcref_from_raw(store: Store) -> Callable[[int], int]:
@@ -175,7 +176,7 @@ def from_val(store: Store, val: _val.wasmtime_val_t) -> int:
         return _anyref_value(store, anyref_root(ctx, _val.wasmtime_anyref_t.from_buffer_copy(val.of.anyref)))
     if val.of.exnref.store_id == 0:
         return 0
-    return _exnref_value(store, _exnref_root(ctx, _val.wasmtime_exnref_t.from_buffer_copy(val.of.exnref)))
+    return _exnref_value(store, exnref_root(ctx, _val.wasmtime_exnref_t.from_buffer_copy(val.of.exnref)))
 
 
 def take_exception(store: Store) -> ExnRef | None:
@@ -186,7 +187,7 @@ def take_exception(store: Store) -> ExnRef | None:
     ref = _val.wasmtime_exnref_t()
     if not _exn.wasmtime_context_take_exception(ctx, byref(ref)):
         return None
-    return _exnref_value(store, _exnref_root(ctx, ref))
+    return _exnref_value(store, exnref_root(ctx, ref))
 
 
 # --- arguments: encoded values to rooted references ----------------------------------
@@ -248,7 +249,7 @@ def _null(vt: _t.ValType, where: str) -> None:
         raise WasmArgumentError(f"{where}: a non-null reference cannot be null")
 
 
-def _maker(store: Store, vt: _t.ValType, where: str) -> Callable[[object], Root | None]:
+def ref_maker(store: Store, vt: _t.ValType, where: str) -> Callable[[object], Root | None]:
     """Encoded value -> a root of a reference of type ``vt`` (None for null), checked."""
     ctx = store.context
     heap = vt.heap
@@ -288,7 +289,7 @@ def _raw_of(made: object) -> int:
     return 0 if made is None else made.raw()  # type: ignore[attr-defined]
 
 
-def _funcref_maker(store: Store, vt: _t.ValType, where: str) -> Callable[[object], int]:
+def funcref_maker(store: Store, vt: _t.ValType, where: str) -> Callable[[object], int]:
     """Encoded funcref (or a Function, or None) -> its raw slot value, checked against the
     funcrefs ``store`` handed out."""
     issued = store.funcrefs
@@ -318,8 +319,8 @@ def _funcref_maker(store: Store, vt: _t.ValType, where: str) -> Callable[[object
 def param_converter(store: Store, vt: _t.ValType, where: str) -> RefParam:
     """How an encoded reference argument of type ``vt`` becomes its raw slot value."""
     if vt.heap in FUNC_HEAPS:
-        return RefParam(_funcref_maker(store, vt, where))
-    return RefParam(_maker(store, vt, where), _raw_of)
+        return RefParam(funcref_maker(store, vt, where))
+    return RefParam(ref_maker(store, vt, where), _raw_of)
 
 
 def typed_param(store: Store, vt: _t.ValType) -> Callable[[int], object]:
@@ -356,100 +357,3 @@ def typed_result(store: Store, vt: _t.ValType, where: str) -> RefParam:
         return externref_root(ctx, ref)
 
     return RefParam(make_typed, _raw_of)
-
-
-# --- typed values ------------------------------------------------------------------------
-def to_val(store: Store, t: ValueType | RefType, value: object, where: str) -> tuple[_val.wasmtime_val_t, object]:
-    """A ``wasmtime_val_t`` of type ``t`` for an encoded value, and what keeps its root alive
-    (hold it until C has used the value). WasmArgumentError names ``where``."""
-    vt = to_raw_type(t)
-    if vt.kind in RANGES:
-        lo, hi = RANGES[vt.kind]
-        if type(value) is bool or not isinstance(value, int):
-            raise WasmArgumentError(f"{where}: a {type_name(t)} value is an encoded int, not {type(value).__name__}")
-        if not lo <= value < hi:
-            raise WasmArgumentError(f"{where}: {value} is out of range for {type_name(t)}")
-        kind = {_t.VALTYPE_I32: _val.VAL_I32, _t.VALTYPE_I64: _val.VAL_I64, _t.VALTYPE_F32: _val.VAL_F32,
-                _t.VALTYPE_F64: _val.VAL_F64, _t.VALTYPE_V128: _val.VAL_V128}[vt.kind]
-        return _val.new_val(kind, value & MASKS[vt.kind]), None
-    ctx = store.context
-    if vt.heap in FUNC_HEAPS:
-        raw = _funcref_maker(store, vt, where)(value)
-        return _val.funcref_val(_val.funcref_raw_to_func(ctx, raw) if raw else None), None
-    made = _maker(store, vt, where)(value)
-    val = _val.wasmtime_val_t()
-    if vt.heap in EXTERN_HEAPS:
-        val.kind = _val.VAL_EXTERNREF
-        if made is not None:
-            if not isinstance(made.ref, _val.wasmtime_externref_t):  # a GC value: the externref of it
-                ext = _val.wasmtime_externref_t()
-                _val.wasmtime_externref_from_raw(ctx, made.raw(), byref(ext))
-                made = externref_root(ctx, ext)
-            val.of.externref = made.ref  # type: ignore[assignment]
-        return val, made
-    if vt.heap in EXN_HEAPS:
-        val.kind = _val.VAL_EXNREF
-        if made is not None:
-            val.of.exnref = made.ref  # type: ignore[assignment]
-        return val, made
-    val.kind = _val.VAL_ANYREF
-    if made is not None:
-        if not isinstance(made.ref, _val.wasmtime_anyref_t):  # a host object: the anyref of it
-            anyref = _val.wasmtime_anyref_t()
-            _val.wasmtime_anyref_from_raw(ctx, made.raw(), byref(anyref))
-            made = anyref_root(ctx, anyref)
-        val.of.anyref = made.ref  # type: ignore[assignment]
-    return val, made
-
-
-# --- references in wasmtime_val_t, through their raw slot values (async host functions) --
-def val_raw(store: Store, val: _val.wasmtime_val_t) -> int:
-    """The raw slot value of a reference ``wasmtime_val_t`` that C lent (0 for null), for
-    the converters above."""
-    ctx, kind = store.context, val.kind
-    if kind == _val.VAL_FUNCREF:
-        return _val.func_to_raw(ctx, val.of.funcref)
-    if val.of.anyref.store_id == 0:  # every reference's first field is its store id
-        return 0
-    if kind == _val.VAL_EXTERNREF:
-        return _val.wasmtime_externref_to_raw(ctx, byref(val.of.externref))
-    if kind == _val.VAL_ANYREF:
-        return _val.wasmtime_anyref_to_raw(ctx, byref(val.of.anyref))
-    return _exn.wasmtime_exnref_to_raw(ctx, byref(val.of.exnref))
-
-
-def raw_val(store: Store, vt: _t.ValType, raw: int) -> tuple[_val.wasmtime_val_t, object]:
-    """A ``wasmtime_val_t`` of reference type ``vt`` for a raw slot value, and the root that
-    the value holds (None for null and funcref): dropping the root unroots it, so hold it
-    while C reads the value, or, when C takes the value over (an async host function's
-    results: wasmtime unroots them), set its ``live`` to False."""
-    ctx, val = store.context, _val.wasmtime_val_t()
-    if vt.heap in FUNC_HEAPS:
-        val.kind = _val.VAL_FUNCREF
-        if raw:
-            val.of.funcref = _val.funcref_raw_to_func(ctx, raw)
-        return val, None
-    root: Root | None = None
-    raw &= 0xFFFFFFFF  # GC references are 32-bit in raw slots
-    if vt.heap in EXTERN_HEAPS:
-        val.kind = _val.VAL_EXTERNREF
-        if raw:
-            ext = _val.wasmtime_externref_t()
-            _val.wasmtime_externref_from_raw(ctx, raw, byref(ext))
-            root = externref_root(ctx, ext)
-            val.of.externref = ext
-    elif vt.heap in EXN_HEAPS:
-        val.kind = _val.VAL_EXNREF
-        if raw:
-            exn = _val.wasmtime_exnref_t()
-            _exn.wasmtime_exnref_from_raw(ctx, raw, byref(exn))
-            root = _exnref_root(ctx, exn)
-            val.of.exnref = exn
-    else:
-        val.kind = _val.VAL_ANYREF
-        if raw:
-            anyref = _val.wasmtime_anyref_t()
-            _val.wasmtime_anyref_from_raw(ctx, raw, byref(anyref))
-            root = anyref_root(ctx, anyref)
-            val.of.anyref = anyref
-    return val, root

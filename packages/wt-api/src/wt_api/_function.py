@@ -12,7 +12,8 @@ from wt_ffi import extern as _extern
 from wt_ffi import types as _t
 from wt_ffi import val as _val
 
-from ._convert import from_val, param_converter, result_converter, to_val
+from ._convert import from_val, param_converter, result_converter
+from ._convert_val import to_val
 from ._deadlines import call_before, check_seconds
 from ._errors import ExitError, WasmArgumentError, WasmRuntimeError, WtError
 from ._externtypes import FunctionType

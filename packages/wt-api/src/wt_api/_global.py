@@ -8,7 +8,8 @@ from wt_ffi import extern as _extern
 from wt_ffi import global_ as _global
 from wt_ffi import val as _val
 
-from ._convert import from_val, to_val
+from ._convert import from_val
+from ._convert_val import to_val
 from ._errors import WasmRuntimeError
 from ._externtypes import GlobalType
 from ._failure import raise_error

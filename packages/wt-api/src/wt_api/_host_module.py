@@ -14,7 +14,7 @@ from wt_ffi import table as _table
 from wt_ffi import types as _t
 
 from ._compiled import compile_module
-from ._convert import to_val
+from ._convert_val import to_val
 from ._encoder import table64_module
 from ._engine import Engine
 from ._errors import ClosedError, ConfigError, WasmRuntimeError

@@ -9,7 +9,8 @@ from wt_ffi import extern as _extern
 from wt_ffi import table as _table
 from wt_ffi import val as _val
 
-from ._convert import from_val, to_val
+from ._convert import from_val
+from ._convert_val import to_val
 from ._errors import WasmRuntimeError
 from ._externtypes import TableType
 from ._failure import raise_error
