@@ -23,11 +23,13 @@ import wt_loader
 TYPE_CHECKING = False  # typing's constant, without importing typing (and re): see RATIONALE
 if TYPE_CHECKING:
     from pathlib import Path
-    from typing import TypeVar
+    from typing import Any, TypeVar
 
     F = TypeVar("F", bound=Callable[..., object])
+    P = TypeVar("P")
 
-__all__ = ["Declaration", "bind_all", "cfunc", "declarations", "library_path", "load", "raw_function"]
+__all__ = ["Declaration", "bind_all", "cfunc", "declarations", "library_path", "load", "owned_type",
+           "raw_function", "vec_type"]
 
 
 class Declaration:
@@ -53,21 +55,54 @@ def cfunc(restype: object, *argtypes: object) -> Callable[[F], F]:
     """Declare the C function named like the decorated stub, with its C signature."""
 
     def declare(stub: F) -> F:
-        decl = Declaration(stub.__module__, stub.__name__, restype, argtypes)
-        _declarations.append(decl)
-
-        def first_call(*args: object) -> object:
-            bound = getattr(sys.modules[decl.module], decl.name)
-            if bound is first_call:  # not bound yet (a caller may also hold the stub itself)
-                bound = _bind_one(load(), decl)
-            return bound(*args)
-
-        first_call.__name__ = stub.__name__
-        first_call.__qualname__ = stub.__qualname__
-        first_call.__doc__ = stub.__doc__
-        return first_call  # type: ignore[return-value]
+        return _declare(stub.__module__, stub.__name__, restype, argtypes, stub.__doc__)  # type: ignore[return-value]
 
     return declare
+
+
+def owned_type(module: str, prefix: str, ptr: type[P]) -> tuple[
+        Callable[[P], P], Callable[[P, P], bool], Callable[[P], None]]:
+    """Declare ``{prefix}_clone``, ``{prefix}_equal`` and ``{prefix}_delete``, the three
+    functions each owned opaque type of wasmtime's component type headers comes with;
+    the caller's module assigns them to those names (a first call looks them up there)."""
+    return (_declare(module, f"{prefix}_clone", ptr, (ptr,), "A new owned copy of the type."),
+            _declare(module, f"{prefix}_equal", ctypes.c_bool, (ptr, ptr),
+                     "Whether two types are structurally equal."),
+            _declare(module, f"{prefix}_delete", None, (ptr,), "Free the type."))
+
+
+def vec_type(module: str, prefix: str, vec: type[ctypes.Structure], element: type[ctypes.Structure]) -> tuple[
+        Callable[[object, int, object], None], Callable[[object], None], Callable[[object, int], None],
+        Callable[[object, object], None], Callable[[object], None]]:
+    """Declare ``{prefix}_new``, ``_new_empty``, ``_new_uninit``, ``_copy`` and ``_delete``,
+    the five functions each vector of wasmtime's component values comes with; the caller's
+    module assigns them to those names (a first call looks them up there)."""
+    out, items = ctypes.POINTER(vec), ctypes.POINTER(element)
+    return (_declare(module, f"{prefix}_new", None, (out, ctypes.c_size_t, items),
+                     "Initialise ``out`` by MOVING ``size`` elements from ``data`` (their contents "
+                     "now belong to ``out``; ``data``'s own memory stays the caller's)."),
+            _declare(module, f"{prefix}_new_empty", None, (out,), "Initialise ``out`` as empty."),
+            _declare(module, f"{prefix}_new_uninit", None, (out, ctypes.c_size_t),
+                     "Initialise ``out`` with ``size`` default elements, to be overwritten in place."),
+            _declare(module, f"{prefix}_copy", None, (out, out), "Initialise ``out`` with a deep copy of ``src``."),
+            _declare(module, f"{prefix}_delete", None, (out,), "Free the vector's elements and buffer."))
+
+
+def _declare(module: str, name: str, restype: object, argtypes: tuple[object, ...],
+             doc: str | None) -> Callable[..., Any]:
+    """Record a declaration; return the stub that binds it on its first call."""
+    decl = Declaration(module, name, restype, argtypes)
+    _declarations.append(decl)
+
+    def first_call(*args: object) -> object:
+        bound = getattr(sys.modules[module], name)
+        if bound is first_call:  # not bound yet (a caller may also hold the stub itself)
+            bound = _bind_one(load(), decl)
+        return bound(*args)
+
+    first_call.__name__ = first_call.__qualname__ = name
+    first_call.__doc__ = doc
+    return first_call
 
 
 def declarations() -> tuple[Declaration, ...]:

@@ -16,7 +16,7 @@ import ctypes
 from ctypes import POINTER, c_bool, c_double, c_float, c_int8, c_int16, c_int32, c_int64, c_size_t
 from ctypes import c_uint8, c_uint16, c_uint32, c_uint64
 
-from .._library import cfunc
+from .._library import cfunc, vec_type
 from ..error import ErrorPtr, wasmtime_error_t
 from ..store import ContextPtr, wasmtime_context_t
 from ..vec import wasm_byte_vec_t, wasm_name_t
@@ -282,128 +282,27 @@ def wasmtime_component_val_delete(val: object) -> None:
 
 # --- vectors --------------------------------------------------------------------------
 
+(wasmtime_component_vallist_new, wasmtime_component_vallist_new_empty,
+ wasmtime_component_vallist_new_uninit, wasmtime_component_vallist_copy,
+ wasmtime_component_vallist_delete) = vec_type(
+    __name__, "wasmtime_component_vallist", wasmtime_component_vallist_t, wasmtime_component_val_t)
 
-@cfunc(None, POINTER(wasmtime_component_vallist_t), c_size_t, POINTER(wasmtime_component_val_t))
-def wasmtime_component_vallist_new(out: object, size: int, data: object) -> None:
-    """Initialise ``out`` by MOVING ``size`` elements from ``data`` (their contents now belong to
-    ``out``; ``data``'s own memory stays the caller's)."""
+(wasmtime_component_valrecord_new, wasmtime_component_valrecord_new_empty,
+ wasmtime_component_valrecord_new_uninit, wasmtime_component_valrecord_copy,
+ wasmtime_component_valrecord_delete) = vec_type(
+    __name__, "wasmtime_component_valrecord", wasmtime_component_valrecord_t, wasmtime_component_valrecord_entry_t)
 
+(wasmtime_component_valtuple_new, wasmtime_component_valtuple_new_empty,
+ wasmtime_component_valtuple_new_uninit, wasmtime_component_valtuple_copy,
+ wasmtime_component_valtuple_delete) = vec_type(
+    __name__, "wasmtime_component_valtuple", wasmtime_component_valtuple_t, wasmtime_component_val_t)
 
-@cfunc(None, POINTER(wasmtime_component_vallist_t))
-def wasmtime_component_vallist_new_empty(out: object) -> None:
-    """Initialise ``out`` as empty."""
+(wasmtime_component_valflags_new, wasmtime_component_valflags_new_empty,
+ wasmtime_component_valflags_new_uninit, wasmtime_component_valflags_copy,
+ wasmtime_component_valflags_delete) = vec_type(
+    __name__, "wasmtime_component_valflags", wasmtime_component_valflags_t, wasm_name_t)
 
-
-@cfunc(None, POINTER(wasmtime_component_vallist_t), c_size_t)
-def wasmtime_component_vallist_new_uninit(out: object, size: int) -> None:
-    """Initialise ``out`` with ``size`` default elements, to be overwritten in place."""
-
-
-@cfunc(None, POINTER(wasmtime_component_vallist_t), POINTER(wasmtime_component_vallist_t))
-def wasmtime_component_vallist_copy(out: object, src: object) -> None:
-    """Initialise ``out`` with a deep copy of ``src``."""
-
-
-@cfunc(None, POINTER(wasmtime_component_vallist_t))
-def wasmtime_component_vallist_delete(vec: object) -> None:
-    """Free the vector's elements and buffer."""
-
-@cfunc(None, POINTER(wasmtime_component_valrecord_t), c_size_t, POINTER(wasmtime_component_valrecord_entry_t))
-def wasmtime_component_valrecord_new(out: object, size: int, data: object) -> None:
-    """Initialise ``out`` by MOVING ``size`` elements from ``data`` (their contents now belong to
-    ``out``; ``data``'s own memory stays the caller's)."""
-
-
-@cfunc(None, POINTER(wasmtime_component_valrecord_t))
-def wasmtime_component_valrecord_new_empty(out: object) -> None:
-    """Initialise ``out`` as empty."""
-
-
-@cfunc(None, POINTER(wasmtime_component_valrecord_t), c_size_t)
-def wasmtime_component_valrecord_new_uninit(out: object, size: int) -> None:
-    """Initialise ``out`` with ``size`` default elements, to be overwritten in place."""
-
-
-@cfunc(None, POINTER(wasmtime_component_valrecord_t), POINTER(wasmtime_component_valrecord_t))
-def wasmtime_component_valrecord_copy(out: object, src: object) -> None:
-    """Initialise ``out`` with a deep copy of ``src``."""
-
-
-@cfunc(None, POINTER(wasmtime_component_valrecord_t))
-def wasmtime_component_valrecord_delete(vec: object) -> None:
-    """Free the vector's elements and buffer."""
-
-@cfunc(None, POINTER(wasmtime_component_valtuple_t), c_size_t, POINTER(wasmtime_component_val_t))
-def wasmtime_component_valtuple_new(out: object, size: int, data: object) -> None:
-    """Initialise ``out`` by MOVING ``size`` elements from ``data`` (their contents now belong to
-    ``out``; ``data``'s own memory stays the caller's)."""
-
-
-@cfunc(None, POINTER(wasmtime_component_valtuple_t))
-def wasmtime_component_valtuple_new_empty(out: object) -> None:
-    """Initialise ``out`` as empty."""
-
-
-@cfunc(None, POINTER(wasmtime_component_valtuple_t), c_size_t)
-def wasmtime_component_valtuple_new_uninit(out: object, size: int) -> None:
-    """Initialise ``out`` with ``size`` default elements, to be overwritten in place."""
-
-
-@cfunc(None, POINTER(wasmtime_component_valtuple_t), POINTER(wasmtime_component_valtuple_t))
-def wasmtime_component_valtuple_copy(out: object, src: object) -> None:
-    """Initialise ``out`` with a deep copy of ``src``."""
-
-
-@cfunc(None, POINTER(wasmtime_component_valtuple_t))
-def wasmtime_component_valtuple_delete(vec: object) -> None:
-    """Free the vector's elements and buffer."""
-
-@cfunc(None, POINTER(wasmtime_component_valflags_t), c_size_t, POINTER(wasm_name_t))
-def wasmtime_component_valflags_new(out: object, size: int, data: object) -> None:
-    """Initialise ``out`` by MOVING ``size`` elements from ``data`` (their contents now belong to
-    ``out``; ``data``'s own memory stays the caller's)."""
-
-
-@cfunc(None, POINTER(wasmtime_component_valflags_t))
-def wasmtime_component_valflags_new_empty(out: object) -> None:
-    """Initialise ``out`` as empty."""
-
-
-@cfunc(None, POINTER(wasmtime_component_valflags_t), c_size_t)
-def wasmtime_component_valflags_new_uninit(out: object, size: int) -> None:
-    """Initialise ``out`` with ``size`` default elements, to be overwritten in place."""
-
-
-@cfunc(None, POINTER(wasmtime_component_valflags_t), POINTER(wasmtime_component_valflags_t))
-def wasmtime_component_valflags_copy(out: object, src: object) -> None:
-    """Initialise ``out`` with a deep copy of ``src``."""
-
-
-@cfunc(None, POINTER(wasmtime_component_valflags_t))
-def wasmtime_component_valflags_delete(vec: object) -> None:
-    """Free the vector's elements and buffer."""
-
-@cfunc(None, POINTER(wasmtime_component_valmap_t), c_size_t, POINTER(wasmtime_component_valmap_entry_t))
-def wasmtime_component_valmap_new(out: object, size: int, data: object) -> None:
-    """Initialise ``out`` by MOVING ``size`` elements from ``data`` (their contents now belong to
-    ``out``; ``data``'s own memory stays the caller's)."""
-
-
-@cfunc(None, POINTER(wasmtime_component_valmap_t))
-def wasmtime_component_valmap_new_empty(out: object) -> None:
-    """Initialise ``out`` as empty."""
-
-
-@cfunc(None, POINTER(wasmtime_component_valmap_t), c_size_t)
-def wasmtime_component_valmap_new_uninit(out: object, size: int) -> None:
-    """Initialise ``out`` with ``size`` default elements, to be overwritten in place."""
-
-
-@cfunc(None, POINTER(wasmtime_component_valmap_t), POINTER(wasmtime_component_valmap_t))
-def wasmtime_component_valmap_copy(out: object, src: object) -> None:
-    """Initialise ``out`` with a deep copy of ``src``."""
-
-
-@cfunc(None, POINTER(wasmtime_component_valmap_t))
-def wasmtime_component_valmap_delete(vec: object) -> None:
-    """Free the vector's elements and buffer."""
+(wasmtime_component_valmap_new, wasmtime_component_valmap_new_empty,
+ wasmtime_component_valmap_new_uninit, wasmtime_component_valmap_copy,
+ wasmtime_component_valmap_delete) = vec_type(
+    __name__, "wasmtime_component_valmap", wasmtime_component_valmap_t, wasmtime_component_valmap_entry_t)

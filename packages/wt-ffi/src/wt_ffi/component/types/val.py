@@ -13,7 +13,7 @@ from __future__ import annotations
 import ctypes
 from ctypes import POINTER, c_bool, c_size_t, c_uint8, c_void_p
 
-from ..._library import cfunc
+from ..._library import cfunc, owned_type
 from .resource import ResourceTypePtr, wasmtime_component_resource_type_t
 
 __all__ = ["wasmtime_component_valtype_t", "ValTypePtr", "VALTYPE_BOOL", "VALTYPE_S8", "VALTYPE_S16",
@@ -55,21 +55,9 @@ class wasmtime_component_list_type_t(ctypes.Structure):
 ListTypePtr = POINTER(wasmtime_component_list_type_t)
 
 
-@cfunc(ListTypePtr, ListTypePtr)
-def wasmtime_component_list_type_clone(ty: ctypes._Pointer[wasmtime_component_list_type_t]) -> ctypes._Pointer[wasmtime_component_list_type_t]:
-    """A new owned copy of the type."""
-    ...
+(wasmtime_component_list_type_clone, wasmtime_component_list_type_equal,
+ wasmtime_component_list_type_delete) = owned_type(__name__, "wasmtime_component_list_type", ListTypePtr)
 
-
-@cfunc(c_bool, ListTypePtr, ListTypePtr)
-def wasmtime_component_list_type_equal(a: ctypes._Pointer[wasmtime_component_list_type_t], b: ctypes._Pointer[wasmtime_component_list_type_t]) -> bool:
-    """Whether two types are structurally equal."""
-    ...
-
-
-@cfunc(None, ListTypePtr)
-def wasmtime_component_list_type_delete(ty: ctypes._Pointer[wasmtime_component_list_type_t]) -> None:
-    """Free the type."""
 
 @cfunc(None, ListTypePtr, ValTypePtr)
 def wasmtime_component_list_type_element(ty: ctypes._Pointer[wasmtime_component_list_type_t], out: object) -> None:
@@ -84,21 +72,9 @@ class wasmtime_component_record_type_t(ctypes.Structure):
 RecordTypePtr = POINTER(wasmtime_component_record_type_t)
 
 
-@cfunc(RecordTypePtr, RecordTypePtr)
-def wasmtime_component_record_type_clone(ty: ctypes._Pointer[wasmtime_component_record_type_t]) -> ctypes._Pointer[wasmtime_component_record_type_t]:
-    """A new owned copy of the type."""
-    ...
+(wasmtime_component_record_type_clone, wasmtime_component_record_type_equal,
+ wasmtime_component_record_type_delete) = owned_type(__name__, "wasmtime_component_record_type", RecordTypePtr)
 
-
-@cfunc(c_bool, RecordTypePtr, RecordTypePtr)
-def wasmtime_component_record_type_equal(a: ctypes._Pointer[wasmtime_component_record_type_t], b: ctypes._Pointer[wasmtime_component_record_type_t]) -> bool:
-    """Whether two types are structurally equal."""
-    ...
-
-
-@cfunc(None, RecordTypePtr)
-def wasmtime_component_record_type_delete(ty: ctypes._Pointer[wasmtime_component_record_type_t]) -> None:
-    """Free the type."""
 
 @cfunc(c_size_t, RecordTypePtr)
 def wasmtime_component_record_type_field_count(ty: ctypes._Pointer[wasmtime_component_record_type_t]) -> int:
@@ -121,21 +97,9 @@ class wasmtime_component_tuple_type_t(ctypes.Structure):
 TupleTypePtr = POINTER(wasmtime_component_tuple_type_t)
 
 
-@cfunc(TupleTypePtr, TupleTypePtr)
-def wasmtime_component_tuple_type_clone(ty: ctypes._Pointer[wasmtime_component_tuple_type_t]) -> ctypes._Pointer[wasmtime_component_tuple_type_t]:
-    """A new owned copy of the type."""
-    ...
+(wasmtime_component_tuple_type_clone, wasmtime_component_tuple_type_equal,
+ wasmtime_component_tuple_type_delete) = owned_type(__name__, "wasmtime_component_tuple_type", TupleTypePtr)
 
-
-@cfunc(c_bool, TupleTypePtr, TupleTypePtr)
-def wasmtime_component_tuple_type_equal(a: ctypes._Pointer[wasmtime_component_tuple_type_t], b: ctypes._Pointer[wasmtime_component_tuple_type_t]) -> bool:
-    """Whether two types are structurally equal."""
-    ...
-
-
-@cfunc(None, TupleTypePtr)
-def wasmtime_component_tuple_type_delete(ty: ctypes._Pointer[wasmtime_component_tuple_type_t]) -> None:
-    """Free the type."""
 
 @cfunc(c_size_t, TupleTypePtr)
 def wasmtime_component_tuple_type_types_count(ty: ctypes._Pointer[wasmtime_component_tuple_type_t]) -> int:
@@ -157,21 +121,9 @@ class wasmtime_component_variant_type_t(ctypes.Structure):
 VariantTypePtr = POINTER(wasmtime_component_variant_type_t)
 
 
-@cfunc(VariantTypePtr, VariantTypePtr)
-def wasmtime_component_variant_type_clone(ty: ctypes._Pointer[wasmtime_component_variant_type_t]) -> ctypes._Pointer[wasmtime_component_variant_type_t]:
-    """A new owned copy of the type."""
-    ...
+(wasmtime_component_variant_type_clone, wasmtime_component_variant_type_equal,
+ wasmtime_component_variant_type_delete) = owned_type(__name__, "wasmtime_component_variant_type", VariantTypePtr)
 
-
-@cfunc(c_bool, VariantTypePtr, VariantTypePtr)
-def wasmtime_component_variant_type_equal(a: ctypes._Pointer[wasmtime_component_variant_type_t], b: ctypes._Pointer[wasmtime_component_variant_type_t]) -> bool:
-    """Whether two types are structurally equal."""
-    ...
-
-
-@cfunc(None, VariantTypePtr)
-def wasmtime_component_variant_type_delete(ty: ctypes._Pointer[wasmtime_component_variant_type_t]) -> None:
-    """Free the type."""
 
 @cfunc(c_size_t, VariantTypePtr)
 def wasmtime_component_variant_type_case_count(ty: ctypes._Pointer[wasmtime_component_variant_type_t]) -> int:
@@ -195,21 +147,9 @@ class wasmtime_component_enum_type_t(ctypes.Structure):
 EnumTypePtr = POINTER(wasmtime_component_enum_type_t)
 
 
-@cfunc(EnumTypePtr, EnumTypePtr)
-def wasmtime_component_enum_type_clone(ty: ctypes._Pointer[wasmtime_component_enum_type_t]) -> ctypes._Pointer[wasmtime_component_enum_type_t]:
-    """A new owned copy of the type."""
-    ...
+(wasmtime_component_enum_type_clone, wasmtime_component_enum_type_equal,
+ wasmtime_component_enum_type_delete) = owned_type(__name__, "wasmtime_component_enum_type", EnumTypePtr)
 
-
-@cfunc(c_bool, EnumTypePtr, EnumTypePtr)
-def wasmtime_component_enum_type_equal(a: ctypes._Pointer[wasmtime_component_enum_type_t], b: ctypes._Pointer[wasmtime_component_enum_type_t]) -> bool:
-    """Whether two types are structurally equal."""
-    ...
-
-
-@cfunc(None, EnumTypePtr)
-def wasmtime_component_enum_type_delete(ty: ctypes._Pointer[wasmtime_component_enum_type_t]) -> None:
-    """Free the type."""
 
 @cfunc(c_size_t, EnumTypePtr)
 def wasmtime_component_enum_type_names_count(ty: ctypes._Pointer[wasmtime_component_enum_type_t]) -> int:
@@ -232,21 +172,9 @@ class wasmtime_component_option_type_t(ctypes.Structure):
 OptionTypePtr = POINTER(wasmtime_component_option_type_t)
 
 
-@cfunc(OptionTypePtr, OptionTypePtr)
-def wasmtime_component_option_type_clone(ty: ctypes._Pointer[wasmtime_component_option_type_t]) -> ctypes._Pointer[wasmtime_component_option_type_t]:
-    """A new owned copy of the type."""
-    ...
+(wasmtime_component_option_type_clone, wasmtime_component_option_type_equal,
+ wasmtime_component_option_type_delete) = owned_type(__name__, "wasmtime_component_option_type", OptionTypePtr)
 
-
-@cfunc(c_bool, OptionTypePtr, OptionTypePtr)
-def wasmtime_component_option_type_equal(a: ctypes._Pointer[wasmtime_component_option_type_t], b: ctypes._Pointer[wasmtime_component_option_type_t]) -> bool:
-    """Whether two types are structurally equal."""
-    ...
-
-
-@cfunc(None, OptionTypePtr)
-def wasmtime_component_option_type_delete(ty: ctypes._Pointer[wasmtime_component_option_type_t]) -> None:
-    """Free the type."""
 
 @cfunc(None, OptionTypePtr, ValTypePtr)
 def wasmtime_component_option_type_ty(ty: ctypes._Pointer[wasmtime_component_option_type_t], out: object) -> None:
@@ -261,21 +189,9 @@ class wasmtime_component_result_type_t(ctypes.Structure):
 ResultTypePtr = POINTER(wasmtime_component_result_type_t)
 
 
-@cfunc(ResultTypePtr, ResultTypePtr)
-def wasmtime_component_result_type_clone(ty: ctypes._Pointer[wasmtime_component_result_type_t]) -> ctypes._Pointer[wasmtime_component_result_type_t]:
-    """A new owned copy of the type."""
-    ...
+(wasmtime_component_result_type_clone, wasmtime_component_result_type_equal,
+ wasmtime_component_result_type_delete) = owned_type(__name__, "wasmtime_component_result_type", ResultTypePtr)
 
-
-@cfunc(c_bool, ResultTypePtr, ResultTypePtr)
-def wasmtime_component_result_type_equal(a: ctypes._Pointer[wasmtime_component_result_type_t], b: ctypes._Pointer[wasmtime_component_result_type_t]) -> bool:
-    """Whether two types are structurally equal."""
-    ...
-
-
-@cfunc(None, ResultTypePtr)
-def wasmtime_component_result_type_delete(ty: ctypes._Pointer[wasmtime_component_result_type_t]) -> None:
-    """Free the type."""
 
 @cfunc(c_bool, ResultTypePtr, ValTypePtr)
 def wasmtime_component_result_type_ok(ty: ctypes._Pointer[wasmtime_component_result_type_t], out: object) -> bool:
@@ -297,21 +213,9 @@ class wasmtime_component_flags_type_t(ctypes.Structure):
 FlagsTypePtr = POINTER(wasmtime_component_flags_type_t)
 
 
-@cfunc(FlagsTypePtr, FlagsTypePtr)
-def wasmtime_component_flags_type_clone(ty: ctypes._Pointer[wasmtime_component_flags_type_t]) -> ctypes._Pointer[wasmtime_component_flags_type_t]:
-    """A new owned copy of the type."""
-    ...
+(wasmtime_component_flags_type_clone, wasmtime_component_flags_type_equal,
+ wasmtime_component_flags_type_delete) = owned_type(__name__, "wasmtime_component_flags_type", FlagsTypePtr)
 
-
-@cfunc(c_bool, FlagsTypePtr, FlagsTypePtr)
-def wasmtime_component_flags_type_equal(a: ctypes._Pointer[wasmtime_component_flags_type_t], b: ctypes._Pointer[wasmtime_component_flags_type_t]) -> bool:
-    """Whether two types are structurally equal."""
-    ...
-
-
-@cfunc(None, FlagsTypePtr)
-def wasmtime_component_flags_type_delete(ty: ctypes._Pointer[wasmtime_component_flags_type_t]) -> None:
-    """Free the type."""
 
 @cfunc(c_size_t, FlagsTypePtr)
 def wasmtime_component_flags_type_names_count(ty: ctypes._Pointer[wasmtime_component_flags_type_t]) -> int:
@@ -334,21 +238,9 @@ class wasmtime_component_future_type_t(ctypes.Structure):
 FutureTypePtr = POINTER(wasmtime_component_future_type_t)
 
 
-@cfunc(FutureTypePtr, FutureTypePtr)
-def wasmtime_component_future_type_clone(ty: ctypes._Pointer[wasmtime_component_future_type_t]) -> ctypes._Pointer[wasmtime_component_future_type_t]:
-    """A new owned copy of the type."""
-    ...
+(wasmtime_component_future_type_clone, wasmtime_component_future_type_equal,
+ wasmtime_component_future_type_delete) = owned_type(__name__, "wasmtime_component_future_type", FutureTypePtr)
 
-
-@cfunc(c_bool, FutureTypePtr, FutureTypePtr)
-def wasmtime_component_future_type_equal(a: ctypes._Pointer[wasmtime_component_future_type_t], b: ctypes._Pointer[wasmtime_component_future_type_t]) -> bool:
-    """Whether two types are structurally equal."""
-    ...
-
-
-@cfunc(None, FutureTypePtr)
-def wasmtime_component_future_type_delete(ty: ctypes._Pointer[wasmtime_component_future_type_t]) -> None:
-    """Free the type."""
 
 @cfunc(c_bool, FutureTypePtr, ValTypePtr)
 def wasmtime_component_future_type_ty(ty: ctypes._Pointer[wasmtime_component_future_type_t], out: object) -> bool:
@@ -364,21 +256,9 @@ class wasmtime_component_stream_type_t(ctypes.Structure):
 StreamTypePtr = POINTER(wasmtime_component_stream_type_t)
 
 
-@cfunc(StreamTypePtr, StreamTypePtr)
-def wasmtime_component_stream_type_clone(ty: ctypes._Pointer[wasmtime_component_stream_type_t]) -> ctypes._Pointer[wasmtime_component_stream_type_t]:
-    """A new owned copy of the type."""
-    ...
+(wasmtime_component_stream_type_clone, wasmtime_component_stream_type_equal,
+ wasmtime_component_stream_type_delete) = owned_type(__name__, "wasmtime_component_stream_type", StreamTypePtr)
 
-
-@cfunc(c_bool, StreamTypePtr, StreamTypePtr)
-def wasmtime_component_stream_type_equal(a: ctypes._Pointer[wasmtime_component_stream_type_t], b: ctypes._Pointer[wasmtime_component_stream_type_t]) -> bool:
-    """Whether two types are structurally equal."""
-    ...
-
-
-@cfunc(None, StreamTypePtr)
-def wasmtime_component_stream_type_delete(ty: ctypes._Pointer[wasmtime_component_stream_type_t]) -> None:
-    """Free the type."""
 
 @cfunc(c_bool, StreamTypePtr, ValTypePtr)
 def wasmtime_component_stream_type_ty(ty: ctypes._Pointer[wasmtime_component_stream_type_t], out: object) -> bool:
@@ -394,21 +274,9 @@ class wasmtime_component_map_type_t(ctypes.Structure):
 MapTypePtr = POINTER(wasmtime_component_map_type_t)
 
 
-@cfunc(MapTypePtr, MapTypePtr)
-def wasmtime_component_map_type_clone(ty: ctypes._Pointer[wasmtime_component_map_type_t]) -> ctypes._Pointer[wasmtime_component_map_type_t]:
-    """A new owned copy of the type."""
-    ...
+(wasmtime_component_map_type_clone, wasmtime_component_map_type_equal,
+ wasmtime_component_map_type_delete) = owned_type(__name__, "wasmtime_component_map_type", MapTypePtr)
 
-
-@cfunc(c_bool, MapTypePtr, MapTypePtr)
-def wasmtime_component_map_type_equal(a: ctypes._Pointer[wasmtime_component_map_type_t], b: ctypes._Pointer[wasmtime_component_map_type_t]) -> bool:
-    """Whether two types are structurally equal."""
-    ...
-
-
-@cfunc(None, MapTypePtr)
-def wasmtime_component_map_type_delete(ty: ctypes._Pointer[wasmtime_component_map_type_t]) -> None:
-    """Free the type."""
 
 @cfunc(None, MapTypePtr, ValTypePtr)
 def wasmtime_component_map_type_key(ty: ctypes._Pointer[wasmtime_component_map_type_t], out: object) -> None:
@@ -428,21 +296,9 @@ class wasmtime_component_fixed_length_list_type_t(ctypes.Structure):
 FixedLengthListTypePtr = POINTER(wasmtime_component_fixed_length_list_type_t)
 
 
-@cfunc(FixedLengthListTypePtr, FixedLengthListTypePtr)
-def wasmtime_component_fixed_length_list_type_clone(ty: ctypes._Pointer[wasmtime_component_fixed_length_list_type_t]) -> ctypes._Pointer[wasmtime_component_fixed_length_list_type_t]:
-    """A new owned copy of the type."""
-    ...
+(wasmtime_component_fixed_length_list_type_clone, wasmtime_component_fixed_length_list_type_equal,
+ wasmtime_component_fixed_length_list_type_delete) = owned_type(__name__, "wasmtime_component_fixed_length_list_type", FixedLengthListTypePtr)
 
-
-@cfunc(c_bool, FixedLengthListTypePtr, FixedLengthListTypePtr)
-def wasmtime_component_fixed_length_list_type_equal(a: ctypes._Pointer[wasmtime_component_fixed_length_list_type_t], b: ctypes._Pointer[wasmtime_component_fixed_length_list_type_t]) -> bool:
-    """Whether two types are structurally equal."""
-    ...
-
-
-@cfunc(None, FixedLengthListTypePtr)
-def wasmtime_component_fixed_length_list_type_delete(ty: ctypes._Pointer[wasmtime_component_fixed_length_list_type_t]) -> None:
-    """Free the type."""
 
 @cfunc(None, FixedLengthListTypePtr, ValTypePtr)
 def wasmtime_component_fixed_length_list_type_element(ty: ctypes._Pointer[wasmtime_component_fixed_length_list_type_t],
