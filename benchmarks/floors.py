@@ -12,7 +12,7 @@ import ctypes
 from collections.abc import Callable, Sequence
 from ctypes import byref, c_size_t, c_uint64, c_void_p
 
-from wt_ffi import config, engine, extern, func, instance, module, raw_function, store, types
+from wt_ffi import config, engine, extern, func, instance, module, pointer_arg, raw_function, store, types
 
 __all__ = ["RawEngine", "RawInstance", "CALL_UNCHECKED"]
 
@@ -75,14 +75,20 @@ class RawInstance:
         ctypes.pointer(f)[0] = item.of.func
         return f
 
-    def caller(self, name: str, nslots: int) -> tuple[ctypes.Array[c_uint64], Callable[[], object]]:
+    def caller(self, name: str, nslots: int, premade: bool = False) -> tuple[ctypes.Array[c_uint64], Callable[[], object]]:
         """The slots (two 64-bit words per value) and a function that calls ``name`` with
         them through ``wasmtime_func_call_unchecked`` bound without ``argtypes``, every
-        argument made once: the floor of a call."""
+        argument made once: the floor of a call. ``premade``: the context and the slots
+        go as :func:`wt_ffi.pointer_arg` and the count as an int, as wt's calls pass them
+        (ctypes then makes no argument object per call); else as a ``c_void_p``, the array
+        and a ``c_size_t``, the floor the issue that set the target measured."""
         raw = raw_function(CALL_UNCHECKED, c_void_p)
         slots = (c_uint64 * (2 * max(nslots, 1)))()
         f = self.function(name)
         trap = c_void_p()
-        args = (ctypes.cast(self.context, c_void_p), byref(f), slots, c_size_t(max(nslots, 1)), byref(trap))
+        context = ctypes.cast(self.context, c_void_p)
+        args: tuple[object, ...] = (context, byref(f), slots, c_size_t(max(nslots, 1)), byref(trap))
+        if premade:
+            args = (pointer_arg(context.value or 0), byref(f), pointer_arg(slots), max(nslots, 1), byref(trap))
         self.keep += [f, trap, args]
         return slots, lambda: raw(*args)

@@ -48,11 +48,17 @@ def calls() -> list[Row]:
     raw = RawInstance(RawEngine(), _wat2wasm(ADD))
     slots, call_add = raw.caller("add", 2)
     mslots, call_mixed = raw.caller("mixed", 4)
+    pslots, call_premade = raw.caller("add", 2, premade=True)
 
     def floor() -> None:
         slots[0] = 5
         slots[2] = 7
         call_add()
+
+    def pfloor() -> None:
+        pslots[0] = 5
+        pslots[2] = 7
+        call_premade()
 
     def mfloor() -> None:
         mslots[0], mslots[2], mslots[4], mslots[6] = m
@@ -60,13 +66,17 @@ def calls() -> list[Row]:
 
     # wasmtime-py is ~30x slower: fewer calls per sample keep the sample times alike.
     n = 200_000
-    fast = paired({"wt": lambda: add(a, b), "floor": floor}, n)
+    fast = paired({"wt": lambda: add(a, b), "floor": floor, "premade": pfloor}, n)
     slow = paired({"py": lambda: padd(st, 5, 7)}, n // 20)
     mfast = paired({"wt": lambda: mixed(*m), "floor": mfloor}, n)
     mslow = paired({"py": lambda: pmixed(st, -1, 10, 1.5, 2.25)}, n // 20)
     return [
         Row("call", "add(i32, i32) -> i32", fast["wt"], slow["py"], fast["floor"], "≤ 2x floor"),
         Row("call", "mixed(i32, i64, f32, f64) -> f64", mfast["wt"], mslow["py"], mfast["floor"], ""),
+        # The same call against a floor that passes its arguments as wt does (pointer_arg):
+        # what is left of wt's own Python, without the ctypes argument objects both shed.
+        Row("call", "add(i32, i32) -> i32, against a floor with wt's premade arguments", fast["wt"], None,
+            fast["premade"], "", short="call: add, premade floor"),
     ]
 
 

@@ -11,13 +11,12 @@ later calls fail at once with the reason.
 from __future__ import annotations
 
 import ctypes
-from ctypes import c_size_t, c_void_p
+from ctypes import c_void_p
 from functools import lru_cache
 from types import CodeType
 
-from wt_ffi import raw_function
+from wt_ffi import pointer_arg, raw_function
 from wt_ffi.component import func as _f
-from wt_ffi.component import val as _v
 
 from ._component_classes import Err, Ok
 from ._component_lift import lifter
@@ -110,8 +109,8 @@ class ComponentFunction:
     A host function may not call back into its own instance (the component model forbids
     re-entering an instance): that raises :class:`~wt_api.WasmRuntimeError`."""
 
-    __slots__ = ("name", "type", "_scope", "_env", "_func", "_func_ref", "_args", "_results", "_results_ptr", "_view",
-                 "_nargs", "_nresults", "_why", "_ctx", "_owner", "_entry", "__weakref__")
+    __slots__ = ("name", "type", "_scope", "_env", "_func", "_func_ref", "_args", "_results", "_view",
+                 "_nargs", "_nresults", "_why", "_owner", "_entry", "__weakref__")
 
     def __init__(self, scope: Scope, env: ResourceEnv, func: _f.wasmtime_component_func_t, name: str,
                  ftype: ComponentFunctionType, owner: object) -> None:
@@ -122,7 +121,6 @@ class ComponentFunction:
         self._owner = owner
         self._func = func
         self._func_ref = ctypes.byref(func)
-        self._ctx = c_void_p(env.context)
         self._why = next((w for w in (unsupported(t) for t in (*(t for _, t in ftype.params),
                                                                 *((ftype.result,) if ftype.result else ())))
                           if w is not None), None)
@@ -131,7 +129,6 @@ class ComponentFunction:
         self._nresults = 0 if result is None else 1
         self._args = ctypes.create_string_buffer(VAL_SIZE * max(self._nargs, 1))
         self._results = ctypes.create_string_buffer(VAL_SIZE)
-        self._results_ptr = ctypes.cast(self._results, _v.ValPtr)
         self._view = memoryview(self._results).cast("B")
         self._entry: Callable[..., Any] = self._unsupported
         if self._why is None:
@@ -200,9 +197,9 @@ class ComponentFunction:
             "_ident": gate.ident, "_fits": gate.fits, "_check": gate.check, "_enter": gate.enter,
             "_leave": gate.leave, "_alive": gate.alive, "_closed": _closed,
             "_after_close": gate.after_close, "_sink": gate.sink, "_escaped": gate.escaped, "_Mismatch": Mismatch,
-            "_bad": self._bad, "_b": self._args, "_r": self._results, "_rp": self._results_ptr, "_view": self._view,
-            "_c": _call_function(), "_f": self._func_ref, "_ctx": self._ctx, "_na": c_size_t(self._nargs),
-            "_nr": c_size_t(self._nresults), "_del": _val_delete(),
+            "_bad": self._bad, "_b": self._args, "_r": self._results, "_view": self._view,
+            "_c": _call_function(), "_f": self._func_ref, "_ctx": pointer_arg(self._env.context),
+            "_bp": pointer_arg(self._args), "_rp": pointer_arg(self._results), "_del": _val_delete(),
             "_lift": lift, "_LiftError": LiftError, "_lift_failed": self._lift_failed, "_Ok": Ok, "_Err": Err,
         }
         n = len(lowers)
@@ -229,16 +226,12 @@ class ComponentFunction:
             lines += ["        _env.begin()", "        try:", *complex_, "            _env.settle()",
                       "        except _Mismatch as exc:", "            _env.abandon()", "            _bad(i, exc)",
                       "        except BaseException:", "            _env.abandon()", "            raise"]
-        if env.has_host:  # Python runs inside the call: it may not re-enter the instance (_refuse)
-            lines += ["        _env.busy = True", "        try:", "            e = _c(_f, _ctx, _b, _na, _r, _nr)",
-                      "        finally:", "            _env.busy = False"]
-            if complex_:
-                lines.append("            _env.finish()")
-        elif complex_:
-            lines += ["        try:", "            e = _c(_f, _ctx, _b, _na, _r, _nr)", "        finally:",
-                      "            _env.finish()"]
+        # (premade pointer arguments, the counts as ints: see wt_ffi.pointer_arg)
+        invoke = f"e = _c(_f, _ctx, _bp, {self._nargs}, _rp, {self._nresults})"
+        if complex_:
+            lines += ["        try:", f"            {invoke}", "        finally:", "            _env.finish()"]
         else:
-            lines.append("        e = _c(_f, _ctx, _b, _na, _r, _nr)")
+            lines.append(f"        {invoke}")
         # (_fail raises, or returns for WASI exit(0): the call then returns None)
         lines += ["        v = None", "        if e:", "            _fail(e)", "        else:",
                   "            if _sink.error is not None: _escaped()"]
@@ -248,13 +241,13 @@ class ComponentFunction:
             fast_lift = inline_lift(result, names)
             if fast_lift is not None and result.kind == "string":
                 lines += [pad + "try:", *(pad + "    " + line for line in fast_lift), pad + "finally:",
-                          pad + "    _del(_r)", pad + "    _view[0] = 0"]
+                          pad + "    _del(_rp)", pad + "    _view[0] = 0"]
             elif fast_lift is not None:
                 lines += [pad + line for line in fast_lift]
             else:
                 # (after the delete the slot's payload dangles: its kind goes back to bool, which owns nothing)
                 lines += [pad + "try:", pad + "    v = _lift(_view, 0, _env)", pad + "except _LiftError as exc:",
-                          pad + "    _lift_failed(exc)", pad + "finally:", pad + "    _del(_r)", pad + "    _view[0] = 0"]
+                          pad + "    _lift_failed(exc)", pad + "finally:", pad + "    _del(_rp)", pad + "    _view[0] = 0"]
             if result.kind == "result":
                 lines += [pad + "if type(v) is _Err: raise v", pad + "v = v.value"]
         # As prepared core calls (wt_ffi.call.StoreGate): the finally releases only what this

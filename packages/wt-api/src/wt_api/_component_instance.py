@@ -238,7 +238,6 @@ def instantiate_component(engine: Engine, compiled: CompiledComponent, config: M
     plan = _plan(compiled, imports, with_wasi)
     store = engine.new_store()
     env = ResourceEnv(store)
-    env.has_host = plan.has_host
     try:
         with store.scope:  # (checks this thread: instantiating may run wasm on it)
             configure_store(engine, store, config, True)

@@ -285,10 +285,14 @@ def _define(linker: Any, name: str | None, functions: list[HostFunction], resour
 
 def _dropper(env: ResourceEnv) -> Callable[[int], None]:
     def drop(rep: int) -> None:
-        obj = env.take_host(rep, True)
-        exit_ = getattr(obj, "__exit__", None)
-        if exit_ is not None:
-            exit_(None, None, None)
+        was, env.busy = env.busy, True  # (Python runs inside a call: see ResourceEnv.busy)
+        try:
+            obj = env.take_host(rep, True)
+            exit_ = getattr(obj, "__exit__", None)
+            if exit_ is not None:
+                exit_(None, None, None)
+        finally:
+            env.busy = was
     return drop
 
 
@@ -314,7 +318,7 @@ def _host_call(env: ResourceEnv, host: HostFunction) -> tuple[list[str], dict[st
     if resources:
         lines += ["    saved = _env.keep, _env.pending, _env.expiring, _env.boxes, _env.used",
                   "    _env.keep, _env.pending, _env.expiring, _env.boxes, _env.used = [], [], [], [], {}"]
-    lines.append("    try:")
+    lines += ["    was, _env.busy = _env.busy, True  # (Python runs inside a call: see ResourceEnv.busy)", "    try:"]
     for i, (_, t) in enumerate(ftype.params):
         fast = inline_lift(t, names, "raw", i * VAL_SIZE, f"p{i}")
         if fast is not None:
@@ -347,11 +351,9 @@ def _host_call(env: ResourceEnv, host: HostFunction) -> tuple[list[str], dict[st
             else:
                 lines.append("        _env.keep = saved_keep")
             lines.append("        _clone(_bp, _cast(results, _ValPtr))  # wasmtime frees its copy; ours is Python's")
-    lines.append("    finally:")
+    lines += ["    finally:", "        _env.busy = was"]
     if resources:
         lines += ["        _expire(_env)", "        _env.keep, _env.pending, _env.expiring, _env.boxes, _env.used = saved"]
-    else:
-        lines.append("        pass")
     return ["    " + line for line in lines[1:]], names
 
 

@@ -58,7 +58,7 @@ class ResourceEnv:
     (``pending``), what to free afterwards (``boxes``) and the borrow handles to expire."""
 
     __slots__ = ("store", "context", "keep", "pending", "boxes", "moving", "used", "expiring", "lent", "hosts",
-                 "host_reps", "host_classes", "handle_classes", "busy", "failed", "dropper", "handle_factory", "has_host", "_reps",
+                 "host_reps", "host_classes", "handle_classes", "busy", "failed", "dropper", "handle_factory", "_reps",
                  "_lock")
 
     def __init__(self, store: Store) -> None:
@@ -75,8 +75,11 @@ class ResourceEnv:
         self.host_reps: dict[int, int] = {}  # id of a host object the guest owns -> its rep
         self.host_classes: dict[WitType, tuple[type, int]] = {}  # imported resource -> (class, type number)
         self.handle_classes: dict[WitType, type[ComponentResource]] = {}
-        self.busy = False  # in a call that may run Python host functions (set only when has_host)
-        self.has_host = True  # whether Python implements any import (else nothing can re-enter a call)
+        # True while Python (a host function, a host resource's destructor) runs inside a call
+        # into this instance, or while it instantiates or drops: a call or a drop from there
+        # would re-enter the instance, which the component model forbids. Set by the callbacks
+        # themselves, so that calls into an instance pay nothing for it.
+        self.busy = False
         self.failed: str | None = None
         self.dropper: Callable[[ComponentResource], None] | None = None
         self.handle_factory: Callable[[WitType], type[ComponentResource]] | None = None

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from wt_loader import WASMTIME_VERSION, LoaderError, WtError
 
-from ._library import bind_all, declarations, library_path, load, raw_function
+from ._library import bind_all, declarations, library_path, load, pointer_arg, raw_function
 
-__all__ = ["bind_all", "declarations", "library_path", "load", "raw_function", "cache_root", "ALL_MODULES",
+__all__ = ["bind_all", "declarations", "library_path", "load", "pointer_arg", "raw_function", "cache_root", "ALL_MODULES",
            "WASMTIME_VERSION", "LoaderError", "WtError"]
 
 TYPE_CHECKING = False  # typing's constant, without importing typing

@@ -16,11 +16,11 @@ from __future__ import annotations
 import ctypes
 import sys
 from collections.abc import Callable, Mapping, Sequence
-from ctypes import c_size_t, c_uint32, c_uint64, c_void_p
+from ctypes import c_uint32, c_uint64, c_void_p
 from functools import lru_cache
 from types import CodeType
 
-from ._library import raw_function
+from ._library import pointer_arg, raw_function
 from .extern import wasmtime_func_t
 from .slots import RANGES, range_check
 from .sink import CallbackSink
@@ -149,12 +149,14 @@ def build_caller(
     trap = (c_uint64 * 1)()  # wasmtime writes a trap's address here (an array reads fastest)
     env: dict[str, object] = {
         "_c": raw_function("wasmtime_func_call_unchecked", c_void_p),
-        "_ctx": ctypes.cast(context, c_void_p),
+        # Premade arguments that ctypes passes as they are (pointer_arg), and the count as a
+        # literal int in the source: ~80 ns less per call than c_void_p, array and c_size_t.
+        "_ctx": pointer_arg(ctypes.cast(context, c_void_p).value or 0),
         "_f": ctypes.byref(func_copy),
         "_keep": func_copy,
         "s": slots,
+        "_sp": pointer_arg(slots),
         "w": (c_uint32 * (4 * nslots)).from_buffer(slots),
-        "_n": c_size_t(nslots),
         "_t": ctypes.byref(trap),
         "_tb": trap,
         "_fail": on_failure,
@@ -200,7 +202,7 @@ def build_caller(
         lines.extend("    " + line for line in stores)
         lines.append("        except TypeError as exc:")
         lines.append(f"            _badargs(({', '.join(f'a{i}' for i in range(len(params)))},), exc)")
-    lines.append("        e = _c(_ctx, _f, s, _n, _t)")
+    lines.append(f"        e = _c(_ctx, _f, _sp, {nslots}, _t)")
     lines.append("        if e or _tb[0]:")
     lines.append("            t = _tb[0]; _tb[0] = 0")
     lines.append("            _fail(e, t)")
