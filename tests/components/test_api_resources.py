@@ -9,7 +9,7 @@ import pytest
 
 import wt_api as wt
 
-from .conftest import Blob
+from .conftest import Blob, KitchenHost
 
 
 def test_a_guest_resource_is_a_typed_handle(kit: Any) -> None:
@@ -90,6 +90,30 @@ def test_handles_after_the_instance_closes(runtime: Any, component: Any, kitchen
 def test_the_guest_uses_a_host_resource(kit: Any) -> None:
     assert kit.exports.blob_size(b"abcd") == 4
     assert Blob.dropped == [b"abcd"]  # the guest's `with` dropped it: __exit__ ran once
+
+
+def test_a_host_destructor_cannot_call_back_into_its_instance(runtime: Any, component: Any) -> None:
+    # The destructor runs inside the guest's call: the instance is busy while it does (the
+    # flag is set by the callback itself), so a call from there is refused, not re-entered.
+    box: list[Any] = []
+    seen: list[BaseException] = []
+
+    class Reentrant(Blob):
+        def __exit__(self, *exc_info: object) -> None:
+            try:
+                box[0].exports.blob_size(b"again")
+            except wt.WasmRuntimeError as exc:
+                seen.append(exc)
+
+    class Host(KitchenHost):
+        Blob = Reentrant
+
+    with runtime.instantiate_component_with_wasi(component("kitchen"),
+                                                 imports={"wt:kitchen/host@0.1.0": Host()}) as inst:
+        box.append(inst)
+        assert inst.exports.blob_size(b"abcd") == 4
+        assert len(seen) == 1 and "cannot call back into the instance that called it" in str(seen[0])
+        assert inst.exports.blob_size(b"ab") == 2  # the flag is down again after the call
 
 
 def test_a_host_resource_the_guest_returns_is_the_python_object(kit: Any) -> None:
