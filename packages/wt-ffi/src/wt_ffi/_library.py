@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     F = TypeVar("F", bound=Callable[..., object])
     P = TypeVar("P")
 
-__all__ = ["Declaration", "bind_all", "cfunc", "declarations", "library_path", "load", "owned_type",
-           "pointer_arg", "raw_function", "vec_type"]
+__all__ = ["Declaration", "bind_all", "cfunc", "declarations", "declare_owned", "declare_vec", "library_path",
+           "load", "pointer_arg", "raw_function"]
 
 
 class Declaration:
@@ -60,7 +60,7 @@ def cfunc(restype: object, *argtypes: object) -> Callable[[F], F]:
     return declare
 
 
-def owned_type(module: str, prefix: str, ptr: type[P]) -> tuple[
+def declare_owned(module: str, prefix: str, ptr: type[P]) -> tuple[
         Callable[[P], P], Callable[[P, P], bool], Callable[[P], None]]:
     """Declare ``{prefix}_clone``, ``{prefix}_equal`` and ``{prefix}_delete``, the three
     functions each owned opaque type of wasmtime's component type headers comes with;
@@ -71,7 +71,7 @@ def owned_type(module: str, prefix: str, ptr: type[P]) -> tuple[
             _declare(module, f"{prefix}_delete", None, (ptr,), "Free the type."))
 
 
-def vec_type(module: str, prefix: str, vec: type[ctypes.Structure], element: type[ctypes.Structure]) -> tuple[
+def declare_vec(module: str, prefix: str, vec: type[ctypes.Structure], element: type[ctypes.Structure]) -> tuple[
         Callable[[object, int, object], None], Callable[[object], None], Callable[[object, int], None],
         Callable[[object, object], None], Callable[[object], None]]:
     """Declare ``{prefix}_new``, ``_new_empty``, ``_new_uninit``, ``_copy`` and ``_delete``,

@@ -16,7 +16,7 @@ import ctypes
 from ctypes import POINTER, c_bool, c_double, c_float, c_int8, c_int16, c_int32, c_int64, c_size_t
 from ctypes import c_uint8, c_uint16, c_uint32, c_uint64
 
-from .._library import cfunc, vec_type
+from .._library import cfunc, declare_vec
 from ..error import ErrorPtr, wasmtime_error_t
 from ..store import ContextPtr, wasmtime_context_t
 from ..vec import wasm_byte_vec_t, wasm_name_t
@@ -284,25 +284,25 @@ def wasmtime_component_val_delete(val: object) -> None:
 
 (wasmtime_component_vallist_new, wasmtime_component_vallist_new_empty,
  wasmtime_component_vallist_new_uninit, wasmtime_component_vallist_copy,
- wasmtime_component_vallist_delete) = vec_type(
+ wasmtime_component_vallist_delete) = declare_vec(
     __name__, "wasmtime_component_vallist", wasmtime_component_vallist_t, wasmtime_component_val_t)
 
 (wasmtime_component_valrecord_new, wasmtime_component_valrecord_new_empty,
  wasmtime_component_valrecord_new_uninit, wasmtime_component_valrecord_copy,
- wasmtime_component_valrecord_delete) = vec_type(
+ wasmtime_component_valrecord_delete) = declare_vec(
     __name__, "wasmtime_component_valrecord", wasmtime_component_valrecord_t, wasmtime_component_valrecord_entry_t)
 
 (wasmtime_component_valtuple_new, wasmtime_component_valtuple_new_empty,
  wasmtime_component_valtuple_new_uninit, wasmtime_component_valtuple_copy,
- wasmtime_component_valtuple_delete) = vec_type(
+ wasmtime_component_valtuple_delete) = declare_vec(
     __name__, "wasmtime_component_valtuple", wasmtime_component_valtuple_t, wasmtime_component_val_t)
 
 (wasmtime_component_valflags_new, wasmtime_component_valflags_new_empty,
  wasmtime_component_valflags_new_uninit, wasmtime_component_valflags_copy,
- wasmtime_component_valflags_delete) = vec_type(
+ wasmtime_component_valflags_delete) = declare_vec(
     __name__, "wasmtime_component_valflags", wasmtime_component_valflags_t, wasm_name_t)
 
 (wasmtime_component_valmap_new, wasmtime_component_valmap_new_empty,
  wasmtime_component_valmap_new_uninit, wasmtime_component_valmap_copy,
- wasmtime_component_valmap_delete) = vec_type(
+ wasmtime_component_valmap_delete) = declare_vec(
     __name__, "wasmtime_component_valmap", wasmtime_component_valmap_t, wasmtime_component_valmap_entry_t)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ctypes
 from ctypes import POINTER, c_bool, c_size_t, c_uint8, c_void_p
 
-from ..._library import cfunc, owned_type
+from ..._library import cfunc, declare_owned
 from .resource import ResourceTypePtr, wasmtime_component_resource_type_t
 
 __all__ = ["wasmtime_component_valtype_t", "ValTypePtr", "VALTYPE_BOOL", "VALTYPE_S8", "VALTYPE_S16",
@@ -56,7 +56,7 @@ ListTypePtr = POINTER(wasmtime_component_list_type_t)
 
 
 (wasmtime_component_list_type_clone, wasmtime_component_list_type_equal,
- wasmtime_component_list_type_delete) = owned_type(__name__, "wasmtime_component_list_type", ListTypePtr)
+ wasmtime_component_list_type_delete) = declare_owned(__name__, "wasmtime_component_list_type", ListTypePtr)
 
 
 @cfunc(None, ListTypePtr, ValTypePtr)
@@ -73,7 +73,7 @@ RecordTypePtr = POINTER(wasmtime_component_record_type_t)
 
 
 (wasmtime_component_record_type_clone, wasmtime_component_record_type_equal,
- wasmtime_component_record_type_delete) = owned_type(__name__, "wasmtime_component_record_type", RecordTypePtr)
+ wasmtime_component_record_type_delete) = declare_owned(__name__, "wasmtime_component_record_type", RecordTypePtr)
 
 
 @cfunc(c_size_t, RecordTypePtr)
@@ -98,7 +98,7 @@ TupleTypePtr = POINTER(wasmtime_component_tuple_type_t)
 
 
 (wasmtime_component_tuple_type_clone, wasmtime_component_tuple_type_equal,
- wasmtime_component_tuple_type_delete) = owned_type(__name__, "wasmtime_component_tuple_type", TupleTypePtr)
+ wasmtime_component_tuple_type_delete) = declare_owned(__name__, "wasmtime_component_tuple_type", TupleTypePtr)
 
 
 @cfunc(c_size_t, TupleTypePtr)
@@ -122,7 +122,7 @@ VariantTypePtr = POINTER(wasmtime_component_variant_type_t)
 
 
 (wasmtime_component_variant_type_clone, wasmtime_component_variant_type_equal,
- wasmtime_component_variant_type_delete) = owned_type(__name__, "wasmtime_component_variant_type", VariantTypePtr)
+ wasmtime_component_variant_type_delete) = declare_owned(__name__, "wasmtime_component_variant_type", VariantTypePtr)
 
 
 @cfunc(c_size_t, VariantTypePtr)
@@ -148,7 +148,7 @@ EnumTypePtr = POINTER(wasmtime_component_enum_type_t)
 
 
 (wasmtime_component_enum_type_clone, wasmtime_component_enum_type_equal,
- wasmtime_component_enum_type_delete) = owned_type(__name__, "wasmtime_component_enum_type", EnumTypePtr)
+ wasmtime_component_enum_type_delete) = declare_owned(__name__, "wasmtime_component_enum_type", EnumTypePtr)
 
 
 @cfunc(c_size_t, EnumTypePtr)
@@ -173,7 +173,7 @@ OptionTypePtr = POINTER(wasmtime_component_option_type_t)
 
 
 (wasmtime_component_option_type_clone, wasmtime_component_option_type_equal,
- wasmtime_component_option_type_delete) = owned_type(__name__, "wasmtime_component_option_type", OptionTypePtr)
+ wasmtime_component_option_type_delete) = declare_owned(__name__, "wasmtime_component_option_type", OptionTypePtr)
 
 
 @cfunc(None, OptionTypePtr, ValTypePtr)
@@ -190,7 +190,7 @@ ResultTypePtr = POINTER(wasmtime_component_result_type_t)
 
 
 (wasmtime_component_result_type_clone, wasmtime_component_result_type_equal,
- wasmtime_component_result_type_delete) = owned_type(__name__, "wasmtime_component_result_type", ResultTypePtr)
+ wasmtime_component_result_type_delete) = declare_owned(__name__, "wasmtime_component_result_type", ResultTypePtr)
 
 
 @cfunc(c_bool, ResultTypePtr, ValTypePtr)
@@ -214,7 +214,7 @@ FlagsTypePtr = POINTER(wasmtime_component_flags_type_t)
 
 
 (wasmtime_component_flags_type_clone, wasmtime_component_flags_type_equal,
- wasmtime_component_flags_type_delete) = owned_type(__name__, "wasmtime_component_flags_type", FlagsTypePtr)
+ wasmtime_component_flags_type_delete) = declare_owned(__name__, "wasmtime_component_flags_type", FlagsTypePtr)
 
 
 @cfunc(c_size_t, FlagsTypePtr)
@@ -239,7 +239,7 @@ FutureTypePtr = POINTER(wasmtime_component_future_type_t)
 
 
 (wasmtime_component_future_type_clone, wasmtime_component_future_type_equal,
- wasmtime_component_future_type_delete) = owned_type(__name__, "wasmtime_component_future_type", FutureTypePtr)
+ wasmtime_component_future_type_delete) = declare_owned(__name__, "wasmtime_component_future_type", FutureTypePtr)
 
 
 @cfunc(c_bool, FutureTypePtr, ValTypePtr)
@@ -257,7 +257,7 @@ StreamTypePtr = POINTER(wasmtime_component_stream_type_t)
 
 
 (wasmtime_component_stream_type_clone, wasmtime_component_stream_type_equal,
- wasmtime_component_stream_type_delete) = owned_type(__name__, "wasmtime_component_stream_type", StreamTypePtr)
+ wasmtime_component_stream_type_delete) = declare_owned(__name__, "wasmtime_component_stream_type", StreamTypePtr)
 
 
 @cfunc(c_bool, StreamTypePtr, ValTypePtr)
@@ -275,7 +275,7 @@ MapTypePtr = POINTER(wasmtime_component_map_type_t)
 
 
 (wasmtime_component_map_type_clone, wasmtime_component_map_type_equal,
- wasmtime_component_map_type_delete) = owned_type(__name__, "wasmtime_component_map_type", MapTypePtr)
+ wasmtime_component_map_type_delete) = declare_owned(__name__, "wasmtime_component_map_type", MapTypePtr)
 
 
 @cfunc(None, MapTypePtr, ValTypePtr)
@@ -297,7 +297,7 @@ FixedLengthListTypePtr = POINTER(wasmtime_component_fixed_length_list_type_t)
 
 
 (wasmtime_component_fixed_length_list_type_clone, wasmtime_component_fixed_length_list_type_equal,
- wasmtime_component_fixed_length_list_type_delete) = owned_type(__name__, "wasmtime_component_fixed_length_list_type", FixedLengthListTypePtr)
+ wasmtime_component_fixed_length_list_type_delete) = declare_owned(__name__, "wasmtime_component_fixed_length_list_type", FixedLengthListTypePtr)
 
 
 @cfunc(None, FixedLengthListTypePtr, ValTypePtr)
