@@ -89,6 +89,23 @@ SPIN = b'''(component
   (func (export "spin") (param "n" u64) (result u64) (canon lift (core func $i "spin"))))'''
 """``spin(n: u64) -> u64``: counts to ``n`` (for timeouts and Ctrl-C)."""
 
+SPIN_THEN_HOST = b'''(component
+  (import "twice" (func $twice (param "n" s32) (result s32)))
+  (core func $t (canon lower (func $twice)))
+  (core module $m
+    (import "" "twice" (func $t (param i32) (result i32)))
+    (func (export "run") (param i64) (result i32) (local $i i64)
+      (loop $l
+        (local.set $i (i64.add (local.get $i) (i64.const 1)))
+        (br_if $l (i64.lt_u (local.get $i) (local.get 0))))
+      i32.const 21 call $t)
+    (func (export "plain") (param i32) (result i32) local.get 0 call $t))
+  (core instance $i (instantiate $m (with "" (instance (export "twice" (func $t))))))
+  (func (export "run") (param "n" u64) (result s32) (canon lift (core func $i "run")))
+  (func (export "plain") (param "n" s32) (result s32) (canon lift (core func $i "plain"))))'''
+"""``run(n: u64) -> s32`` counts to ``n``, then calls the host import ``twice(21)``;
+``plain(n: s32) -> s32`` calls ``twice(n)`` at once."""
+
 FLAT_RECORD = b'''(component
   (core module $m
     (memory (export "mem") 1)

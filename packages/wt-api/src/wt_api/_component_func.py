@@ -157,7 +157,8 @@ class ComponentFunction:
         env = self._env
         if env.busy:
             raise WasmRuntimeError(f"cannot call {self.name}: its component instance is in a call already "
-                                   "(a host function cannot call back into the instance that called it)")
+                                   "(a host function cannot call back into the instance that called it, nor can "
+                                   "anything else that runs during the call: a destructor, a signal handler)")
         raise WasmRuntimeError(f"cannot call {self.name}: the component instance is unusable: {env.failed}; "
                                "instantiate the component again")
 
@@ -228,10 +229,12 @@ class ComponentFunction:
                       "        except BaseException:", "            _env.abandon()", "            raise"]
         # (premade pointer arguments, the counts as ints: see wt_ffi.pointer_arg)
         invoke = f"e = _c(_f, _ctx, _bp, {self._nargs}, _rp, {self._nresults})"
+        # busy while C has the call: Python that runs on this thread meanwhile (a host
+        # function, a destructor, a signal handler, a profiler) may not re-enter (_refuse)
+        lines += ["        _env.busy = True", "        try:", f"            {invoke}", "        finally:",
+                  "            _env.busy = False"]
         if complex_:
-            lines += ["        try:", f"            {invoke}", "        finally:", "            _env.finish()"]
-        else:
-            lines.append(f"        {invoke}")
+            lines.append("            _env.finish()")
         # (_fail raises, or returns for WASI exit(0): the call then returns None)
         lines += ["        v = None", "        if e:", "            _fail(e)", "        else:",
                   "            if _sink.error is not None: _escaped()"]

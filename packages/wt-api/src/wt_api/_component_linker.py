@@ -285,14 +285,10 @@ def _define(linker: Any, name: str | None, functions: list[HostFunction], resour
 
 def _dropper(env: ResourceEnv) -> Callable[[int], None]:
     def drop(rep: int) -> None:
-        was, env.busy = env.busy, True  # (Python runs inside a call: see ResourceEnv.busy)
-        try:
-            obj = env.take_host(rep, True)
-            exit_ = getattr(obj, "__exit__", None)
-            if exit_ is not None:
-                exit_(None, None, None)
-        finally:
-            env.busy = was
+        obj = env.take_host(rep, True)
+        exit_ = getattr(obj, "__exit__", None)
+        if exit_ is not None:
+            exit_(None, None, None)
     return drop
 
 
@@ -318,7 +314,7 @@ def _host_call(env: ResourceEnv, host: HostFunction) -> tuple[list[str], dict[st
     if resources:
         lines += ["    saved = _env.keep, _env.pending, _env.expiring, _env.boxes, _env.used",
                   "    _env.keep, _env.pending, _env.expiring, _env.boxes, _env.used = [], [], [], [], {}"]
-    lines += ["    was, _env.busy = _env.busy, True  # (Python runs inside a call: see ResourceEnv.busy)", "    try:"]
+    lines.append("    try:")
     for i, (_, t) in enumerate(ftype.params):
         fast = inline_lift(t, names, "raw", i * VAL_SIZE, f"p{i}")
         if fast is not None:
@@ -351,9 +347,11 @@ def _host_call(env: ResourceEnv, host: HostFunction) -> tuple[list[str], dict[st
             else:
                 lines.append("        _env.keep = saved_keep")
             lines.append("        _clone(_bp, _cast(results, _ValPtr))  # wasmtime frees its copy; ours is Python's")
-    lines += ["    finally:", "        _env.busy = was"]
+    lines.append("    finally:")
     if resources:
         lines += ["        _expire(_env)", "        _env.keep, _env.pending, _env.expiring, _env.boxes, _env.used = saved"]
+    else:
+        lines.append("        pass")
     return ["    " + line for line in lines[1:]], names
 
 

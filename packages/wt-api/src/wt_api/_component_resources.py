@@ -75,10 +75,10 @@ class ResourceEnv:
         self.host_reps: dict[int, int] = {}  # id of a host object the guest owns -> its rep
         self.host_classes: dict[WitType, tuple[type, int]] = {}  # imported resource -> (class, type number)
         self.handle_classes: dict[WitType, type[ComponentResource]] = {}
-        # True while Python (a host function, a host resource's destructor) runs inside a call
-        # into this instance, or while it instantiates or drops: a call or a drop from there
-        # would re-enter the instance, which the component model forbids. Set by the callbacks
-        # themselves, so that calls into an instance pay nothing for it.
+        # True while C runs a call into this instance, its instantiation or a drop: Python
+        # that runs on this thread meanwhile (a host function, a host resource's destructor,
+        # a signal handler, a profiler, the deadline callback) may not call into the instance
+        # again, which the component model forbids and wasmtime 50 does not refuse.
         self.busy = False
         self.failed: str | None = None
         self.dropper: Callable[[ComponentResource], None] | None = None
