@@ -278,6 +278,44 @@ assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
 ''')
 
 
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_call_async_running_at_a_fork_ends_in_the_child() -> None:
+    # The loop forks while another of its tasks runs a guest that never ends. In the child
+    # that task wakes first and would poll on: its slices were ticked by a thread that stayed
+    # in the parent, so it would run for ever. It raises ClosedError instead.
+    case('''
+async def main():
+    task = asyncio.ensure_future(fn("forever").call_async())
+    await asyncio.sleep(0.05)
+    pid = os.fork()
+    if pid == 0:
+        try:
+            await task
+            os._exit(3)
+        except wt.ClosedError as exc:
+            os._exit(0 if "forked" in str(exc) else 4)
+        except BaseException:
+            os._exit(5)
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        pass
+    return pid
+pid = asyncio.run(main())
+for _ in range(600):
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        break
+    time.sleep(0.05)
+else:
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
+    raise SystemExit("the child hung")
+assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
+''')
+
+
 def test_host_functions_calling_back_never_suspend_python() -> None:
     # A sync host function that calls a long-running export of its own instance, during
     # a call_async: that inner wasm must not yield (Python's frames sit on the fiber's

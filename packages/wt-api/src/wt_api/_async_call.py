@@ -42,7 +42,7 @@ from ._config import RuntimeConfig
 from ._convert import from_val
 from ._convert_val import to_val
 from ._deadlines import YIELD_FROM, StoreClock, arm, disarm
-from ._errors import ConfigError
+from ._errors import ClosedError, ConfigError
 from ._store import Store
 from ._values import to_raw_type
 
@@ -273,12 +273,15 @@ class AsyncCaller:
             if self.fuel:
                 frame.fuel = self.fuel
                 set_fuel_yield(store, self.fuel)
+            frame.forks = forks = _async_ticks.FORKS[0]
             frame.future = future = c_void_p(_raw[0](self.ctx, self.func_ref, byref(buf), self.nargs,
                                                       byref(buf, self.res_at), self.nres, byref(buf, self.trap_at),
                                                       byref(buf, self.trap_at + 8)))
             del keep
             poll = _raw[1]
             while True:
+                if forks != _async_ticks.FORKS[0]:
+                    raise ClosedError(_FORKED)
                 frame.polling = True
                 if clock is not None:
                     clock.yielding = True
@@ -330,6 +333,10 @@ class AsyncCaller:
             await _lock_again(store)
 
 
+_FORKED = ("this call_async was running when the process forked: it cannot go on in the child (wasmtime's "
+           "threads stayed in the parent); call again in the child, or use the spawn or forkserver start method")
+
+
 def end_call(store: Store, aio: AsyncState, frame: CallFrame) -> None:
     """End ``frame``'s call if it holds the store's turn: delete its future if it did not
     complete (its wasm unwinds; nothing of it runs again), undo its settings, hand the
@@ -344,7 +351,7 @@ def end_call(store: Store, aio: AsyncState, frame: CallFrame) -> None:
     escaped: BaseException | None = None
     try:
         future, frame.future = frame.future, None
-        if future is not None:
+        if future is not None and frame.forks == _async_ticks.FORKS[0]:  # (a parent's: left alone)
             _c()[2](future)
             # What escaped a callback while the wasm unwound (a raising signal handler) is
             # raised by this call, not by the store's next one.

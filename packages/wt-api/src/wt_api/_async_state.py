@@ -67,7 +67,7 @@ class CallFrame:
     of a ``call_async``; the rest is what ending it undoes."""
 
     __slots__ = ("mode", "pending", "polling", "awaiting", "keep", "task", "fuel", "future", "clock",
-                 "deadline", "ticking")
+                 "deadline", "ticking", "forks")
 
     def __init__(self, mode: str, task: asyncio.Task[object] | None = None) -> None:
         self.mode = mode
@@ -81,6 +81,7 @@ class CallFrame:
         self.clock: StoreClock | None = None
         self.deadline: tuple[float, float | None] | None = None
         self.ticking: object | None = None
+        self.forks = 0  # _async_ticks.FORKS when its future started
 
 
 class AsyncState:

@@ -113,11 +113,17 @@ def done(token: object, call: object) -> None:
     token.calls.discard(call)  # type: ignore[attr-defined]
 
 
+FORKS = [0]
+"""How many forks this process is down from where wt was imported: a call started at
+another count belongs to a parent (its slices were ticked by a thread this process lacks)."""
+
+
 def _after_fork_in_child() -> None:
     """Threads do not survive ``fork``: the child starts its own ticker."""
     global _ticker
     _ticker = _Ticker()
     _entries.clear()
+    FORKS[0] += 1
 
 
 if hasattr(os, "register_at_fork"):

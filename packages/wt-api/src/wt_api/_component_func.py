@@ -210,31 +210,34 @@ class ComponentFunction:
             lines.append(f"    if rest or a{n - 1} is _M: _arity(len(rest) + {n} - [{', '.join(args)}].count(_M))")
         else:
             lines.append("    if rest: _arity(len(rest))")
+        # busy from here until C returns: Python that runs on this thread meanwhile (a user's
+        # __iter__ or __index__ while lowering, a host function, a destructor, a signal
+        # handler, a profiler) may neither call into the instance again (_refuse), which the
+        # component model forbids, nor drop a handle that an argument already points at.
         lines += ["    if _ident() not in _fits: _check()", "    try:", "        _enter()", "        if not _alive[0]: _closed()",
-                  "        if _env.busy or _env.failed is not None: _refuse()"]
+                  "        if _env.busy or _env.failed is not None: _refuse()", "        _env.busy = True", "        try:"]
         inline: list[str] = []
         complex_: list[str] = []
         for i, ((_, t), lower) in enumerate(zip(ftype.params, lowers)):
             names[f"_slow{i}"] = self._slow(i, lower)
             fast = inline_lower(t, f"a{i}", i * VAL_SIZE, f"k{i} = _slow{i}", names)
             if fast is not None:
-                inline += ["        " + line for line in fast]
+                inline += ["            " + line for line in fast]
             else:
                 names[f"_low{i}"] = lower
-                complex_ += [f"            i = {i}", f"            _low{i}(a{i}, _b, {i * VAL_SIZE}, _env)"]
+                complex_ += [f"                i = {i}", f"                _low{i}(a{i}, _b, {i * VAL_SIZE}, _env)"]
         lines += inline
         if complex_:
-            lines += ["        _env.begin()", "        try:", *complex_, "            _env.settle()",
-                      "        except _Mismatch as exc:", "            _env.abandon()", "            _bad(i, exc)",
-                      "        except BaseException:", "            _env.abandon()", "            raise"]
+            lines += ["            _env.begin()", "            try:", *complex_, "                _env.settle()",
+                      "            except _Mismatch as exc:", "                _env.abandon()", "                _bad(i, exc)",
+                      "            except BaseException:", "                _env.abandon()", "                raise"]
         # (premade pointer arguments, the counts as ints: see wt_ffi.pointer_arg)
         invoke = f"e = _c(_f, _ctx, _bp, {self._nargs}, _rp, {self._nresults})"
-        # busy while C has the call: Python that runs on this thread meanwhile (a host
-        # function, a destructor, a signal handler, a profiler) may not re-enter (_refuse)
-        lines += ["        _env.busy = True", "        try:", f"            {invoke}", "        finally:",
-                  "            _env.busy = False"]
         if complex_:
-            lines.append("            _env.finish()")
+            lines += ["            try:", f"                {invoke}", "            finally:", "                _env.finish()"]
+        else:
+            lines.append(f"            {invoke}")
+        lines += ["        finally:", "            _env.busy = False"]
         # (_fail raises, or returns for WASI exit(0): the call then returns None)
         lines += ["        v = None", "        if e:", "            _fail(e)", "        else:",
                   "            if _sink.error is not None: _escaped()"]

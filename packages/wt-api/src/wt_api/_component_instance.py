@@ -34,6 +34,9 @@ if TYPE_CHECKING:
 
 __all__ = ["ComponentInstance", "instantiate_component"]
 
+_DROP_IN_CALL = ("cannot drop a resource while its component instance is in a call (nothing that runs during "
+                 "the call, a host function, a destructor, a signal handler, may drop one: drop it after the call)")
+
 
 class ComponentInstance(Closeable):
     """An instantiated component: its exported functions, with Python values.
@@ -167,15 +170,22 @@ class ComponentInstance(Closeable):
         """Drop a guest resource (see :meth:`ComponentResource.drop`)."""
         env = self._env
         if self._closed or not self._store.alive[0]:
-            handle._state = "dropped with its closed instance"
-            handle._free_box()
+            # Closed, but a call may still be running in the store (closing defers the free):
+            # its arguments may point at this handle's box, so the box waits for that call.
+            store = self._store
+            if threading.get_ident() not in store.fits:
+                store.check_thread()  # (a guest's output writer raises here rather than wait)
+            with store.lock:
+                if env.busy:
+                    raise WasmRuntimeError(_DROP_IN_CALL)
+                handle._state = "dropped with its closed instance"
+                handle._free_box()
             return
         with self._scope:
             if handle._state:
                 return
             if env.busy:
-                raise WasmRuntimeError("cannot drop a resource while its component instance is in a call (a host "
-                                       "function cannot call back into the instance that called it)")
+                raise WasmRuntimeError(_DROP_IN_CALL)
             if env.failed is not None:
                 handle._state = "dropped with its unusable instance"
                 handle._free_box()

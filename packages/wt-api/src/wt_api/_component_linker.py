@@ -22,7 +22,7 @@ from wt_ffi.store import FINALIZER
 
 from ._component_classes import Err, Ok, class_name, python_name
 from ._component_lift import lifter
-from ._component_resources import ResourceEnv, resource_lifter, resource_lowerer
+from ._component_resources import ComponentResource, ResourceEnv, resource_lifter, resource_lowerer
 from ._component_types import ComponentFunctionType, ComponentInterfaceType, ComponentItem, WitType
 from ._component_lower import lowerer
 from ._component_values import VAL_SIZE, Mismatch, inline_lift, inline_lower, unsupported
@@ -349,7 +349,9 @@ def _host_call(env: ResourceEnv, host: HostFunction) -> tuple[list[str], dict[st
             lines.append("        _clone(_bp, _cast(results, _ValPtr))  # wasmtime frees its copy; ours is Python's")
     lines.append("    finally:")
     if resources:
-        lines += ["        _expire(_env)", "        _env.keep, _env.pending, _env.expiring, _env.boxes, _env.used = saved"]
+        # The caller's lists come back first, then this call's are freed (see _expire).
+        lines += ["        inner = _env.expiring, _env.boxes",
+                  "        _env.keep, _env.pending, _env.expiring, _env.boxes, _env.used = saved", "        _expire(*inner)"]
     else:
         lines.append("        pass")
     return ["    " + line for line in lines[1:]], names
@@ -363,12 +365,15 @@ def _has_resources(t: WitType) -> bool:
                if inner is not None)
 
 
-def _expire(env: ResourceEnv) -> None:
-    for handle in env.expiring:
+def _expire(expiring: list[ComponentResource], boxes: list[int]) -> None:
+    """End a host call's borrows and free its temporary boxes. Each leaves its list before it
+    is freed: an exception from a signal handler in between leaks one, never frees one twice."""
+    while expiring:
+        handle = expiring.pop()
         handle._state = "a borrow that was valid only during the host function's call"
         handle._free_box()
-    for box in env.boxes:
-        _v.wasmtime_component_resource_any_delete(ctypes.cast(box, _v.ResourceAnyPtr))
+    while boxes:
+        _v.wasmtime_component_resource_any_delete(ctypes.cast(boxes.pop(), _v.ResourceAnyPtr))
 
 
 def _wrong_counts(name: str, n: int, has_result: bool) -> Callable[[int, int], None]:

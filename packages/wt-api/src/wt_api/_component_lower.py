@@ -84,14 +84,14 @@ def _scalar_lowerer(k: str) -> Lower:
         def lower_float(v: Any, buf: Any, off: int, env: ResourceEnv) -> None:
             if not isinstance(v, (float, int)) or isinstance(v, bool):
                 raise Mismatch(k, v)
-            try:
-                pack(buf, off, kind, v)
+            try:  # (through the base classes: a subclass's own __float__ is not asked)
+                pack(buf, off, kind, float.__float__(v) if isinstance(v, float) else int.__float__(v))
             except (OverflowError, struct.error):
                 raise Mismatch(k, v, "out of range") from None
         return lower_float
     if k == "char":
         def lower_char(v: Any, buf: Any, off: int, env: ResourceEnv) -> None:
-            if not isinstance(v, str) or len(v) != 1:
+            if not isinstance(v, str) or len(v := str.__str__(v)) != 1:  # (a subclass: its plain str)
                 raise Mismatch("char (a str of one character)", v)
             code = ord(v)
             if 0xD800 <= code <= 0xDFFF:
@@ -101,8 +101,10 @@ def _scalar_lowerer(k: str) -> Lower:
     lo, hi = _RANGES[k]
 
     def lower_int(v: Any, buf: Any, off: int, env: ResourceEnv) -> None:
-        if type(v) is not int and (not isinstance(v, int) or isinstance(v, bool)):
-            raise Mismatch(k, v)
+        if type(v) is not int:
+            if not isinstance(v, int) or isinstance(v, bool):
+                raise Mismatch(k, v)
+            v = int.__index__(v)  # a subclass: its plain int (its own comparisons are not asked)
         if not lo <= v < hi:
             raise Mismatch(k, v, f"out of range [{lo}, {hi - 1}]")
         pack(buf, off, kind, v)
@@ -112,8 +114,8 @@ def _scalar_lowerer(k: str) -> Lower:
 def _lower_string(v: Any, buf: Any, off: int, env: ResourceEnv) -> None:
     if not isinstance(v, str):
         raise Mismatch("string", v)
-    try:
-        data = v.encode("utf-8")
+    try:  # (str's own encode: a subclass's could return bytes that are not UTF-8)
+        data = str.encode(v, "utf-8")
     except UnicodeEncodeError:
         raise Mismatch("string", v, "it holds a lone surrogate, which UTF-8 cannot encode") from None
     env.keep.append(data)
@@ -150,9 +152,10 @@ def _list_lowerer(element: Lower, shown: str) -> Lower:
     def lower_list(v: Any, buf: Any, off: int, env: ResourceEnv) -> None:
         if not _sequence(v):
             raise Mismatch(f"{shown} (a list)", v)
-        n = len(v)
+        items = tuple(v)  # what it holds now: its __len__ and later changes are not trusted
+        n = len(items)
         vals, address = _new_vals(n, VAL_SIZE, env.keep)
-        for i, item in enumerate(v):
+        for i, item in enumerate(items):
             try:
                 element(item, vals, i * VAL_SIZE, env)
             except Mismatch as exc:
@@ -166,10 +169,11 @@ def _tuple_lowerer(elements: list[Lower], shown: str) -> Lower:
     count = len(elements)
 
     def lower_tuple(v: Any, buf: Any, off: int, env: ResourceEnv) -> None:
-        if not isinstance(v, (tuple, list)) or len(v) != count:
+        items = tuple(v) if isinstance(v, (tuple, list)) else None  # (as for lists)
+        if items is None or len(items) != count:
             raise Mismatch(f"{shown} (a tuple of {count})", v)
         vals, address = _new_vals(count, VAL_SIZE, env.keep)
-        for i, (lower, item) in enumerate(zip(elements, v)):
+        for i, (lower, item) in enumerate(zip(elements, items)):
             try:
                 lower(item, vals, i * VAL_SIZE, env)
             except Mismatch as exc:
@@ -371,15 +375,16 @@ def _map_lowerer(key: Lower, value: Lower, shown: str) -> Lower:
     def lower_map(v: Any, buf: Any, off: int, env: ResourceEnv) -> None:
         if not isinstance(v, Mapping):
             raise Mismatch(f"{shown} (a mapping)", v)
-        entries, address = _new_vals(len(v), 2 * VAL_SIZE, env.keep)
-        for i, (k, item) in enumerate(v.items()):
+        pairs = list(v.items())  # (as for lists)
+        entries, address = _new_vals(len(pairs), 2 * VAL_SIZE, env.keep)
+        for i, (k, item) in enumerate(pairs):
             try:
                 key(k, entries, i * 2 * VAL_SIZE, env)
                 value(item, entries, i * 2 * VAL_SIZE + VAL_SIZE, env)
             except Mismatch as exc:
                 exc.path.append(f"[{k!r}]")
                 raise
-        _VEC.pack_into(buf, off, _v.VAL_MAP, len(v), address)
+        _VEC.pack_into(buf, off, _v.VAL_MAP, len(pairs), address)
     return lower_map
 
 
