@@ -279,3 +279,67 @@ def test_malformed_components_never_crash(case: Callable[[str], Any]) -> None:
     ''', timeout=300)
     compiled = int(result.stdout.split("compiled ")[1].split()[0])
     assert compiled > 0, result.stdout  # some mutants compile: their calls were exercised too
+
+
+def test_subclasses_and_lying_containers_give_their_plain_values(case: Callable[[str], Any]) -> None:
+    # Lowering asks the base types, never the value's own methods: a str subclass's encode
+    # (its bytes, not UTF-8, aborted the process in wasmtime), an int subclass's comparisons
+    # (they passed the range check), a container's __len__ (it wrote default values past
+    # the real items, and wasmtime's type mismatch left the instance unusable).
+    case('''
+        import collections.abc
+        class Evil(str):
+            def encode(self, *a, **k):
+                return b"\\xff\\xfe\\x80"
+            def __len__(self):
+                return 1
+        class LyingInt(int):
+            def __lt__(self, other): return True
+            def __le__(self, other): return True
+            def __float__(self): return 1e300
+        class LongSeq(collections.abc.Sequence):
+            def __len__(self): return 3
+            def __getitem__(self, k): return ["a"][k]
+        class ShortList(list):
+            def __len__(self): return 1
+        assert v.echo_string(Evil("hi")) == "hi"
+        assert v.echo_strings([Evil("hi"), "yo"]) == ["hi", "yo"]
+        raises(wt.WasmArgumentError, v.echo_s8, LyingInt(1000))
+        assert v.echo_s8(LyingInt(-5)) == -5
+        assert v.echo_strings(LongSeq()) == ["a"]
+        assert v.echo_strings(ShortList(["a", "b", "c"])) == ["a", "b", "c"]
+        class EvilHost(KitchenHost):
+            def describe(self, who, tags):
+                return Evil("x")
+        j = rt.instantiate_component_with_wasi(kc, imports={"host": EvilHost()})
+        assert j.exports.call_describe("a", 1, ["t"]) == "x"
+        assert e.version() == "kitchen 0.1.0"  # the instance is usable after all of it
+    ''')
+
+
+def test_a_handle_cannot_be_dropped_while_a_call_lowers_it(case: Callable[[str], Any]) -> None:
+    # A drop from Python that runs while the call converts its arguments (here a profiler at
+    # the point where the handles are made; a signal handler can land there too) would free
+    # the box an argument already points at: it is refused, and the instance goes on.
+    case('''
+        a, b = o.Counter(1), o.Counter(2)
+        armed = [True]
+        def prof(frame, event, arg):
+            if armed[0] and event == "call" and frame.f_code.co_name == "settle":
+                armed[0] = False
+                a.drop()
+        sys.setprofile(prof)
+        try:
+            o.total(a, b)
+            raise SystemExit("the drop was let through")
+        except wt.WasmRuntimeError as exc:
+            assert "cannot drop a resource while its component instance is in a call" in str(exc), exc
+        finally:
+            sys.setprofile(None)
+        assert o.total(a, b) == 3 and a.get() == 1
+        i2 = kitchen()
+        c = i2.exports.objects.Counter(4)
+        i2.close()
+        c.drop()  # after close: nothing to wait for
+        assert not c.live
+    ''')
