@@ -343,3 +343,56 @@ def test_a_handle_cannot_be_dropped_while_a_call_lowers_it(case: Callable[[str],
         c.drop()  # after close: nothing to wait for
         assert not c.live
     ''')
+
+
+def test_raising_signal_handlers_at_random_points_of_resource_calls(case: Callable[[str], Any]) -> None:
+    # A handler that raises lands anywhere in wt's code around component calls: between
+    # freeing a result and resetting its slot (wasmtime freed it again at the next call),
+    # inside host calls' conversions, in handles' constructors. Whatever it interrupts, the
+    # process survives, and the instance works or says it is unusable.
+    result = case('''
+        class Boom(BaseException):
+            pass
+        def handler(s, f):
+            raise Boom()
+        rng = random.Random(3)
+        stats = {"ok": 0, "boom": 0, "unusable": 0}
+        i = kitchen()
+        signal.signal(signal.SIGALRM, handler)
+        end = time.monotonic() + 4
+        while time.monotonic() < end:
+            try:
+                signal.setitimer(signal.ITIMER_REAL, rng.choice([1e-6, 2e-5, 5e-5, 1e-4, 3e-4]))
+                e = i.exports
+                k = rng.randrange(5)
+                if k == 0:
+                    a, b = e.objects.Counter(1), e.objects.Counter(2)
+                    assert e.objects.total(a, b) == 3
+                    a.drop()
+                    e.objects.consume(b)
+                elif k == 1:
+                    x = e.blob_make(b"zz")
+                    assert e.blob_peek(x) == 2 and e.blob_take(x) == b"zz"
+                elif k == 2:
+                    assert e.blob_size(b"abc") == 3
+                elif k == 3:
+                    with e.objects.Counter(3) as c:
+                        assert c.increment(2) == 5
+                else:
+                    assert e.values.echo_person(e.values.Person("n", 3, ["a"], "x", 1.0)).name == "n"
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                stats["ok"] += 1
+            except Boom:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                stats["boom"] += 1
+                try:
+                    assert i.exports.version() == "kitchen 0.1.0"
+                except wt.WasmRuntimeError:
+                    stats["unusable"] += 1
+                    i = kitchen()
+                except Boom:
+                    pass
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        print("stats", stats)
+    ''', timeout=300)
+    assert "stats" in result.stdout

@@ -57,6 +57,13 @@ _TRAP_TEXTS = {
 
 _TWO_BORROWS = "deferred host scope has no call context"
 
+# Freeing a result once it is read. wasmtime drops what a result slot holds when the next
+# call writes it, so the slot must never hold a freed value: the value moves to a spare
+# slot and the result slot's kind goes back to bool (which owns nothing) before the spare is
+# freed. A copy and a store make no call, so no signal handler can raise between them; one
+# that raises after the delete finds nothing left to free twice.
+_FREE_RESULT = ("_sview[:] = _view", "_view[0] = 0", "_del(_sp)")
+
 
 def _val_delete() -> Callable[..., object]:
     """``wasmtime_component_val_delete`` without ``argtypes`` (a result buffer goes as it is)."""
@@ -109,7 +116,7 @@ class ComponentFunction:
     A host function may not call back into its own instance (the component model forbids
     re-entering an instance): that raises :class:`~wt_api.WasmRuntimeError`."""
 
-    __slots__ = ("name", "type", "_scope", "_env", "_func", "_func_ref", "_args", "_results", "_view",
+    __slots__ = ("name", "type", "_scope", "_env", "_func", "_func_ref", "_args", "_results", "_spare", "_view",
                  "_nargs", "_nresults", "_why", "_owner", "_entry", "__weakref__")
 
     def __init__(self, scope: Scope, env: ResourceEnv, func: _f.wasmtime_component_func_t, name: str,
@@ -130,6 +137,7 @@ class ComponentFunction:
         self._args = ctypes.create_string_buffer(VAL_SIZE * max(self._nargs, 1))
         self._results = ctypes.create_string_buffer(VAL_SIZE)
         self._view = memoryview(self._results).cast("B")
+        self._spare = ctypes.create_string_buffer(VAL_SIZE)  # where a read result is moved to be freed
         self._entry: Callable[..., Any] = self._unsupported
         if self._why is None:
             lowers = [lowerer(t, lambda t: resource_lowerer(env, t)) for _, t in ftype.params]
@@ -201,6 +209,7 @@ class ComponentFunction:
             "_bad": self._bad, "_b": self._args, "_r": self._results, "_view": self._view,
             "_c": _call_function(), "_f": self._func_ref, "_ctx": pointer_arg(self._env.context),
             "_bp": pointer_arg(self._args), "_rp": pointer_arg(self._results), "_del": _val_delete(),
+            "_sview": memoryview(self._spare).cast("B"), "_sp": pointer_arg(self._spare),
             "_lift": lift, "_LiftError": LiftError, "_lift_failed": self._lift_failed, "_Ok": Ok, "_Err": Err,
         }
         n = len(lowers)
@@ -247,13 +256,12 @@ class ComponentFunction:
             fast_lift = inline_lift(result, names)
             if fast_lift is not None and result.kind == "string":
                 lines += [pad + "try:", *(pad + "    " + line for line in fast_lift), pad + "finally:",
-                          pad + "    _del(_rp)", pad + "    _view[0] = 0"]
+                          *(pad + "    " + line for line in _FREE_RESULT)]
             elif fast_lift is not None:
                 lines += [pad + line for line in fast_lift]
             else:
-                # (after the delete the slot's payload dangles: its kind goes back to bool, which owns nothing)
                 lines += [pad + "try:", pad + "    v = _lift(_view, 0, _env)", pad + "except _LiftError as exc:",
-                          pad + "    _lift_failed(exc)", pad + "finally:", pad + "    _del(_rp)", pad + "    _view[0] = 0"]
+                          pad + "    _lift_failed(exc)", pad + "finally:", *(pad + "    " + line for line in _FREE_RESULT)]
             if result.kind == "result":
                 lines += [pad + "if type(v) is _Err: raise v", pad + "v = v.value"]
         # As prepared core calls (wt_ffi.call.StoreGate): the finally releases only what this
