@@ -278,6 +278,35 @@ assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
 ''')
 
 
+def test_a_suspended_call_async_does_not_time_out_another_threads_call() -> None:
+    # Both calls have the instance's 0.3 s timeout. The call_async starts first and is
+    # suspended between slices while a thread's call runs: that call gets its own 0.3 s,
+    # not what is left of the suspended call's (it was stopped after ~0.1 s).
+    case('''
+m = r.instantiate(compiled, wt.ModuleConfig().with_timeout(0.3))
+took = {}
+def sync():
+    t0 = time.monotonic()
+    try:
+        m.exported_function("spin").call(2**62)
+    except wt.WasmTimeoutError:
+        took["sync"] = time.monotonic() - t0
+async def main():
+    task = asyncio.ensure_future(m.exported_function("forever").call_async())
+    await asyncio.sleep(0.2)
+    th = threading.Thread(target=sync)
+    th.start()
+    try:
+        await task
+    except wt.WasmTimeoutError:
+        pass
+    while th.is_alive():
+        await asyncio.sleep(0.01)
+asyncio.run(main())
+assert took["sync"] >= 0.25, took
+''')
+
+
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
 def test_a_call_async_running_at_a_fork_ends_in_the_child() -> None:
     # The loop forks while another of its tasks runs a guest that never ends. In the child

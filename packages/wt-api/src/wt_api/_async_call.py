@@ -311,6 +311,10 @@ class AsyncCaller:
         """The guest is suspended: await its async host function's coroutine, or let the
         event loop run once; meanwhile the store is free (see _async_state)."""
         pending, frame.pending = frame.pending, None
+        # Its deadline leaves the store's clock while it is suspended: a call that another
+        # thread runs meanwhile is stopped by its own deadline only.
+        if frame.deadline is not None and frame.clock is not None:
+            disarm(frame.clock, frame.deadline)
         store.lock.release()
         if aio.writers:
             frame.awaiting = True
@@ -331,6 +335,8 @@ class AsyncCaller:
             await _LOOP_TURN
         if not store.lock.acquire(False):
             await _lock_again(store)
+        if frame.deadline is not None and frame.clock is not None:
+            arm(frame.clock, frame.deadline)  # (already past: the next tick stops the call)
 
 
 _FORKED = ("this call_async was running when the process forked: it cannot go on in the child (wasmtime's "
