@@ -278,6 +278,32 @@ assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
 ''')
 
 
+def test_a_thread_calling_again_and_again_does_not_starve_call_async() -> None:
+    # The thread frees the store only between two of its calls: the task must still get
+    # turns (it used to look without waiting, and never saw the store free).
+    case('''
+stop = [False]
+calls = [0]
+def hammer():
+    f = fn("spin")
+    while not stop[0]:
+        f.call(20)
+        calls[0] += 1
+threading.Thread(target=hammer, daemon=True).start()
+async def main():
+    while calls[0] < 100:  # (the thread is calling)
+        await asyncio.sleep(0.01)
+    for _ in range(100):
+        assert await fn("spin").call_async(300_000) == [300_000]
+asyncio.run(main())
+stop[0] = True
+# Turns, counted rather than timed: each of the task's 100 calls waited for a few of the
+# thread's, not for thousands of them.
+print("thread calls per task call:", calls[0] / 100)
+assert calls[0] < 100 * 1000, calls[0]
+''')
+
+
 def test_a_suspended_call_async_does_not_time_out_another_threads_call() -> None:
     # Both calls have the instance's 0.3 s timeout. The call_async starts first and is
     # suspended between slices while a thread's call runs: that call gets its own 0.3 s,

@@ -36,8 +36,8 @@ from wt_ffi.slots import MASKS, RANGES
 
 from . import _async_ticks
 from ._coroutines import Resumed
-from ._async_state import (ASYNC, SYNC, AsyncState, CallFrame, drain, end_turn, set_fuel_yield, state_of, take_turn,
-                           try_take, wake)
+from ._async_state import (ASYNC, BRIEF, SYNC, AsyncState, CallFrame, drain, end_turn, set_fuel_yield, state_of,
+                           take_turn, try_take, wake)
 from ._config import RuntimeConfig
 from ._convert import from_val
 from ._convert_val import to_val
@@ -392,7 +392,7 @@ async def _lock_again(store: Store) -> None:
     import asyncio  # (loaded by the first async call: start-up)
 
     delay = 0.0002
-    while not store.lock.acquire(False):
+    while not store.lock.acquire(True, BRIEF):  # (see BRIEF: a thread calling again and again)
         await asyncio.sleep(delay)
         delay = min(delay * 2, 0.005)
 

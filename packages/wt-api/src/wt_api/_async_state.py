@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     from ._deadlines import StoreClock
     from ._handle import Owned
 
-__all__ = ["AsyncState", "CallFrame", "state_of", "try_take", "take_turn", "end_turn", "ASYNC", "SYNC",
+__all__ = ["AsyncState", "CallFrame", "state_of", "try_take", "take_turn", "end_turn", "ASYNC", "BRIEF", "SYNC",
            "set_fuel_yield", "fuel_paused", "AsyncOutput", "coroutine_writer", "drain"]
 
 ASYNC, SYNC = "async", "sync"
@@ -143,7 +143,9 @@ async def take_turn(store: Store, aio: AsyncState, frame: CallFrame,
         if holder is not None and waiter is None:
             end_call(store, aio, holder)  # abandoned with its loop
             continue
-        if waiter is None:  # a sync use of the store on another thread: look again soon
+        if waiter is None:  # a sync use of the store on another thread: wait briefly, then look again
+            if _take_briefly(store, aio, frame):
+                return
             await asyncio.sleep(0.001)
             continue
         try:
@@ -152,6 +154,25 @@ async def take_turn(store: Store, aio: AsyncState, frame: CallFrame,
             _forget(aio, loop, waiter, hand_on=True)
             raise
         _forget(aio, loop, waiter, hand_on=False)
+
+
+BRIEF = 0.0005
+"""How long the event loop may block for the store's lock (seconds). A thread that calls
+again and again frees the lock only between two calls, for a moment that a look without
+waiting never sees: a blocked acquire is handed the lock then (the lock queues its
+waiters), so calls of one instance take turns across a task and such a thread."""
+
+
+def _take_briefly(store: Store, aio: AsyncState, frame: CallFrame) -> bool:
+    """As :func:`try_take`, waiting up to :data:`BRIEF` for another thread's sync use to end."""
+    with aio.mutex:
+        if aio.current is not None:
+            return False
+        aio.current = frame  # (first, as in try_take: an interrupted wait is ended by the caller)
+    if store.lock.acquire(True, BRIEF):
+        return True
+    end_turn(store, aio, frame)  # (waiters that came meanwhile: the next is woken)
+    return False
 
 
 def _abandoned(frame: CallFrame) -> bool:
