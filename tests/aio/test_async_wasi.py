@@ -100,11 +100,15 @@ def test_a_writer_exception_comes_out_of_the_call(run) -> None:  # type: ignore[
 
 
 def test_a_plain_call_cannot_await_a_coroutine_writer(run) -> None:  # type: ignore[no-untyped-def]
+    got: list[bytes] = []
+
     async def write(data: bytes) -> None:
-        pass
+        got.append(data)
 
     with wt.Runtime(config(stdout=write)) as r:
         mod = r.instantiate_with_wasi(r.compile_module(HELLO))
         with pytest.raises(wt.WtError, match="coroutine function.*call_async"):
             start(mod).call()
+        assert got == []  # the plain call's output is dropped...
         assert run(start(mod).call_async()) == []
+        assert got == [b"hello, wasi\n"]  # ...and the guest's stream stays open for the next call_async

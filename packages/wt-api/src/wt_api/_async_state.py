@@ -282,11 +282,21 @@ class AsyncOutput:
     def on_write(self, data: bytes) -> None:
         """A chunk of the guest's output (on wasmtime's writer thread, while the store's
         innermost call waits)."""
-        aio = self.store.aio if self.store is not None else None
+        store = self.store
+        aio = store.aio if store is not None else None
         calls = aio.calls if isinstance(aio, AsyncState) else None
         if not calls or calls[-1].mode != ASYNC:
-            raise WtError(f"the guest's {self.name} writer is a coroutine function, which a plain call cannot "
-                          "await: run the guest with `await function.call_async(...)`")
+            error = WtError(f"the guest's {self.name} writer is a coroutine function, which a plain call cannot "
+                            "await: run the guest with `await function.call_async(...)`")
+            errors = store.output_errors if store is not None else None
+            if errors is None:
+                raise error
+            # The call raises it as it returns, and the chunk is dropped; the write itself
+            # succeeds, so the guest's stream stays open for its next call_async (a failed
+            # write closes it for good).
+            if not errors:
+                errors.append(error)
+            return
         self.chunks.append(data)
 
 
