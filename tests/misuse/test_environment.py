@@ -283,6 +283,82 @@ assert len(seen) == 2 and all("busy" in s for s in seen), seen
 ''', timeout=60)
 
 
+@pytest.mark.parametrize("what", ["module", "runtime"])
+def test_a_guest_output_writer_that_closes_its_module_or_runtime_does_not_deadlock(what: str) -> None:
+    # The writer runs while the call waits for it, holding the store: closing there used to
+    # wait for that lock for ever. The module closes at once, the call returns, and the
+    # store is freed after it.
+    run_in_child(WASI_WRITE + f'''
+holder = {{}}
+def writer(data):
+    holder["m"].close() if {what!r} == "module" else r.close()
+m = r.instantiate_with_wasi(r.compile_module(WAT), wt.ModuleConfig().with_stdout(writer))
+holder["m"] = m
+assert m.exported_function("go").call() == [0]
+assert m.closed
+try:
+    m.exported_function("go")
+    raise SystemExit("a closed module answered")
+except wt.ClosedError:
+    pass
+''', timeout=60)
+
+
+def test_a_guest_output_writer_cannot_run_wasi_code() -> None:
+    # Writers run in wasmtime's own I/O runtime, where a WASI call of another instance (or
+    # a new WASI instance) aborted the process: both are refused.
+    run_in_child(WASI_WRITE + '''
+other = r.instantiate_with_wasi(r.compile_module(WAT), wt.ModuleConfig().with_stdout(lambda data: None))
+seen = []
+def writer(data):
+    for attempt in (lambda: other.exported_function("go").call(),
+                    lambda: r.instantiate_with_wasi(r.compile_module(WAT))):
+        try:
+            attempt()
+        except wt.WtError as exc:
+            seen.append(str(exc))
+m = r.instantiate_with_wasi(r.compile_module(WAT), wt.ModuleConfig().with_stdout(writer))
+assert m.exported_function("go").call() == [0]
+assert len(seen) == 2 and all("cannot run WASI code" in s for s in seen), seen
+assert other.exported_function("go").call() == [0]  # after the call: fine
+''', timeout=60)
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs FIFOs")
+def test_a_fifo_as_the_guests_stdin_is_refused_not_opened(tmp_path: Path) -> None:
+    # wasmtime opens a stdin path inside C: a FIFO without a writer blocked there for ever,
+    # where no signal handler (Ctrl-C) runs.
+    fifo = tmp_path / "in"
+    os.mkfifo(fifo)
+    run_in_child(WASI_WRITE + f'''
+try:
+    r.instantiate_with_wasi(r.compile_module(WAT), wt.ModuleConfig().with_stdin({str(fifo)!r}))
+    raise SystemExit("a FIFO was taken")
+except wt.ConfigError as exc:
+    assert "FIFO" in str(exc), exc
+''', timeout=60)
+
+
+def test_args_and_env_that_are_not_unicode_text_are_a_config_error() -> None:
+    run_in_child(WASI_WRITE + '''
+import os
+for make in (lambda: wt.ModuleConfig().with_args("caf\\udce9"), lambda: wt.ModuleConfig().with_env("K", "\\udce9"),
+             lambda: wt.Runtime(wt.RuntimeConfig().with_wasi(WASIConfig().with_args("caf\\udce9")))):
+    try:
+        target = make()
+        if isinstance(target, wt.Runtime):
+            target.instantiate_with_wasi(target.compile_module(WAT))
+        else:
+            r.instantiate_with_wasi(r.compile_module(WAT), target)
+        raise SystemExit("a surrogate was taken")
+    except wt.ConfigError as exc:
+        assert "UTF-8" in str(exc), exc
+os.environ["WT_NOT_UTF8"] = "caf\\udce9"  # what os.environ holds for the bytes b"caf\\xe9"
+inherit = wt.Runtime(wt.RuntimeConfig().with_wasi(WASIConfig().with_inherit_env()))
+assert inherit.instantiate_with_wasi(inherit.compile_module(WAT)).exported_function("go").call() == [0]
+''', timeout=60)
+
+
 def test_a_raw_writer_that_reports_nonsense_is_an_error_not_a_loop() -> None:
     run_in_child(WASI_WRITE + '''
 import io

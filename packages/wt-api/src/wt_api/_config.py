@@ -385,9 +385,17 @@ class ModuleConfig(Record):
 
 def _strs(values: tuple[object, ...], what: str) -> tuple[str, ...]:
     for v in values:
-        if not isinstance(v, str) or "\0" in v:
-            raise ConfigError(f"WASI {what} are strs without NUL characters, not {v!r}")
+        if not isinstance(v, str) or "\0" in v or not v.isprintable() and not _utf8(v):  # (printable: no surrogate)
+            raise ConfigError(f"WASI {what} are strs of Unicode text (UTF-8) without NUL characters, not {v!r}")
     return values  # type: ignore[return-value]
+
+
+def _utf8(text: str) -> bool:
+    try:
+        str.encode(text, "utf-8")
+    except UnicodeEncodeError:  # a lone surrogate (os.environ's stand-in for a byte that is not UTF-8)
+        return False
+    return True
 
 
 def _check_writer(writer: object, what: str) -> None:

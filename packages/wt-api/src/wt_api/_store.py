@@ -21,7 +21,7 @@ TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE:
 if TYPE_CHECKING:
     import ctypes
 
-__all__ = ["Store", "Scope", "StopRecord", "HOST_STACK", "THREAD", "check_thread_stack", "writing"]
+__all__ = ["Store", "Scope", "StopRecord", "HOST_STACK", "THREAD", "WRITER_WASI", "check_thread_stack", "writing"]
 
 _NO_FINALIZER = _store.FINALIZER()
 
@@ -94,6 +94,11 @@ class writing:  # noqa: N801 - a context manager named for what it marks
         THREAD.room = self._room
 
 
+WRITER_WASI = ("a writer of a guest's stdout or stderr cannot run WASI code (wasmtime runs writers inside its own "
+               "I/O runtime, where a WASI call aborts the process): collect the output and act on it after the "
+               "call returns")
+
+
 def check_thread_stack(need: int) -> None:
     """Measure the calling thread's stack once; raise ConfigError if wasm, which may use
     ``need`` bytes of it (``max_wasm_stack``), could run off its end instead of trapping;
@@ -146,6 +151,9 @@ class Store:
     output_errors: list[BaseException] | None = None
     """What the Python writers of the guest's stdout and stderr raised, to be re-raised by
     the call (or instantiation) during which they did; None without such writers."""
+    late_releases = 0
+    """Releases by guest output writers that found the store held by the call waiting for
+    them (see :meth:`release`): counted by the next release that takes the lock."""
     aio: object | None = None
     """The store's async state (a ``_async_state.AsyncState``) once a call ran in it as a
     future or it imported an async host function; None before."""
@@ -216,14 +224,27 @@ class Store:
                               "another thread (wasmtime runs the writer while the guest's call waits for it, "
                               "holding its store): collect the output and act on it after the call returns")
             self.lock.release()
+            if self.wasi_users is not None:
+                raise WtError(WRITER_WASI)
             return
         check_thread_stack(self.max_wasm_stack)
 
     # -- closing -------------------------------------------------------------------------
     def release(self) -> None:
-        """One user (a module) is done with the store; the last one closes it."""
+        """One user (a module) is done with the store; the last one closes it.
+
+        A guest output writer that closes a module of a store that a call holds (the call
+        waiting for the writer, on another thread) would wait for it for ever: its release
+        is counted later instead, by the next one that takes the lock (the module itself is
+        closed at once, and the store freed once its last user is gone)."""
+        if THREAD.room == -1:
+            if not self.lock.acquire(False):
+                self.late_releases += 1
+                return
+            self.lock.release()
         with self.lock:
-            self.users -= 1
+            late, self.late_releases = self.late_releases, 0
+            self.users -= 1 + late
             last = self.users <= 0
         if last:
             self.close()
@@ -239,6 +260,16 @@ class Store:
 
     def _finish_close(self) -> None:
         """Free a closed store if no call is in it (else its last call comes back here)."""
+        if self.late_releases and self.lock.acquire(False):  # (a writer's release: see release)
+            try:
+                late, self.late_releases = self.late_releases, 0
+                self.users -= late
+                last = self.users <= 0 and self.alive[0]
+            finally:
+                self.lock.release()
+            if last:
+                self.close()  # (which comes back here)
+                return
         if not self._pending_free or self.lock._is_owned():  # type: ignore[attr-defined]
             return  # nothing to do, or a call on this thread's stack is inside the store
         if self.aio is not None and self.aio.current is not None:  # type: ignore[attr-defined]

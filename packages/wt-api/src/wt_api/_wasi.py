@@ -15,9 +15,9 @@ from wt_ffi import wasi as _wasi
 
 from ._config import ModuleConfig, WasiSettings
 from ._coroutines import is_coroutine_function
-from ._errors import ConfigError, InstantiationError
+from ._errors import ConfigError, InstantiationError, WtError
 from ._failure import error_exception
-from ._store import Scope, Store, writing
+from ._store import THREAD, WRITER_WASI, Scope, Store, writing
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
@@ -33,7 +33,8 @@ def merge(base: WasiSettings | None, config: ModuleConfig) -> WasiSettings:
     args = tuple(sys.argv) if base.inherit_args else base.args
     if config.args is not None:
         args = tuple(config.args)
-    env: dict[str, str] = dict(os.environ) if base.inherit_env else {}
+    # (inherited: a variable that is not UTF-8, which POSIX allows, is left out: WASI's are)
+    env: dict[str, str] = {k: v for k, v in os.environ.items() if _utf8(k) and _utf8(v)} if base.inherit_env else {}
     env.update(dict(base.env))
     env.update(dict(config.env))
     stdio: dict[str, object] = {}
@@ -115,13 +116,37 @@ class _OutputSink:
         self.errors.append(exc)
 
 
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _c_strings(items: list[str], what: str) -> ctypes.Array[ctypes.c_char_p]:
     encoded = []
     for item in items:
-        if not isinstance(item, str) or "\0" in item:
-            raise ConfigError(f"WASI {what} must be strs without NUL characters, not {item!r}")
-        encoded.append(item.encode("utf-8"))
+        if not isinstance(item, str) or "\0" in item or not _utf8(item):
+            raise ConfigError(f"WASI {what} must be strs of Unicode text (UTF-8) without NUL characters, "
+                              f"not {item!r}")
+        encoded.append(str.encode(item, "utf-8"))
     return (ctypes.c_char_p * max(len(encoded), 1))(*encoded)
+
+
+def _check_stdin_path(path: str) -> None:
+    """Refuse a FIFO or a socket as the guest's stdin file: wasmtime opens it inside C, where
+    a FIFO without a writer blocks for ever and no signal handler (Ctrl-C) can run."""
+    import stat  # (stdin from a path only)
+
+    try:
+        mode = os.stat(path).st_mode
+    except OSError as exc:
+        raise ConfigError(f"cannot open {path!r} as the guest's stdin: {exc.strerror}") from None
+    if stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode):
+        raise ConfigError(f"the guest's stdin {path!r} is a FIFO or a socket, which wasmtime would open without "
+                          "a way to stop it: read it in Python and pass the bytes (with_stdin(data)), or pass a "
+                          "regular file")
 
 
 def _stdin_bytes(source: object) -> bytes | str:
@@ -160,6 +185,7 @@ def build_wasi(base: WasiSettings | None, config: ModuleConfig) -> tuple[ctypes.
         if settings.stdin is not None:
             data = _stdin_bytes(settings.stdin)
             if isinstance(data, str):
+                _check_stdin_path(data)
                 if not _wasi.wasi_config_set_stdin_file(ptr, data.encode()):
                     raise ConfigError(f"cannot open {data!r} as the guest's stdin")
             else:
@@ -200,6 +226,8 @@ def configure_wasi(store: Store, wasi: WasiSettings | None, config: ModuleConfig
     instance uses (named modules and their importers share the runtime's link store)
     shares that context, and a ``config`` asking for args, env, stdio or preopens of its
     own is then a ConfigError rather than silently ignored."""
+    if THREAD.room == -1:
+        raise WtError(WRITER_WASI)
     if _used[1]:
         raise InstantiationError(
             "WASI cannot run in this process: it was forked (os.fork, or multiprocessing's 'fork' start method) "
