@@ -64,6 +64,11 @@ def test_funcref_table(mod: wt.Module) -> None:
         table.get(5)
     with pytest.raises(IndexError):
         table.set(7, 0)
+    for huge in (2**64, -1):  # the message names the index given, not its 64-bit wrap
+        with pytest.raises(IndexError, match=f"table index {huge} is out of bounds"):
+            table.get(huge)
+        with pytest.raises(IndexError, match=f"table index {huge} is out of bounds"):
+            table.set(huge, 0)
     with pytest.raises(wt.WasmRuntimeError):
         table.grow(100)
 

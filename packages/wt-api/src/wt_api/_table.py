@@ -55,22 +55,22 @@ class Table:
 
     def get(self, index: int) -> int:
         """The element at ``index``, encoded; IndexError when out of bounds."""
-        index = _index(index)
+        at = _index(index)
         with self._scope:
             out = _val.wasmtime_val_t()
-            if index < 0 or not _table.wasmtime_table_get(self._store.context, ctypes.byref(self._table), index,
-                                                            ctypes.byref(out)):
+            if at < 0 or not _table.wasmtime_table_get(self._store.context, ctypes.byref(self._table), at,
+                                                         ctypes.byref(out)):
                 raise IndexError(f"table index {index} is out of bounds")
             return from_val(self._store, out)
 
     def set(self, index: int, value: int) -> None:
         """Set the element at ``index`` to an encoded reference."""
-        index = _index(index)
+        at = _index(index)
         with self._scope:
-            if index < 0 or index >= _table.wasmtime_table_size(self._store.context, ctypes.byref(self._table)):
+            if at < 0 or at >= _table.wasmtime_table_size(self._store.context, ctypes.byref(self._table)):
                 raise IndexError(f"table index {index} is out of bounds")
             val, keep = to_val(self._store, self.type.element, value, f"Table.set: element {index} {self.type}")
-            err = _table.wasmtime_table_set(self._store.context, ctypes.byref(self._table), index, ctypes.byref(val))
+            err = _table.wasmtime_table_set(self._store.context, ctypes.byref(self._table), at, ctypes.byref(val))
             del keep
         raise_error(err, WasmRuntimeError, f"cannot set table element {index}")
 
