@@ -95,12 +95,13 @@ class Owned(_Generic[T]):
     __slots__ = ("_ptr", "_free", "_what", "_uses", "_closing", "_lock")
 
     def __init__(self, ptr: T, free: Callable[[T], object], what: str) -> None:
-        self._ptr: T | None = ptr
+        # (the handle last: whatever interrupts this, __del__ finds what close needs)
+        self._lock = threading.RLock()  # (re-entrant: freeing may run finalizers that use this owner)
         self._free = free
         self._what = what
         self._uses = 0
         self._closing = False
-        self._lock = threading.Lock()
+        self._ptr: T | None = ptr
 
     def get(self) -> T:
         """The live handle (for a use that no other thread's close can overlap)."""
@@ -122,11 +123,10 @@ class Owned(_Generic[T]):
         """One use is over; after :meth:`close`, the last one frees the handle."""
         with self._lock:
             self._uses -= 1
-            ptr = self._ptr if self._closing and self._uses == 0 else None
-            if ptr is not None:
-                self._ptr = None
-        if ptr is not None:
-            self._free(ptr)
+            if self._closing and self._uses == 0:
+                ptr, self._ptr = self._ptr, None  # (taken and freed with no call between: see close)
+                if ptr is not None:
+                    self._free(ptr)
 
     @property
     def closed(self) -> bool:
@@ -139,11 +139,17 @@ class Owned(_Generic[T]):
             if self._closing:
                 return
             self._closing = True
-            ptr = self._ptr if self._uses == 0 else None
-            self._ptr = None if ptr is not None else self._ptr
-        if ptr is not None:
-            self._free(ptr)
+            if self._uses == 0:
+                # Taken and freed under the lock, with no call between: a raising signal
+                # handler (which runs at calls) cannot leave the handle taken but not freed.
+                ptr, self._ptr = self._ptr, None
+                if ptr is not None:
+                    self._free(ptr)
 
     def __del__(self) -> None:
-        if self._ptr is not None and not self._closing and not sys.is_finalizing():
-            self.close()
+        # Unreachable, so no C call is using it: free what is left, even after a close or a
+        # use that a raising signal handler cut short.
+        ptr = getattr(self, "_ptr", None)
+        if ptr is not None and not sys.is_finalizing():
+            self._ptr = None
+            self._free(ptr)
