@@ -58,6 +58,15 @@ _W = _async.VAL_WORDS
 _SIGN32, _SIGN64 = 0x80000000, 0x8000000000000000
 
 
+def _close_unstarted(made: object) -> None:
+    """Close a coroutine that never ran (a raising signal handler came between making it and
+    starting it): dropped unclosed, Python would warn that it was never awaited."""
+    import inspect  # (a failure path only)
+
+    if inspect.iscoroutine(made) and inspect.getcoroutinestate(made) == inspect.CORO_CREATED:
+        made.close()
+
+
 class Pending:
     """An async host call waiting for its coroutine: what the continuation needs to
     finish it, and its ``outcome`` once the driver has awaited the rest of it."""
@@ -206,6 +215,7 @@ class AsyncHostCall:
             stack = params + [0] * len(self.writers)
             params = [stack]
         who = Caller(caller, self.store) if func.caller else None
+        made: object = None
         try:
             made = func.fn(who, *params) if who is not None else func.fn(*params)
             await_ = getattr(type(made), "__await__", None)
@@ -225,6 +235,7 @@ class AsyncHostCall:
         except BaseException:
             if who is not None:
                 who._end()
+            _close_unstarted(made)
             raise
         pending = Pending(self, it, yielded, results, who, stack)
         self.calls[_cb.pending_key()] = pending

@@ -103,6 +103,13 @@ class ResourceEnv:
                 self.host_reps[id(obj)] = rep
         return rep
 
+    def guest_owns(self, obj: object) -> bool:
+        """Whether the guest owns ``obj``. (An entry whose rep no longer holds ``obj`` does not
+        count: a raising signal handler may cut :meth:`take_host` short between its two
+        steps, and the id may since belong to another object.)"""
+        rep = self.host_reps.get(id(obj))
+        return rep is not None and self.hosts.get(rep) is obj
+
     def take_host(self, rep: int, owned: bool) -> object | None:
         """The host object of ``rep``; ``owned``: it leaves the table (the guest let it go)."""
         with self._lock:
@@ -289,7 +296,7 @@ def _host_lowerer(env: ResourceEnv, resource: WitType, own: bool, shown: str) ->
         cls, number = entry
         if not isinstance(v, cls):
             raise Mismatch(f"{shown} (an instance of {cls.__qualname__})", v)
-        if own and id(v) in env.host_reps:
+        if own and env.guest_owns(v):
             raise Mismatch(shown, v, "the guest already owns this object: pass another one")
 
         def make() -> None:
