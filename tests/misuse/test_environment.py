@@ -83,7 +83,13 @@ for i in range(400):
         signal.signal(signal.SIGALRM, handler)
 print(seen)
 ''', timeout=120)
-    assert "Exception ignored" not in result.stderr, result.stderr
+    # One report is CPython's own, not wt's: a handler that raises while Thread.start()
+    # waits for the deadline timer's thread makes that thread's bootstrap fail on CPython's
+    # bookkeeping ("del _limbo[self]": KeyError); wt then starts another timer (seen once
+    # under aarch64 emulation, where start() waits longest).
+    reports = [part for part in result.stderr.split("Exception ignored")[1:]
+               if not ("wt-deadline-timer" in part and "del _limbo[self]" in part)]
+    assert not reports, result.stderr
 
 
 @pytest.mark.skipif(not hasattr(signal, "SIGUSR1"), reason="POSIX signals")
