@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from ._cache import CompilationCache
 
-__all__ = ["RuntimeConfig", "ModuleConfig", "WasiSettings", "FEATURES", "FEATURE_DOCS", "DEFAULT_FEATURES"]
+__all__ = ["RuntimeConfig", "ModuleConfig", "WasiSettings", "FEATURES", "FEATURE_DOCS", "DEFAULT_FEATURES", "utf8_text"]
 
 if TYPE_CHECKING:
 
@@ -385,12 +385,13 @@ class ModuleConfig(Record):
 
 def _strs(values: tuple[object, ...], what: str) -> tuple[str, ...]:
     for v in values:
-        if not isinstance(v, str) or "\0" in v or not v.isprintable() and not _utf8(v):  # (printable: no surrogate)
+        if not isinstance(v, str) or "\0" in v or not v.isprintable() and not utf8_text(v):  # (printable: no surrogate)
             raise ConfigError(f"WASI {what} are strs of Unicode text (UTF-8) without NUL characters, not {v!r}")
     return values  # type: ignore[return-value]
 
 
-def _utf8(text: str) -> bool:
+def utf8_text(text: str) -> bool:
+    """Whether ``text`` encodes as UTF-8 (a lone surrogate does not)."""
     try:
         str.encode(text, "utf-8")
     except UnicodeEncodeError:  # a lone surrogate (os.environ's stand-in for a byte that is not UTF-8)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from wt_ffi import vec as _vec
 from wt_ffi import wasi as _wasi
 
-from ._config import ModuleConfig, WasiSettings
+from ._config import ModuleConfig, WasiSettings, utf8_text
 from ._coroutines import is_coroutine_function
 from ._errors import ConfigError, InstantiationError, WtError
 from ._failure import error_exception
@@ -34,7 +34,8 @@ def merge(base: WasiSettings | None, config: ModuleConfig) -> WasiSettings:
     if config.args is not None:
         args = tuple(config.args)
     # (inherited: a variable that is not UTF-8, which POSIX allows, is left out: WASI's are)
-    env: dict[str, str] = {k: v for k, v in os.environ.items() if _utf8(k) and _utf8(v)} if base.inherit_env else {}
+    env: dict[str, str] = ({k: v for k, v in os.environ.items() if utf8_text(k) and utf8_text(v)}
+                           if base.inherit_env else {})
     env.update(dict(base.env))
     env.update(dict(config.env))
     stdio: dict[str, object] = {}
@@ -116,18 +117,10 @@ class _OutputSink:
         self.errors.append(exc)
 
 
-def _utf8(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _c_strings(items: list[str], what: str) -> ctypes.Array[ctypes.c_char_p]:
     encoded = []
     for item in items:
-        if not isinstance(item, str) or "\0" in item or not _utf8(item):
+        if not isinstance(item, str) or "\0" in item or not utf8_text(item):
             raise ConfigError(f"WASI {what} must be strs of Unicode text (UTF-8) without NUL characters, "
                               f"not {item!r}")
         encoded.append(str.encode(item, "utf-8"))
