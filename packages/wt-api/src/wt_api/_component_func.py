@@ -207,8 +207,11 @@ class ComponentFunction:
             "_leave": gate.leave, "_alive": gate.alive, "_closed": _closed,
             "_after_close": gate.after_close, "_sink": gate.sink, "_escaped": gate.escaped, "_Mismatch": Mismatch,
             "_bad": self._bad, "_b": self._args, "_r": self._results, "_view": self._view,
-            "_c": _call_function(), "_f": self._func_ref, "_ctx": pointer_arg(self._env.context),
-            "_bp": pointer_arg(self._args), "_rp": pointer_arg(self._results), "_del": _val_delete(),
+            "_c": _call_function(), "_del": _val_delete(),
+            # The call's arguments never change: premade pointers and the counts as ints, in
+            # one tuple that the call unpacks (see wt_ffi.pointer_arg; no tuple per call).
+            "_a": (self._func_ref, pointer_arg(self._env.context), pointer_arg(self._args), self._nargs,
+                   pointer_arg(self._results), self._nresults),
             "_sview": memoryview(self._spare).cast("B"), "_sp": pointer_arg(self._spare),
             "_lift": lift, "_LiftError": LiftError, "_lift_failed": self._lift_failed, "_Ok": Ok, "_Err": Err,
         }
@@ -240,8 +243,7 @@ class ComponentFunction:
             lines += ["            _env.begin()", "            try:", *complex_, "                _env.settle()",
                       "            except _Mismatch as exc:", "                _env.abandon()", "                _bad(i, exc)",
                       "            except BaseException:", "                _env.abandon()", "                raise"]
-        # (premade pointer arguments, the counts as ints: see wt_ffi.pointer_arg)
-        invoke = f"e = _c(_f, _ctx, _bp, {self._nargs}, _rp, {self._nresults})"
+        invoke = "e = _c(*_a)"
         if complex_:
             lines += ["            try:", f"                {invoke}", "            finally:", "                _env.finish()"]
         else:
