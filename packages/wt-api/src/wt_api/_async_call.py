@@ -43,16 +43,15 @@ from ._convert import from_val
 from ._convert_val import to_val
 from ._deadlines import YIELD_FROM, StoreClock, arm, disarm
 from ._errors import ClosedError, ConfigError
-from ._store import Store
+from ._externtypes import FunctionType
+from ._store import Scope, Store
 from ._values import to_raw_type
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
     from typing import Any
 
-    from ._function import Function
-
-__all__ = ["AsyncCaller", "caller_of"]
+__all__ = ["AsyncCaller"]
 
 _W = _async.VAL_WORDS
 _raw: list[Any] = []
@@ -102,19 +101,27 @@ def _stopped(exc: BaseException) -> bool:
 class AsyncCaller:
     """What a :class:`~wt_api.Function` needs to run as a future: its signature's value
     layout (``wasmtime_val_t``: numbers inline, references through ``_convert``) and its
-    settings. Made once per function, on first use."""
+    settings. Made once per function, on first use, from the function's parts and its
+    failure paths (as ``wt_ffi.call.build_caller`` takes them; each ``on_*`` must raise, but
+    ``on_failure`` returns for a clean WASI exit)."""
 
-    def __init__(self, function: Function) -> None:
+    def __init__(self, scope: Scope, func: _extern.wasmtime_func_t, ftype: FunctionType, timeout: float | None, *,
+                 on_failure: Callable[[int | None, int | None], object],
+                 on_bad_value: Callable[[int, object], object],
+                 on_bad_args: Callable[[tuple[object, ...], TypeError], object],
+                 on_bad_arity: Callable[[int], object], where: Callable[[int], str]) -> None:
         _c()  # the C functions, bound once
-        self.function = function
-        self.scope = scope = function._scope
+        self.type = ftype
+        self.on_failure, self.on_bad_value, self.on_bad_args = on_failure, on_bad_value, on_bad_args
+        self.on_bad_arity, self.where = on_bad_arity, where
+        self.scope = scope
         self.store = store = scope.store
         self.ctx = ctypes.cast(store.context, c_void_p)
         self.func = _extern.wasmtime_func_t()
-        ctypes.pointer(self.func)[0] = function._func
+        ctypes.pointer(self.func)[0] = func
         self.func_ref = byref(self.func)
-        self.params = [to_raw_type(t) for t in function.type.params]
-        self.results = [to_raw_type(t) for t in function.type.results]
+        self.params = [to_raw_type(t) for t in ftype.params]
+        self.results = [to_raw_type(t) for t in ftype.results]
         n, m = len(self.params), len(self.results)
         self.nargs, self.nres = c_size_t(n), c_size_t(m)
         self.words = _W * (n + m) + 2
@@ -122,7 +129,7 @@ class AsyncCaller:
         config = store.runtime_config if isinstance(store.runtime_config, RuntimeConfig) else RuntimeConfig()
         self.interval = config.async_yield_interval if config.epoch_interruption else None
         self.fuel = (config.async_yield_fuel or 0) if config.fuel_metering else 0
-        self.timeout: float | None = getattr(function._owner, "_call_timeout", None)
+        self.timeout = timeout
         self.clock = store.clock if isinstance(store.clock, StoreClock) else None
         self.ticks = self.interval if self.clock is not None else None
         self.blocked = None if self.interval is not None or self.fuel else (
@@ -137,9 +144,8 @@ class AsyncCaller:
     def _write_args(self, buf: ctypes.Array[c_uint64], args: Sequence[object]) -> list[object] | None:
         """Store the encoded arguments as ``wasmtime_val_t`` (returns what keeps their roots
         alive, if any)."""
-        function = self.function
         if len(args) != len(self.plan):
-            function._bad_arity(len(args))
+            self.on_bad_arity(len(args))
         keep: list[object] | None = None
         for i, step in enumerate(self.plan):
             value = args[i]
@@ -148,16 +154,16 @@ class AsyncCaller:
                 try:
                     fits = lo <= value < hi  # type: ignore[operator]
                 except TypeError as exc:
-                    function._bad_args(tuple(args), exc)
+                    self.on_bad_args(tuple(args), exc)
                 if not fits:
-                    function._bad_value(i, value)
+                    self.on_bad_value(i, value)
                 bits = value & mask  # type: ignore[operator]
                 buf[at] = kind  # VALTYPE_* and the numeric wasmtime_valkind_t agree
                 buf[at + 1] = bits & 0xFFFFFFFFFFFFFFFF
                 if bits >> 64:
                     buf[at + 2] = bits >> 64
             else:
-                val, root = to_val(self.store, function.type.params[i], value, function._where(i))
+                val, root = to_val(self.store, self.type.params[i], value, self.where(i))
                 if keep is None:
                     keep = []
                 keep.append(root)
@@ -187,7 +193,7 @@ class AsyncCaller:
         store = self.store
         if error or trap:
             buf[self.words - 1] = buf[self.words - 2] = 0
-            self.function._raise(error or None, trap or None)
+            self.on_failure(error or None, trap or None)
             return [0] * len(self.results)  # proc_exit(0) with no results
         if store.sink.error is not None:
             store.raise_escaped()
@@ -409,12 +415,3 @@ def _current_task() -> object:
 
 
 _task: list[Callable[[], object]] = []
-
-
-def caller_of(function: Function) -> AsyncCaller:
-    """The function's :class:`AsyncCaller` (made on first use)."""
-    found = function.__dict__.get("_async_caller")
-    if found is None:
-        found = function.__dict__["_async_caller"] = AsyncCaller(function)
-    return found
-

@@ -17,13 +17,28 @@ from ._component_types import ComponentFunctionType, ComponentInterfaceType, Wit
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterator
+    from collections.abc import Callable, Iterator, Mapping
     from typing import Any
 
     from ._component_func import ComponentFunction
-    from ._component_instance import ComponentInstance
+    from ._component_resources import ResourceEnv
 
-__all__ = ["ComponentExports", "ComponentInterface", "short_name", "handle_class_for"]
+__all__ = ["ComponentExports", "ComponentInterface", "ExportSource", "short_name", "handle_class_for"]
+
+
+class ExportSource:
+    """What typed exports read from their instance: ``function(name, member=None)`` finds an
+    exported function, ``env`` is its resource table, ``items`` the component's export types
+    by name; ``owner`` (the instance) is kept alive with them."""
+
+    __slots__ = ("function", "env", "items", "owner")
+
+    def __init__(self, function: Callable[..., ComponentFunction | None], env: ResourceEnv,
+                 items: Mapping[str, object], owner: object) -> None:
+        self.function = function
+        self.env = env
+        self.items = items
+        self.owner = owner
 
 
 def short_name(interface: str) -> str:
@@ -76,7 +91,7 @@ class ComponentInterface:
 
     Thread-safety: as its instance."""
 
-    def __init__(self, instance: ComponentInstance, name: str, iface: ComponentInterfaceType) -> None:
+    def __init__(self, source: ExportSource, name: str, iface: ComponentInterfaceType) -> None:
         self.wit_name = name
         # Each member is made on first use (a function's call is generated then), and then
         # kept as a plain attribute: a later lookup costs what any attribute does.
@@ -93,14 +108,14 @@ class ComponentInterface:
                 self._members[class_name(tname)] = known
             elif t.kind == "resource":
                 def make_class(rtype: WitType = t) -> object:
-                    return handle_class(instance, rtype, name, iface, names)
+                    return handle_class(source, rtype, name, iface, names)
                 self._members[class_name(tname)] = make_class
         for fname, ftype in iface.functions:
             if fname.startswith("["):
                 continue  # a resource's: on its class
 
             def make(fname: str = fname, ftype: ComponentFunctionType = ftype) -> object:
-                function = instance.function(name, fname)
+                function = source.function(name, fname)
                 assert function is not None
                 return typed_function(function, python_name(fname), ftype, names)
             self._members[python_name(fname)] = make
@@ -124,24 +139,24 @@ class ComponentInterface:
         return f"<ComponentInterface {self.wit_name}: {', '.join(self._members)}>"
 
 
-def handle_class(instance: ComponentInstance, rtype: WitType, iface_name: str, iface: ComponentInterfaceType,
+def handle_class(source: ExportSource, rtype: WitType, iface_name: str, iface: ComponentInterfaceType,
                  names: dict[str, object]) -> type[ComponentResource]:
-    """The class of ``rtype``'s handles for ``instance`` (made once per instance)."""
-    env = instance._env
+    """The class of ``rtype``'s handles for the instance of ``source`` (made once per instance)."""
+    env = source.env
     found = env.handle_classes.get(rtype)
     if found is not None:
         return found
     with _CLASS_LOCK:  # (threads reading exports at once: one class, complete before anyone sees it)
         found = env.handle_classes.get(rtype)
         if found is None:
-            found = env.handle_classes[rtype] = _new_handle_class(instance, rtype, iface_name, iface, names)
+            found = env.handle_classes[rtype] = _new_handle_class(source, rtype, iface_name, iface, names)
     return found
 
 
 _CLASS_LOCK = threading.Lock()
 
 
-def _new_handle_class(instance: ComponentInstance, rtype: WitType, iface_name: str, iface: ComponentInterfaceType,
+def _new_handle_class(source: ExportSource, rtype: WitType, iface_name: str, iface: ComponentInterfaceType,
                       names: dict[str, object]) -> type[ComponentResource]:
     rname = rtype.name or "resource"
     members: dict[str, object] = {"__slots__": (), "__doc__": f"Handles of the resource ``{rname}`` of ``{iface_name}``."}
@@ -150,7 +165,7 @@ def _new_handle_class(instance: ComponentInstance, rtype: WitType, iface_name: s
     for fname, ftype in iface.functions:
         if not fname.startswith("[") or fname[fname.index("]") + 1:].split(".", 1)[0] != rname:
             continue
-        function = instance.function(iface_name, fname)
+        function = source.function(iface_name, fname)
         assert function is not None
         if fname.startswith("[constructor]"):
             cls._constructor = staticmethod(typed_function(function, class_name(rname), ftype, names))
@@ -170,11 +185,11 @@ class ComponentExports:
 
     Thread-safety: as its instance."""
 
-    def __init__(self, instance: ComponentInstance) -> None:
-        self._instance = instance
+    def __init__(self, source: ExportSource) -> None:
+        self._source = source
         self._members: dict[str, Callable[[], object]] = {}
         self._by_wit: dict[str, str] = {}  # WIT name -> attribute
-        items = instance._compiled._types(1)
+        items = source.items
         shorts: dict[str, int] = {}
         for name, item in items.items():
             if isinstance(item, ComponentInterfaceType):
@@ -186,12 +201,12 @@ class ComponentExports:
                 attr = short_name(name) if shorts[short_name(name)] == 1 else python_name(name.split("@", 1)[0])
 
                 def make(name: str = name, item: ComponentInterfaceType = item) -> object:
-                    return ComponentInterface(instance, name, item)
+                    return ComponentInterface(source, name, item)
             elif isinstance(item, ComponentFunctionType):
                 attr = python_name(name)
 
                 def make(name: str = name, item: ComponentFunctionType = item, attr: str = attr) -> object:
-                    function = instance.function(name)
+                    function = source.function(name)
                     assert function is not None
                     return typed_function(function, attr, item, names)
             else:
@@ -220,15 +235,15 @@ class ComponentExports:
         return f"<ComponentExports: {', '.join(self._members)}>"
 
 
-def handle_class_for(instance: ComponentInstance, rtype: WitType) -> type[ComponentResource]:
+def handle_class_for(source: ExportSource, rtype: WitType) -> type[ComponentResource]:
     """The handle class of an exported resource, for a handle made before ``exports`` was read."""
-    for name, item in instance._compiled._types(1).items():
+    for name, item in source.items.items():
         if isinstance(item, ComponentInterfaceType) and any(t == rtype for _, t in item.types):
             types = {class_name(n): class_of(t) for n, t in item.types if t.kind in ("record", "variant", "enum", "flags")}
-            return handle_class(instance, rtype, name, item, _annotations(types))
+            return handle_class(source, rtype, name, item, _annotations(types))
     with _CLASS_LOCK:
-        found = instance._env.handle_classes.get(rtype)
+        found = source.env.handle_classes.get(rtype)
         if found is None:
             found = type(class_name(rtype.name or "resource"), (ComponentResource,), {"__slots__": ()})
-            instance._env.handle_classes[rtype] = found
+            source.env.handle_classes[rtype] = found
     return found

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
     from typing import Any
 
-    from ._component_exports import ComponentExports
+    from ._component_exports import ComponentExports, ExportSource
 
 __all__ = ["ComponentInstance", "instantiate_component"]
 
@@ -83,7 +83,7 @@ class ComponentInstance(Closeable):
         if self._exports is None:
             from ._component_exports import ComponentExports  # (the typed namespace: loaded on first use)
 
-            self._exports = ComponentExports(self)
+            self._exports = ComponentExports(_source(self))
         return self._exports
 
     def _check(self) -> None:
@@ -222,7 +222,13 @@ class ComponentInstance(Closeable):
 def _handle_class(instance: ComponentInstance, rtype: Any) -> type[ComponentResource]:
     from ._component_exports import handle_class_for  # (the typed classes: loaded on first use)
 
-    return handle_class_for(instance, rtype)
+    return handle_class_for(_source(instance), rtype)
+
+
+def _source(instance: ComponentInstance) -> ExportSource:
+    from ._component_exports import ExportSource  # (the typed namespace: loaded on first use)
+
+    return ExportSource(instance.function, instance._env, instance._compiled._types(1), instance)
 
 
 def _plan(compiled: CompiledComponent, imports: Mapping[str, object] | None, wasi: bool) -> Plan:

@@ -27,6 +27,8 @@ if TYPE_CHECKING:
     from collections.abc import Coroutine
     from typing import Any
 
+    from ._async_call import AsyncCaller
+
 __all__ = ["Function"]
 
 _CONCRETE_HEAPS = (_t.HEAP_CONCRETE_FUNC, _t.HEAP_CONCRETE_STRUCT, _t.HEAP_CONCRETE_ARRAY, _t.HEAP_CONCRETE_EXN)
@@ -63,9 +65,7 @@ class Function:
         if store.aio is not None and store.aio.async_only:  # type: ignore[attr-defined]
             # The store has async host functions, which a sync call must never reach (it
             # would abort the process): every call runs as a future (_async_call).
-            from ._async_call import caller_of  # (async support loads on first use: start-up)
-
-            self.__dict__["call"] = caller_of(self).driven
+            self.__dict__["call"] = self._async_caller().driven
             return
         store.fast_calls = True
         if any(vt.kind == _t.VALTYPE_REF and vt.heap in _CONCRETE_HEAPS for vt in params):
@@ -95,12 +95,19 @@ class Function:
         calling task, and cancelling that task (``task.cancel()``, ``asyncio.timeout``)
         stops the wasm promptly, leaving the instance usable. Failures raise as for
         :meth:`call`. Calls of one instance take turns; see the guide for threads."""
-        caller = self.__dict__.get("_async_caller")
-        if caller is None:
-            from ._async_call import caller_of  # (async support loads on first use: start-up)
+        return self._async_caller().run(params)
 
-            caller = caller_of(self)
-        return caller.run(params)
+    def _async_caller(self) -> AsyncCaller:
+        """How this function runs as a future (made on first use)."""
+        found: AsyncCaller | None = self.__dict__.get("_async")
+        if found is None:
+            from ._async_call import AsyncCaller  # (async support loads on first use: start-up)
+
+            found = self.__dict__["_async"] = AsyncCaller(
+                self._scope, self._func, self.type, getattr(self._owner, "_call_timeout", None),
+                on_failure=self._raise, on_bad_value=self._bad_value, on_bad_args=self._bad_args,
+                on_bad_arity=self._bad_arity, where=self._where)
+        return found
 
     def _wrap_call(self, wrap: Callable[[Callable[..., list[int]]], Callable[..., list[int]]]) -> None:
         """Replace the prepared call with ``wrap(call)`` (a timeout, a writer's errors)."""

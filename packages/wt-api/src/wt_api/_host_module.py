@@ -22,6 +22,7 @@ from ._externtypes import ExternType, GlobalType, MemoryType, TableType
 from ._failure import call_failure, raise_error
 from ._global import Global
 from ._handle import Closeable
+from ._host_extern import function_extern
 from ._host_items import HostFunction, HostGlobal, HostTable
 from ._linking import Namespace
 from ._memory import Memory
@@ -191,7 +192,7 @@ class HostModule(Closeable):
         self._check()
         fn = self._functions.get(name)
         if fn is not None:
-            return fn.extern_in(store, self._engine)
+            return function_extern(fn, store, self._engine)
         shared = self._shared.get(name)
         if shared is not None:  # a handle for the importer (deleted once it is instantiated)
             return _extern.extern_of(_shm.wasmtime_sharedmemory_clone(shared), _extern.EXTERN_SHAREDMEMORY)
