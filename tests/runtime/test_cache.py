@@ -165,7 +165,7 @@ def test_an_artifact_wasmtime_refuses_is_rewritten(tmp_path: Path) -> None:
     """A well-formed entry whose artifact comes from another engine configuration."""
     import hashlib
 
-    from wt_api._cache import cache_key
+    from wt_api._cache_keys import cache_key
     from wt_api._cache_disk import MAGIC, TRAILER
     from wt_api._engine import fingerprint
 

@@ -27,16 +27,15 @@ from __future__ import annotations
 
 import ctypes
 import os
-import sys
 import threading
 from collections import OrderedDict
 
-from wt_ffi import WASMTIME_VERSION
 from wt_ffi import engine as _engine
 from wt_ffi import module as _module
 from wt_ffi.records import Record
 
 from ._artifacts import MODULES, Artifacts, Source, is_binary
+from ._cache_keys import cache_key, key_of
 from ._errors import ClosedError, ConfigError
 from ._handle import Closeable
 
@@ -46,7 +45,7 @@ if TYPE_CHECKING:
 
     from ._cache_disk import DiskEntries
 
-__all__ = ["CompilationCache", "CacheStats", "cache_key", "key_of"]
+__all__ = ["CompilationCache", "CacheStats"]
 
 _TRAILER_SIZE = 80  # bytes a disk entry adds to its artifact (_cache_disk.TRAILER.size)
 
@@ -65,49 +64,6 @@ class CacheStats(Record):
     rejected: int = 0
     errors: int = 0
     evictions: int = 0
-
-
-# -- keys ---------------------------------------------------------------------------
-_PLATFORM: list[str] = []
-
-
-def platform_fingerprint() -> str:
-    """The wasmtime version, OS, machine and CPU features: what else, beside the engine's
-    settings, decides whether compiled code runs here."""
-    if not _PLATFORM:
-        machine = os.uname().machine if hasattr(os, "uname") else os.environ.get("PROCESSOR_ARCHITECTURE", "")
-        flags = ""
-        if sys.platform.startswith("linux"):
-            try:
-                with open("/proc/cpuinfo", encoding="ascii", errors="replace") as f:
-                    for line in f:
-                        if line.startswith(("flags", "Features")):
-                            flags = " ".join(sorted(line.split(":", 1)[1].split()))
-                            break
-            except OSError:
-                pass
-        _PLATFORM.append(f"wasmtime {WASMTIME_VERSION}; {sys.platform}; {machine}; {flags}")
-    return _PLATFORM[0]
-
-
-def cache_key(data: bytes, fingerprint: str, *, kind: bytes = b"wasm") -> bytes:
-    """The 32-byte key of ``data`` (a wasm binary; ``kind=b"wat"``: WAT text; ``b"path"``:
-    a file's path) compiled by an engine of ``fingerprint`` on this platform."""
-    from ._digest import tree_sha256  # (hashlib with it, ~2.6 ms: only runtimes with a cache pay it)
-
-    return key_of(tree_sha256(data, prefix=kind), fingerprint)
-
-
-def key_of(content: bytes, fingerprint: str) -> bytes:
-    """The key of the module whose content digest (``tree_sha256(wasm, prefix=b"wasm")``) is
-    ``content``, compiled by an engine of ``fingerprint`` on this platform."""
-    import hashlib  # (~2.6 ms at start-up: only runtimes with a cache pay it)
-
-    h = hashlib.sha256()
-    for part in (b"wt-cache 2", content, fingerprint.encode(), platform_fingerprint().encode()):
-        h.update(len(part).to_bytes(8, "little"))
-        h.update(part)
-    return h.digest()
 
 
 def _log(level: int, message: str, *args: object) -> None:

@@ -14,16 +14,18 @@ from wt_ffi.component import val as _v
 
 from ._component import CompiledComponent
 from ._component_func import ComponentFunction, component_failure
-from ._component_linker import Plan, new_linker, plan_imports
+from ._component_linker import new_linker
+from ._component_plan import Plan, plan_imports
 from ._component_resources import ComponentResource, ResourceEnv
 from ._component_types import ComponentFunctionType, ComponentInterfaceType
-from ._config import ModuleConfig, WasiSettings
+from ._config import ModuleConfig
 from ._deadlines import timed_caller
 from ._engine import Engine
 from ._errors import ClosedError, ConfigError, ExitError, InstantiationError, LinkError, WasmRuntimeError
 from ._failure import error_exception
 from ._handle import Closeable, Owned
 from ._store import Scope, Store
+from ._wasi_settings import WasiSettings
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:

@@ -1,18 +1,18 @@
-"""Configuration values: :class:`RuntimeConfig` (the engine), :class:`ModuleConfig` (one
-instantiation) and :class:`WasiSettings` (what a WASI guest sees). All are immutable;
-every ``with_*`` returns a new config."""
+"""Configuration values: :class:`RuntimeConfig` (the engine) and :class:`ModuleConfig` (one
+instantiation). Both are immutable; every ``with_*`` returns a new config. What a WASI
+guest sees is :class:`~wt_api.WasiSettings` (``_wasi_settings``)."""
 
 from __future__ import annotations
 
 import io
 import os
-import posixpath
 from collections.abc import Mapping
 
 from wt_ffi.records import Record
 
 from ._errors import ConfigError
 from ._limits import DEFAULT_LIMITS, PoolingAllocator, ResourceLimits
+from ._wasi_settings import WasiSettings, check_strs, check_writer, checked_preopen
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from ._cache import CompilationCache
 
-__all__ = ["RuntimeConfig", "ModuleConfig", "WasiSettings", "FEATURES", "FEATURE_DOCS", "DEFAULT_FEATURES", "utf8_text"]
+__all__ = ["RuntimeConfig", "ModuleConfig", "FEATURES", "FEATURE_DOCS", "DEFAULT_FEATURES"]
 
 if TYPE_CHECKING:
 
@@ -75,29 +75,6 @@ _REQUIRES: dict[str, tuple[str, ...]] = {
     "relaxed_simd": ("simd",),
     "stack_switching": ("function_references", "exceptions"),
 }
-
-
-class WasiSettings(Record):
-    """What a WASI guest sees: its args, environment, stdio and preopened directories.
-
-    ``wt_wasi.WASIConfig`` builds these; wt-api reads them (``RuntimeConfig.with_wasi``),
-    overlaid per instance by a :class:`ModuleConfig`. ``stdin`` is bytes, a binary file
-    object or a path; ``stdout``/``stderr`` a binary writer or a callable taking bytes;
-    ``preopens`` holds ``(host_dir, guest_path, read_only)`` triples.
-
-    Thread-safety: an immutable value; share it freely."""
-
-    args: tuple[str, ...] = ()
-    env: tuple[tuple[str, str], ...] = ()
-    inherit_args: bool = False
-    inherit_env: bool = False
-    inherit_stdin: bool = False
-    inherit_stdout: bool = False
-    inherit_stderr: bool = False
-    stdin: object | None = None
-    stdout: object | None = None
-    stderr: object | None = None
-    preopens: tuple[tuple[str, str, bool], ...] = ()
 
 
 class RuntimeConfig(Record):
@@ -337,12 +314,12 @@ class ModuleConfig(Record):
     # -- WASI, applied on top of the runtime's WASI config by instantiate_with_wasi --
     def with_args(self, *args: str) -> ModuleConfig:
         """The guest's argv (replacing the runtime's WASI args); ``args[0]`` is the program name."""
-        return self.replace(args=_strs(args, "args"))
+        return self.replace(args=check_strs(args, "args"))
 
     def with_env(self, key: str, value: str) -> ModuleConfig:
         """Set one environment variable of the guest (replacing an earlier value of the same
         name, as ``os.environ`` does)."""
-        _strs((key, value), "env")
+        check_strs((key, value), "env")
         if not key or "=" in key:
             raise ConfigError(f"an environment variable name is non-empty and has no '=': {key!r}")
         return self.replace(env=tuple((k, v) for k, v in self.env if k != key) + ((key, value),))
@@ -369,56 +346,15 @@ class ModuleConfig(Record):
         guest's bytes exactly, in order, with no temporary file. If it raises, the guest's
         write fails (and wasmtime closes the stream) and the exception comes out of the call
         during which the guest wrote."""
-        _check_writer(writer, "stdout")
+        check_writer(writer, "stdout")
         return self.replace(stdout=writer)
 
     def with_stderr(self, writer: object) -> ModuleConfig:
         """Where the guest's stderr goes (as :meth:`with_stdout`)."""
-        _check_writer(writer, "stderr")
+        check_writer(writer, "stderr")
         return self.replace(stderr=writer)
 
     def with_preopen_dir(self, host: str | os.PathLike[str], guest: str, *, read_only: bool = False) -> ModuleConfig:
         """Let the guest reach the host directory ``host`` as ``guest`` (and nothing outside
         it, ``..`` included); ``read_only`` makes every guest write fail."""
-        return self.replace(preopens=self.preopens + (_preopen(host, guest, read_only),))
-
-
-def _strs(values: tuple[object, ...], what: str) -> tuple[str, ...]:
-    for v in values:
-        if not isinstance(v, str) or "\0" in v or not v.isprintable() and not utf8_text(v):  # (printable: no surrogate)
-            raise ConfigError(f"WASI {what} are strs of Unicode text (UTF-8) without NUL characters, not {v!r}")
-    return values  # type: ignore[return-value]
-
-
-def utf8_text(text: str) -> bool:
-    """Whether ``text`` encodes as UTF-8 (a lone surrogate does not)."""
-    try:
-        str.encode(text, "utf-8")
-    except UnicodeEncodeError:  # a lone surrogate (os.environ's stand-in for a byte that is not UTF-8)
-        return False
-    return True
-
-
-def _check_writer(writer: object, what: str) -> None:
-    if not hasattr(writer, "write") and not callable(writer):
-        raise ConfigError(f"{what} takes a binary writer (with write(bytes)) or a callable, not {type(writer).__name__}")
-    if isinstance(writer, io.TextIOBase) and not hasattr(getattr(writer, "buffer", None), "write"):
-        raise ConfigError(f"{what} receives the guest's bytes: {type(writer).__name__} is a text stream with no "
-                          "binary buffer; use io.BytesIO, a file opened 'wb' or a callable")
-
-
-def _preopen(host: str | os.PathLike[str], guest: str, read_only: bool) -> tuple[str, str, bool]:
-    """A checked (host, guest, read_only) preopen."""
-    if not isinstance(guest, str) or not guest or "\0" in guest:
-        raise ConfigError(f"a preopen's guest path is a non-empty str without NUL, not {guest!r}")
-    normal = posixpath.normpath(guest)
-    if normal != guest or normal == ".." or normal.startswith("../") or "/../" in normal:
-        hint = "" if normal == ".." or normal.startswith("../") else f" (write {normal!r})"
-        raise ConfigError(f"a preopen's guest path must be normalised and stay inside the guest's tree, "
-                          f"not {guest!r}{hint}")
-    if not isinstance(host, (str, os.PathLike)):
-        raise ConfigError(f"a preopen's host path is a str or os.PathLike, not {type(host).__name__}")
-    path = os.fspath(host)
-    if not os.path.isdir(path):
-        raise ConfigError(f"the host directory {path!r} to preopen as {guest!r} does not exist")
-    return os.path.abspath(path), guest, bool(read_only)
+        return self.replace(preopens=self.preopens + (checked_preopen(host, guest, read_only),))

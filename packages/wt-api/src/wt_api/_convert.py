@@ -28,8 +28,9 @@ from wt_ffi import val as _val
 from wt_ffi.call import RefParam
 
 from ._errors import WasmArgumentError
-from ._refs import (GC, HOST, I31_HIGH, I31_TAG, AnyRef, ExnRef, ExternRef, GcEntry, Root, anyref_root,
-                    decode_anyref, decode_externref, externref_root)
+from ._externref import HOST, ExternRef
+from ._refs import (GC, I31_HIGH, I31_TAG, AnyRef, ExnRef, GcEntry, Root, anyref_root, decode_anyref, decode_externref,
+                    externref_root)
 from ._store import Store
 from ._values import from_raw_type, type_name
 

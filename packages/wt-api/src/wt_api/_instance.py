@@ -11,7 +11,7 @@ from wt_ffi import extern as _extern
 from wt_ffi import instance as _instance
 
 from ._compiled import CompiledModule
-from ._config import ModuleConfig, WasiSettings
+from ._config import ModuleConfig
 from ._deadlines import clock_of, timed_caller
 from ._engine import Engine
 from ._errors import ClosedError, ConfigError, ExitError, InstantiationError, LinkError
@@ -24,6 +24,7 @@ from ._linking import Namespace, choose_store, link_problem, resolve_imports
 from ._memory import Memory
 from ._store import Scope, Store
 from ._values import check_u64
+from ._wasi_settings import WasiSettings
 
 __all__ = ["Module", "instantiate", "configure_store"]
 

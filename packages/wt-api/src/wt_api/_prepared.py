@@ -11,13 +11,14 @@ from wt_ffi import instance as _instance
 from wt_ffi import linker as _linker
 
 from ._compiled import CompiledModule
-from ._config import ModuleConfig, WasiSettings
+from ._config import ModuleConfig
 from ._engine import Engine
 from ._errors import ClosedError, ExitError, InstantiationError, LinkError
 from ._failure import call_failure, error_exception
 from ._handle import Closeable, Owned
 from ._instance import Module, configure_store
 from ._linking import WASI_MODULES, Namespace
+from ._wasi_settings import WasiSettings
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:

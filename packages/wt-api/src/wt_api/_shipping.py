@@ -33,7 +33,8 @@ import pickle
 from wt_ffi.records import Record
 
 from ._artifacts import deserialize, serialize_view, to_wasm
-from ._cache import CompilationCache, key_of, platform_fingerprint
+from ._cache import CompilationCache
+from ._cache_keys import key_of, platform_fingerprint
 from ._compiled import CompiledModule, FileSource, file_identity
 from ._config import RuntimeConfig
 from ._digest import tree_sha256

@@ -13,11 +13,12 @@ from collections.abc import Callable
 from wt_ffi import vec as _vec
 from wt_ffi import wasi as _wasi
 
-from ._config import ModuleConfig, WasiSettings, utf8_text
+from ._config import ModuleConfig
 from ._coroutines import is_coroutine_function
 from ._errors import ConfigError, InstantiationError, WtError
 from ._failure import error_exception
 from ._store import THREAD, WRITER_WASI, Scope, Store, writing
+from ._wasi_settings import WasiSettings, utf8_text
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
