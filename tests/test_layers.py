@@ -85,8 +85,9 @@ def test_each_distribution_declares_what_it_imports(layer: str) -> None:
     assert declared <= used | ALLOWED[layer], f"{layer} declares {sorted(declared - used)} but never imports them"
 
 
-# The one type-only arrow up: the public ``CompiledModule.runtime`` names the Runtime that
-# made it (RATIONALE: "Why are wt-api's modules private, one concept each, in floors?").
+# The one type-only back-reference allowed to close a circle: the public
+# ``CompiledModule.runtime`` names the Runtime that made it (RATIONALE: "Why are wt-api's
+# modules private, one concept each, in floors?"). Each entry must still exist.
 TYPE_ONLY = {("wt_api._compiled", "wt_api._runtime")}
 
 
@@ -116,8 +117,16 @@ def _under_type_checking(path: Path, node: ast.stmt) -> bool:
     for line in reversed(lines[: node.lineno - 1]):
         stripped = line.lstrip()
         if stripped and len(line) - len(stripped) < indent:
-            return stripped.startswith("if TYPE_CHECKING")
+            return stripped == "if TYPE_CHECKING:"
     return False
+
+
+def test_each_allowed_type_only_import_exists_and_is_type_only() -> None:
+    for module, target in TYPE_ONLY:
+        path = next(p for layer in LAYERS for p in sources(layer) if module_name(p) == module)
+        found = [node for name, node, _ in imports(path) if name == target]
+        assert found, f"{module} no longer imports {target}: remove it from TYPE_ONLY"
+        assert all(_under_type_checking(path, node) for node in found), f"{module} imports {target} where it runs"
 
 
 @pytest.mark.parametrize("layer", LAYERS)
