@@ -95,7 +95,8 @@ class Function:
         calling task, and cancelling that task (``task.cancel()``, ``asyncio.timeout``)
         stops the wasm promptly, leaving the instance usable. Failures raise as for
         :meth:`call`. Calls of one instance take turns; see the guide for threads."""
-        return self._async_caller().run(params)
+        caller: AsyncCaller = self.__dict__.get("_async") or self._async_caller()  # (no frame once made)
+        return caller.run(params)
 
     def _async_caller(self) -> AsyncCaller:
         """How this function runs as a future (made on first use)."""
