@@ -219,15 +219,21 @@ class Store:
         raise ConfigError if wasm could overflow it, and WtError if this thread is a guest
         output writer and another thread holds the store (it would wait forever)."""
         if THREAD.room == -1:
-            if not self.lock.acquire(False):
+            if self._held_elsewhere():
                 raise WtError("a writer of a guest's stdout or stderr cannot use an instance that is busy on "
                               "another thread (wasmtime runs the writer while the guest's call waits for it, "
                               "holding its store): collect the output and act on it after the call returns")
-            self.lock.release()
             if self.wasi_users is not None:
                 raise WtError(WRITER_WASI)
             return
         check_thread_stack(self.max_wasm_stack)
+
+    def _held_elsewhere(self) -> bool:
+        """Whether another thread holds the store (a probe that never waits)."""
+        if not self.lock.acquire(False):
+            return True
+        self.lock.release()
+        return False
 
     # -- closing -------------------------------------------------------------------------
     def release(self) -> None:
@@ -237,17 +243,19 @@ class Store:
         waiting for the writer, on another thread) would wait for it for ever: its release
         is counted later instead, by the next one that takes the lock (the module itself is
         closed at once, and the store freed once its last user is gone)."""
-        if THREAD.room == -1:
-            if not self.lock.acquire(False):
-                self.late_releases += 1
-                return
-            self.lock.release()
+        if THREAD.room == -1 and self._held_elsewhere():
+            self.late_releases += 1
+            return
         with self.lock:
-            late, self.late_releases = self.late_releases, 0
-            self.users -= 1 + late
-            last = self.users <= 0
+            last = self._count_releases(1)
         if last:
             self.close()
+
+    def _count_releases(self, now: int) -> bool:
+        """(Holding the lock.) Count ``now`` releases and the late ones: whether no user is left."""
+        late, self.late_releases = self.late_releases, 0
+        self.users -= now + late
+        return self.users <= 0
 
     def close(self) -> None:
         """Close the store: new uses raise ClosedError; the C store is freed now, or when
@@ -262,9 +270,7 @@ class Store:
         """Free a closed store if no call is in it (else its last call comes back here)."""
         if self.late_releases and self.lock.acquire(False):  # (a writer's release: see release)
             try:
-                late, self.late_releases = self.late_releases, 0
-                self.users -= late
-                last = self.users <= 0 and self.alive[0]
+                last = self._count_releases(0) and self.alive[0]
             finally:
                 self.lock.release()
             if last:

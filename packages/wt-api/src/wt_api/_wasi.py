@@ -18,7 +18,7 @@ from ._coroutines import is_coroutine_function
 from ._errors import ConfigError, InstantiationError, WtError
 from ._failure import error_exception
 from ._store import THREAD, WRITER_WASI, Scope, Store, writing
-from ._wasi_settings import WasiSettings, utf8_text
+from ._wasi_settings import WasiSettings, check_strs, utf8_text
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
@@ -119,12 +119,7 @@ class _OutputSink:
 
 
 def _c_strings(items: list[str], what: str) -> ctypes.Array[ctypes.c_char_p]:
-    encoded = []
-    for item in items:
-        if not isinstance(item, str) or "\0" in item or not utf8_text(item):
-            raise ConfigError(f"WASI {what} must be strs of Unicode text (UTF-8) without NUL characters, "
-                              f"not {item!r}")
-        encoded.append(str.encode(item, "utf-8"))
+    encoded = [str.encode(item, "utf-8") for item in check_strs(tuple(items), what)]
     return (ctypes.c_char_p * max(len(encoded), 1))(*encoded)
 
 
