@@ -85,48 +85,22 @@ def test_each_distribution_declares_what_it_imports(layer: str) -> None:
     assert declared <= used | ALLOWED[layer], f"{layer} declares {sorted(declared - used)} but never imports them"
 
 
-# The one type-only back-reference allowed to close a circle: the public
-# ``CompiledModule.runtime`` names the Runtime that made it (RATIONALE: "Why are wt-api's
-# modules private, one concept each, in floors?"). Each entry must still exist.
-TYPE_ONLY = {("wt_api._compiled", "wt_api._runtime")}
-
-
 def _floors(layer: str) -> dict[str, set[str]]:
     """Module -> the modules of the same package it imports, at module level, inside a
     function (those run too) or under ``if TYPE_CHECKING:`` (they never run, but a reader
-    sees them as arrows), except the back-references in ``TYPE_ONLY``."""
+    sees them as arrows)."""
     known = {module_name(path) for path in sources(layer)}
     graph: dict[str, set[str]] = {}
     for path in sources(layer):
         module = module_name(path)
         graph[module] = set()
-        for name, node, in_function in imports(path):
+        for name, _, _ in imports(path):
             target = name
             while target and target not in known:
                 target = target.rpartition(".")[0]
-            if (module, target) in TYPE_ONLY and _under_type_checking(path, node):
-                continue
             if target and target != module and target != layer:
                 graph[module].add(target)
     return graph
-
-
-def _under_type_checking(path: Path, node: ast.stmt) -> bool:
-    lines = path.read_text().splitlines()
-    indent = len(lines[node.lineno - 1]) - len(lines[node.lineno - 1].lstrip())
-    for line in reversed(lines[: node.lineno - 1]):
-        stripped = line.lstrip()
-        if stripped and len(line) - len(stripped) < indent:
-            return stripped == "if TYPE_CHECKING:"
-    return False
-
-
-def test_each_allowed_type_only_import_exists_and_is_type_only() -> None:
-    for module, target in TYPE_ONLY:
-        path = next(p for layer in LAYERS for p in sources(layer) if module_name(p) == module)
-        found = [node for name, node, _ in imports(path) if name == target]
-        assert found, f"{module} no longer imports {target}: remove it from TYPE_ONLY"
-        assert all(_under_type_checking(path, node) for node in found), f"{module} imports {target} where it runs"
 
 
 @pytest.mark.parametrize("layer", LAYERS)

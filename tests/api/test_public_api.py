@@ -34,7 +34,11 @@ def render() -> str:
         elif isinstance(obj, type):
             bases = ", ".join(b.__name__ for b in obj.__bases__ if b is not object)
             lines.append(f"class {name}({bases})")
-            for attr, value in sorted(vars(obj).items()):
+            members: dict[str, object] = {}
+            for cls in reversed(obj.__mro__):  # what wt_api's own bases give it is its API too
+                if cls is obj or cls.__module__.startswith("wt_api."):
+                    members.update(vars(cls))
+            for attr, value in sorted(members.items()):
                 if attr.startswith("_") and attr != "__init__":
                     continue
                 if isinstance(value, property):

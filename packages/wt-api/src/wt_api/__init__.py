@@ -14,7 +14,6 @@ private (``wt_api._x``) and may change without notice.
 
 from __future__ import annotations
 
-from ._compiled import CompiledModule
 from ._config import DEFAULT_FEATURES, FEATURE_DOCS, FEATURES, ModuleConfig, RuntimeConfig
 from ._errors import (ClosedError, CompileError, ConfigError, ExitError, Frame, InstantiationError, LinkError,
                       LoaderError, Trap, TrapCode, WasmArgumentError, WasmException, WasmRuntimeError,
@@ -28,7 +27,7 @@ from ._limits import DEFAULT_LIMITS, WASM_PAGE, PoolingAllocator, ResourceLimits
 from ._memory import Memory
 from ._refs import (AnyRef, ExnRef, decode_anyref, decode_exnref, decode_externref, encode_externref, encode_i31,
                     release_externref, release_ref)
-from ._runtime import Runtime
+from ._runtime import CompiledModule, Runtime
 from ._values import (RefType, ValueType, decode_f32, decode_f64, decode_i32, decode_i64, decode_u32, decode_v128,
                       encode_f32, encode_f64, encode_i32, encode_i64, encode_u32, encode_u64, encode_v128)
 from ._wasi_settings import WasiSettings

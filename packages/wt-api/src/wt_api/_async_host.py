@@ -35,7 +35,7 @@ from wt_ffi.slots import MASKS, RANGES, bits_f32, bits_f64, f32_bits, f64_bits
 
 from ._async_state import SYNC, CallFrame, set_fuel_yield, state_of
 from ._caller import Caller
-from ._compiled import CompiledModule
+from ._compiled import CompiledCode
 from ._convert import FUNC_HEAPS, param_converter, result_converter, typed_param, typed_result
 from ._convert_val import raw_val, val_raw
 from ._engine import Engine
@@ -312,7 +312,7 @@ def async_extern(func: HostFunction, store: Store, engine: Engine,
     return item
 
 
-def instantiate_driven(engine: Engine, store: Store, compiled: CompiledModule,
+def instantiate_driven(engine: Engine, store: Store, compiled: CompiledCode,
                        module_ptr: ctypes._Pointer[_module.wasmtime_module_t], items: list[_extern.wasmtime_extern_t],
                        out: object, trap: c_void_p) -> int | None:
     """Instantiate in a store with async host functions (holding it): as a future driven

@@ -1,4 +1,8 @@
-"""Compiled modules: compiling, validating, and loading what ``serialize()`` wrote."""
+"""Compiled code: compiling, validating, and loading what ``serialize()`` wrote.
+
+:class:`CompiledCode` is a compiled module as instantiation reads it; the public
+:class:`~wt_api.CompiledModule` (``wt_api._runtime``, beside the Runtime it names) adds the
+runtime it belongs to and pickling. Each function here makes the class it is given."""
 
 from __future__ import annotations
 
@@ -17,12 +21,11 @@ from ._handle import Closeable, Owned
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
-    from collections.abc import Callable
-    from typing import ClassVar
+    from typing import TypeVar
 
-    from ._runtime import Runtime
+    C = TypeVar("C", bound="CompiledCode")
 
-__all__ = ["CompiledModule", "FileSource", "compile_module", "compile_file", "load_compiled",
+__all__ = ["CompiledCode", "FileSource", "compile_module", "compile_file", "load_compiled",
            "load_compiled_file", "validate"]
 
 
@@ -39,13 +42,10 @@ def file_identity(st: os.stat_result) -> tuple[int, int, int, int, int]:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
-class CompiledModule(Closeable):
-    """A compiled WebAssembly module, ready to instantiate any number of times.
-
-    It pickles (for process pools, Dask, Ray: see the scale-out guide): with its wasm and
-    its compiled code, which a process whose engine fits loads instead of compiling again.
-
-    Thread-safety: immutable once compiled; share it across threads freely."""
+class CompiledCode(Closeable):
+    """A compiled module's code, its types and what it was compiled from: everything of a
+    :class:`~wt_api.CompiledModule` but the runtime it belongs to. Host modules compile their
+    own helpers as this; users only ever see CompiledModule."""
 
     def __init__(self, engine: Engine, ptr: ctypes._Pointer[_module.wasmtime_module_t],
                  source: str | bytes | FileSource | None = None) -> None:
@@ -54,9 +54,8 @@ class CompiledModule(Closeable):
         # What it was compiled from, for pickling: WAT text or wasm bytes (immutable, the
         # caller's own object when it gave bytes), a file, or None (loaded from an artifact).
         self._source = source
-        self._runtime: Runtime | None = None  # set by the Runtime that adopts it
         self._shipped: object = None  # what pickling it sends, made once (wt_api._shipping)
-        self._types_from: CompiledModule | None = None  # a module of the same code that reads its types
+        self._types_from: CompiledCode | None = None  # a module of the same code that reads its types
         self._imports: tuple[ImportType, ...] | None = None
         self._exports: tuple[ExportType, ...] | None = None
         self._export_map: dict[str, ExternType] | None = None
@@ -73,26 +72,10 @@ class CompiledModule(Closeable):
             raise ClosedError("the runtime of this compiled module is closed")
         return self._handle.enter()
 
-    @property
-    def runtime(self) -> Runtime:
-        """The :class:`~wt_api.Runtime` this module belongs to: the one that compiled or loaded
-        it, or, for a module unpickled in this process, the process-wide runtime made from the
-        configuration it was pickled with (``compiled.runtime.instantiate(compiled)``)."""
-        if self._runtime is None:
-            raise ClosedError("this compiled module was made outside a Runtime")
-        return self._runtime
-
-    # Pickling is wt_api._shipping's, a floor above (a module unpickled elsewhere lands in a
-    # Runtime): the package wires it in when it is imported (wt_api/__init__.py).
-    _reduce: ClassVar[Callable[[CompiledModule, object], tuple[object, ...]]]
-
-    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
-        return CompiledModule._reduce(self, protocol)
-
-    def __copy__(self) -> CompiledModule:
+    def __copy__(self: C) -> C:
         return self  # immutable: a copy is the module itself
 
-    def __deepcopy__(self, memo: object) -> CompiledModule:
+    def __deepcopy__(self: C, memo: object) -> C:
         return self
 
     def _shared(self, name: str) -> object:
@@ -169,8 +152,8 @@ class CompiledModule(Closeable):
         return f"<CompiledModule{state}>"
 
 
-def compile_module(engine: Engine, source: Source) -> CompiledModule:
-    """Compile WAT or wasm in ``engine``, through its runtime's compilation cache if any."""
+def compile_module(engine: Engine, source: Source, kind: type[C]) -> C:
+    """Compile WAT or wasm in ``engine`` as a ``kind``, through its runtime's compilation cache if any."""
     if isinstance(source, (bytearray, memoryview)):
         source = bytes(source)  # kept for pickling: a copy the caller cannot change
     cache = engine.config.compilation_cache
@@ -179,11 +162,11 @@ def compile_module(engine: Engine, source: Source) -> CompiledModule:
         module = compile_wasm(ptr, to_wasm(source)) if cache is None else cache._fetch(ptr, engine.fingerprint, source)[0]
     finally:
         engine.leave()
-    return CompiledModule(engine, module, source if isinstance(source, (str, bytes)) else None)
+    return kind(engine, module, source if isinstance(source, (str, bytes)) else None)
 
 
-def compile_file(engine: Engine, path: str | os.PathLike[str]) -> CompiledModule:
-    """Compile the module in a file (wasm or WAT); a cache may skip reading it."""
+def compile_file(engine: Engine, path: str | os.PathLike[str], kind: type[C]) -> C:
+    """Compile the module in a file (wasm or WAT) as a ``kind``; a cache may skip reading it."""
     if isinstance(path, (int, bytes)) or not isinstance(path, (str, os.PathLike)):
         raise TypeError(f"compile_file takes a path (str or os.PathLike), not {type(path).__name__}; "
                         "for wasm bytes or WAT text use compile_module")
@@ -195,7 +178,7 @@ def compile_file(engine: Engine, path: str | os.PathLike[str]) -> CompiledModule
     origin = FileSource(real, file_identity(os.stat(real)))
     if cache is None:
         with open(path, "rb") as f:
-            compiled = compile_module(engine, f.read())
+            compiled = compile_module(engine, f.read(), kind)
         compiled._source = origin
         return compiled
     ptr = engine.enter()
@@ -203,7 +186,7 @@ def compile_file(engine: Engine, path: str | os.PathLike[str]) -> CompiledModule
         module = cache._fetch_file(ptr, engine.fingerprint, path)
     finally:
         engine.leave()
-    return CompiledModule(engine, module, origin)
+    return kind(engine, module, origin)
 
 
 def validate(engine: Engine, source: Source) -> None:
@@ -216,13 +199,13 @@ def validate(engine: Engine, source: Source) -> None:
         engine.leave()
 
 
-def load_compiled(engine: Engine, data: bytes | bytearray | memoryview) -> CompiledModule:
-    """A module from what :meth:`CompiledModule.serialize` wrote (CompileError if wasmtime
+def load_compiled(engine: Engine, data: bytes | bytearray | memoryview, kind: type[C]) -> C:
+    """A ``kind`` from what :meth:`CompiledModule.serialize` wrote (CompileError if wasmtime
     refuses it). Only load artifacts you trust: wasmtime runs their code as it is."""
-    return CompiledModule(engine, MODULES.load(engine, data, "load_compiled"))
+    return kind(engine, MODULES.load(engine, data, "load_compiled"))
 
 
-def load_compiled_file(engine: Engine, path: str | os.PathLike[str]) -> CompiledModule:
-    """A module from a file :meth:`CompiledModule.serialize` wrote, which wasmtime maps
+def load_compiled_file(engine: Engine, path: str | os.PathLike[str], kind: type[C]) -> C:
+    """A ``kind`` from a file :meth:`CompiledModule.serialize` wrote, which wasmtime maps
     rather than reads (do not change the file while the module is in use)."""
-    return CompiledModule(engine, MODULES.load_file(engine, path, "load_compiled_file"))
+    return kind(engine, MODULES.load_file(engine, path, "load_compiled_file"))

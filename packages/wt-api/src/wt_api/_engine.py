@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import threading
 
 from wt_ffi import config as _config
 from wt_ffi import engine as _engine

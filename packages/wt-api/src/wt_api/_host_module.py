@@ -13,7 +13,7 @@ from wt_ffi import sharedmemory as _shm
 from wt_ffi import table as _table
 from wt_ffi import types as _t
 
-from ._compiled import compile_module
+from ._compiled import CompiledCode, compile_module
 from ._convert_val import to_val
 from ._encoder import table64_module
 from ._engine import Engine
@@ -149,7 +149,7 @@ class HostModule(Closeable):
 
     def _table64(self, name: str, item: HostTable, store: Store) -> _extern.wasmtime_extern_t:
         """A 64-bit table, made by a one-table wasm module (the C API makes 32-bit ones only)."""
-        compiled = compile_module(self._engine, table64_module(item.type))
+        compiled = compile_module(self._engine, table64_module(item.type), CompiledCode)
         try:
             instance = _instance.wasmtime_instance_t()
             trap = c_void_p()

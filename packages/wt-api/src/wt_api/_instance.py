@@ -10,7 +10,7 @@ from ctypes import c_void_p
 from wt_ffi import extern as _extern
 from wt_ffi import instance as _instance
 
-from ._compiled import CompiledModule
+from ._compiled import CompiledCode
 from ._config import ModuleConfig
 from ._deadlines import clock_of, timed_caller
 from ._engine import Engine
@@ -53,7 +53,7 @@ class Module(Closeable):
     """The timeout applied to each call of an exported function (``ModuleConfig.with_timeout``)."""
 
     def __init__(self, namespace: Namespace, store: Store, instance: _instance.wasmtime_instance_t,
-                 name: str | None, compiled: CompiledModule) -> None:
+                 name: str | None, compiled: CompiledCode) -> None:
         self._namespace = namespace
         self._store = store
         self._scope = Scope(store, [True])
@@ -226,10 +226,10 @@ def _instance_new() -> Callable[..., int | None]:
     return _raw_instance_new
 
 
-def instantiate(engine: Engine, namespace: Namespace, compiled: CompiledModule, config: ModuleConfig,
+def instantiate(engine: Engine, namespace: Namespace, compiled: CompiledCode, config: ModuleConfig,
                 wasi: WasiSettings | None, with_wasi: bool) -> Module:
     """Instantiate ``compiled`` (see :meth:`~wt_api.Runtime.instantiate`)."""
-    if not isinstance(compiled, CompiledModule):
+    if not isinstance(compiled, CompiledCode):
         raise TypeError(f"instantiate takes a CompiledModule, not {type(compiled).__name__}")
     if not isinstance(config, ModuleConfig):
         raise TypeError(f"instantiate takes a ModuleConfig, not {type(config).__name__}")
@@ -242,7 +242,7 @@ def instantiate(engine: Engine, namespace: Namespace, compiled: CompiledModule, 
         compiled._handle.leave()
 
 
-def _instantiate(engine: Engine, namespace: Namespace, compiled: CompiledModule,
+def _instantiate(engine: Engine, namespace: Namespace, compiled: CompiledCode,
                  module_ptr: ctypes._Pointer[_module.wasmtime_module_t],
                  config: ModuleConfig, wasi: WasiSettings | None, with_wasi: bool) -> Module:
     name = config.name

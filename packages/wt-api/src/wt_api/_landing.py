@@ -12,10 +12,9 @@ from collections import OrderedDict
 from wt_ffi import module as _module
 
 from ._cache import CompilationCache
-from ._compiled import CompiledModule
 from ._config import RuntimeConfig
 from ._errors import ConfigError
-from ._runtime import Runtime
+from ._runtime import CompiledModule, Runtime
 
 __all__ = ["Landing", "landing", "log"]
 

@@ -21,7 +21,7 @@ from wt_ffi import error as _error
 from wt_ffi import extern as _extern
 from wt_ffi import instance as _instance
 
-from ._compiled import CompiledModule
+from ._compiled import CompiledCode
 from ._engine import Engine
 from ._errors import ConfigError, LinkError
 from ._externtypes import ExternType, FunctionType, GlobalType, ImportType
@@ -115,7 +115,7 @@ class Namespace:
             linker.close()
 
 
-def choose_store(namespace: Namespace, engine: Engine, compiled: CompiledModule, name: str | None) -> Store:
+def choose_store(namespace: Namespace, engine: Engine, compiled: CompiledCode, name: str | None) -> Store:
     """The runtime's link store for a named module or one that imports store items from
     named modules; otherwise a store of the instance's own.
 
@@ -158,7 +158,7 @@ def _check_import_type(imp: ImportType, provided: ExternType) -> None:
         raise mismatch
 
 
-def resolve_imports(namespace: Namespace, compiled: CompiledModule, store: Store,
+def resolve_imports(namespace: Namespace, compiled: CompiledCode, store: Store,
                     wasi: bool) -> list[_extern.wasmtime_extern_t]:
     """Each import as an item of ``store``, in order (LinkError naming the import)."""
     items: list[_extern.wasmtime_extern_t] = []
@@ -192,7 +192,7 @@ def resolve_imports(namespace: Namespace, compiled: CompiledModule, store: Store
     return items
 
 
-def link_problem(engine: Engine, store: Store, compiled: CompiledModule,
+def link_problem(engine: Engine, store: Store, compiled: CompiledCode,
                  module_ptr: ctypes._Pointer[_module.wasmtime_module_t],
                  items: list[_extern.wasmtime_extern_t]) -> bool:
     """Whether wasmtime finds an import of ``compiled`` mistyped (asked after an

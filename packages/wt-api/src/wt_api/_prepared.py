@@ -10,7 +10,7 @@ from ctypes import c_void_p
 from wt_ffi import instance as _instance
 from wt_ffi import linker as _linker
 
-from ._compiled import CompiledModule
+from ._compiled import CompiledCode
 from ._config import ModuleConfig
 from ._engine import Engine
 from ._errors import ClosedError, ExitError, InstantiationError, LinkError
@@ -46,9 +46,9 @@ class PreparedModule(Closeable):
 
     Thread-safety: :meth:`instantiate` may be called from any thread at once."""
 
-    def __init__(self, engine: Engine, namespace: Namespace, compiled: CompiledModule, wasi: WasiSettings | None,
+    def __init__(self, engine: Engine, namespace: Namespace, compiled: CompiledCode, wasi: WasiSettings | None,
                  adopt: Callable[[Module], None]) -> None:
-        if not isinstance(compiled, CompiledModule):
+        if not isinstance(compiled, CompiledCode):
             raise TypeError(f"prepare takes a CompiledModule, not {type(compiled).__name__}")
         if compiled._engine is not engine:
             raise LinkError("this compiled module belongs to another runtime")

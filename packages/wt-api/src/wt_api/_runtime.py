@@ -1,4 +1,5 @@
-"""The Runtime: an engine, the modules it compiles and the instances it makes."""
+"""The Runtime: an engine, the modules it compiles and the instances it makes; and the public
+:class:`CompiledModule`, which names the Runtime it belongs to."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import weakref
 from wt_ffi import load as _load
 
 from ._artifacts import Source
-from ._compiled import CompiledModule, compile_file, compile_module, load_compiled, load_compiled_file, validate
+from ._compiled import CompiledCode, compile_file, compile_module, load_compiled, load_compiled_file, validate
 from ._config import ModuleConfig, RuntimeConfig
 from ._engine import Engine
 from ._errors import ClosedError, ConfigError, LinkError
@@ -18,7 +19,8 @@ from ._instance import Module, instantiate
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
-    from collections.abc import Mapping
+    from collections.abc import Callable, Mapping
+    from typing import ClassVar
 
     from ._component import CompiledComponent
     from ._component_instance import ComponentInstance
@@ -27,9 +29,36 @@ if TYPE_CHECKING:
     from ._prepared import PreparedModule
 from ._linking import Namespace
 
-__all__ = ["Runtime"]
+__all__ = ["CompiledModule", "Runtime"]
 
 _DEFAULT_MODULE_CONFIG = ModuleConfig()
+
+
+class CompiledModule(CompiledCode):
+    """A compiled WebAssembly module, ready to instantiate any number of times.
+
+    It pickles (for process pools, Dask, Ray: see the scale-out guide): with its wasm and
+    its compiled code, which a process whose engine fits loads instead of compiling again.
+
+    Thread-safety: immutable once compiled; share it across threads freely."""
+
+    _runtime: Runtime | None = None  # set by the Runtime that adopts it
+
+    @property
+    def runtime(self) -> Runtime:
+        """The :class:`~wt_api.Runtime` this module belongs to: the one that compiled or loaded
+        it, or, for a module unpickled in this process, the process-wide runtime made from the
+        configuration it was pickled with (``compiled.runtime.instantiate(compiled)``)."""
+        if self._runtime is None:
+            raise ClosedError("this compiled module was made outside a Runtime")
+        return self._runtime
+
+    # Pickling is wt_api._shipping's, a floor above (a module unpickled elsewhere lands in a
+    # Runtime): the package wires it in when it is imported (wt_api/__init__.py).
+    _reduce: ClassVar[Callable[[CompiledModule, object], tuple[object, ...]]]
+
+    def __reduce_ex__(self, protocol: object) -> tuple[object, ...]:
+        return CompiledModule._reduce(self, protocol)
 
 
 class Runtime(Closeable):
@@ -97,7 +126,7 @@ class Runtime(Closeable):
 
         Raises :class:`~wt_api.CompileError` with wasmtime's message for an invalid or
         malformed module."""
-        module = compile_module(self._engine, source)
+        module = compile_module(self._engine, source, CompiledModule)
         self._adopt(module)
         return module
 
@@ -108,7 +137,7 @@ class Runtime(Closeable):
         (same device, inode, size, modification and change times) finds its entry without
         being read. Raises OSError if the file cannot be read, and
         :class:`~wt_api.CompileError` as :meth:`compile_module` does."""
-        module = compile_file(self._engine, path)
+        module = compile_file(self._engine, path, CompiledModule)
         self._adopt(module)
         return module
 
@@ -123,14 +152,14 @@ class Runtime(Closeable):
         configuration, wasmtime version and platform. Raises
         :class:`~wt_api.CompileError` when it was made by another one. Load only what you
         trust: wasmtime runs compiled code as it is."""
-        module = load_compiled(self._engine, data)
+        module = load_compiled(self._engine, data, CompiledModule)
         self._adopt(module)
         return module
 
     def load_compiled_file(self, path: str | os.PathLike[str]) -> CompiledModule:
         """As :meth:`load_compiled`, from a file (``wt compile`` output), which wasmtime maps
         rather than reads: do not change the file while the module is in use."""
-        module = load_compiled_file(self._engine, path)
+        module = load_compiled_file(self._engine, path, CompiledModule)
         self._adopt(module)
         return module
 

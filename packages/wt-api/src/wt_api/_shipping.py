@@ -35,13 +35,14 @@ from wt_ffi.records import Record
 from ._artifacts import deserialize, serialize_view, to_wasm
 from ._cache import CompilationCache
 from ._cache_keys import key_of, platform_fingerprint
-from ._compiled import CompiledModule, FileSource, file_identity
+from ._compiled import FileSource, file_identity
 from ._config import RuntimeConfig
 from ._digest import tree_sha256
 from ._engine import Engine
 from ._errors import ClosedError, CompileError, ConfigError
 from ._landing import Landing, landing, log
 from ._limits import PoolingAllocator, ResourceLimits
+from ._runtime import CompiledModule
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:

@@ -10,7 +10,7 @@ from .engine import EnginePtr, wasm_engine_t
 from .error import ErrorPtr, wasmtime_error_t
 from .extern import ExternPtr
 from .func import UNCHECKED_CALLBACK
-from .instance import InstancePrePtr, InstancePtr, wasmtime_instance_pre_t
+from .instance import InstancePrePtr, InstancePtr
 from .module import ModulePtr, wasmtime_module_t
 from .store import ContextPtr, FINALIZER, wasmtime_context_t
 from .types import FuncTypePtr, wasm_functype_t

@@ -196,7 +196,7 @@ class _Writer:
             lines = ["", f"class {name}(wt.WitVariant):", doc]
             lines += [f"    {_camel(c)}: ClassVar[type[_{name}_{_camel(c)}]]" for c, _ in t.cases]
             for case, payload in t.cases:
-                lines += ["", f"class _{name}_{_camel(case)}({name}):", f"    case: str",
+                lines += ["", f"class _{name}_{_camel(case)}({name}):", "    case: str",
                           f"    value: {self.py(payload)}",
                           f"    def __init__(self{f', value: {self.py(payload)}' if payload is not None else ''}) -> None: ..."]
             return lines + [""]
