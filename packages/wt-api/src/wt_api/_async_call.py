@@ -32,6 +32,7 @@ from wt_ffi import extern as _extern
 from wt_ffi import raw_function
 from wt_ffi import types as _t
 from wt_ffi import val as _val
+from wt_ffi.entry import checked_later
 from wt_ffi.slots import MASKS, RANGES
 
 from . import _async_ticks
@@ -355,13 +356,18 @@ def end_call(store: Store, aio: AsyncState, frame: CallFrame) -> None:
     turn on. Each step can be done again, so an end interrupted (a signal handler that
     raised) is finished by whoever finds the turn still held: the call's own ``finally``,
     a later call of its task, or a call waiting for a turn that a finished task or a
-    closed event loop kept (see ``take_turn``)."""
-    if aio.current is not frame:
-        return
-    if not store.lock._is_owned():  # type: ignore[attr-defined]  # (ended between two polls)
-        store.lock.acquire()
-    escaped: BaseException | None = None
+    closed event loop kept (see ``take_turn``).
+
+    It runs in a call's ``finally``, so it starts with its own ``try`` (where Python 3.10
+    runs no signal handler) and its entry's check is deferred (3.11+, wt_ffi.entry): a
+    handler that raises as it starts still reaches the ``finally``, which gives back the
+    store's lock (kept, every other thread's call would wait for it for ever)."""
     try:
+        escaped: BaseException | None = None
+        if aio.current is not frame:
+            return
+        if not store.lock._is_owned():  # type: ignore[attr-defined]  # (ended between two polls)
+            store.lock.acquire()
         future, frame.future = frame.future, None
         if future is not None and frame.forks == _async_ticks.FORKS[0]:  # (a parent's: left alone)
             _c()[2](future)
@@ -381,14 +387,19 @@ def end_call(store: Store, aio: AsyncState, frame: CallFrame) -> None:
         if frame in aio.calls:
             aio.calls.remove(frame)
     finally:
-        store.lock.release()  # (first: a turn still held after an interruption is finished later)
-        end_turn(store, aio, frame)
-        if not store.alive[0]:
-            store._finish_close()
+        if aio.current is frame:
+            try:  # (first: a turn still held after an interruption is finished later)
+                store.lock.release()
+            except RuntimeError:  # (interrupted before the acquire above: nothing to give back)
+                pass
+            end_turn(store, aio, frame)
+            if not store.alive[0]:
+                store._finish_close()
     if escaped is not None:
         raise escaped
 
 
+end_call.__code__ = checked_later(end_call.__code__)
 YIELD_FROM.add(AsyncCaller.run.__code__)
 
 

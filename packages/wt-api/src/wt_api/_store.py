@@ -230,10 +230,26 @@ class Store:
 
     def _held_elsewhere(self) -> bool:
         """Whether another thread holds the store (a probe that never waits)."""
-        if not self.lock.acquire(False):
-            return True
-        self.lock.release()
-        return False
+        try:
+            return not self.lock.acquire(False)
+        finally:
+            self._give_back()
+
+    def _give_back(self) -> None:
+        """(In the ``finally`` of a ``try`` that starts with ``self.lock.acquire``.) Release
+        what that acquire took, if it took anything: ``RLock.release`` refuses with
+        RuntimeError a lock this thread does not hold, as after an acquire that found it
+        held elsewhere. A signal handler that raises right after the acquire returns
+        cannot keep the lock (which would leave every other thread's call waiting for ever):
+        the release is in the ``finally``, not after the test of what acquire returned (the
+        reasoning of :class:`wt_ffi.call.StoreGate`)."""
+        try:
+            self.lock.release()
+        except RuntimeError:
+            pass
+
+    # Called from a finally: a handler at its entry would skip the release (wt_ffi.entry).
+    _give_back.__code__ = checked_later(_give_back.__code__)
 
     # -- closing -------------------------------------------------------------------------
     def release(self) -> None:
@@ -268,11 +284,13 @@ class Store:
 
     def _finish_close(self) -> None:
         """Free a closed store if no call is in it (else its last call comes back here)."""
-        if self.late_releases and self.lock.acquire(False):  # (a writer's release: see release)
+        if self.late_releases:  # (a writer's release: see release)
+            last = False
             try:
-                last = self._count_releases(0) and self.alive[0]
+                if self.lock.acquire(False):
+                    last = self._count_releases(0) and self.alive[0]
             finally:
-                self.lock.release()
+                self._give_back()
             if last:
                 self.close()  # (which comes back here)
                 return
@@ -280,12 +298,12 @@ class Store:
             return  # nothing to do, or a call on this thread's stack is inside the store
         if self.aio is not None and self.aio.current is not None:  # type: ignore[attr-defined]
             return  # a call_async is suspended in the store: it frees the store as it ends
-        if not self.lock.acquire(False):
-            return  # a call on another thread: it frees the store as it leaves
+        pending = False
         try:
-            pending, self._pending_free = self._pending_free, False
+            if self.lock.acquire(False):  # (else a call on another thread frees the store as it leaves)
+                pending, self._pending_free = self._pending_free, False
         finally:
-            self.lock.release()
+            self._give_back()
         if pending:
             self._free_when_unviewed()
 

@@ -1,0 +1,186 @@
+"""A KeyboardInterrupt at every point where a signal handler can run inside wt's code leaves
+nothing stuck: the objects made so far work or raise ClosedError from another thread, a
+runtime still closes, and a new one runs wasm.
+
+Python runs a pending signal handler right after a built-in function returns, and as a
+function starts (see wt_ffi.entry). A profile hook that raises at the n-th such point
+reached in wt's own code puts the handler's exception exactly there, deterministically.
+Each case counts the points of one run of its scenario, then runs the scenario once per
+point, interrupted there (every ``WT_TESTS_INTERRUPT_STRIDE``-th one under emulation), each
+in a fresh runtime, and probes what it made from another thread. Three such points once
+kept a store's lock for ever (RATIONALE: "How is a Ctrl-C at any point of wt's code
+tested?"): every later call on another thread waited for it."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from .child import run_in_child
+
+STRIDE = int(os.environ.get("WT_TESTS_INTERRUPT_STRIDE", 1))
+
+HARNESS = r'''
+import asyncio, opcode, sys, threading
+
+def ours(frame):
+    name = frame.f_code.co_filename
+    return name == "<wt call>" or any(f"{os.sep}{p}{os.sep}" in name for p in ("wt_api", "wt_ffi", "wt_wasi"))
+
+CHECKS_NOT = {opcode.opmap[n] for n in ("SETUP_FINALLY", "SETUP_WITH", "BEFORE_ASYNC_WITH", "YIELD_FROM")
+              if n in opcode.opmap}
+
+def runs_handlers(frame):
+    """Whether the interpreter looks for pending signal handlers as ``frame`` starts or
+    resumes: at a RESUME that starts a function or follows a plain yield (3.11+; see
+    wt_ffi.entry), at any first instruction but a few (3.10)."""
+    code, at = frame.f_code.co_code, frame.f_lasti
+    if sys.version_info >= (3, 11):
+        return code[at] == opcode.opmap["RESUME"] and code[at + 1] & 3 < 2
+    return code[0 if at < 0 else at + 2] not in CHECKS_NOT
+
+points, target, where = 0, 0, []
+def hook(frame, event, arg):
+    global points
+    if (event == "c_return" or event == "call" and runs_handlers(frame)) and ours(frame):
+        points += 1
+        if points == target:
+            where.append(f"{frame.f_code.co_name}:{frame.f_lineno} "
+                         + (f"after {getattr(arg, '__name__', '?')}" if event == "c_return" else "on entry"))
+            raise KeyboardInterrupt
+
+def run(n):
+    global points, target
+    points, target, made = 0, n, []
+    sys.setprofile(hook)
+    try:
+        scenario(made)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sys.setprofile(None)
+    return made
+
+def probe(made):
+    """Use everything made, then close the runtimes, on another thread: None, or what went
+    wrong (it hung, or raised something other than wt's errors)."""
+    done = []
+    def use():
+        try:
+            for x in sorted(made, key=lambda x: isinstance(x, wt.Runtime)):
+                try:
+                    if isinstance(x, wt.Function):
+                        x.call()
+                    elif isinstance(x, wt.Memory):
+                        x.read(0, 1)
+                    elif isinstance(x, wt.Runtime):
+                        x.close()
+                    else:  # a component's function
+                        x()
+                except wt.WtError:  # (ClosedError, mostly)
+                    pass
+        except BaseException as exc:
+            done.append(f"raised {exc!r}")
+        done.append(None)
+    t = threading.Thread(target=use, daemon=True)
+    t.start()
+    t.join(20)
+    return done[0] if done else "hung"
+
+run(0)
+total = points
+assert total > 50, total
+for n in range(1, total + 1, STRIDE):
+    made = run(n)
+    wrong = probe(made)
+    if wrong:
+        print(f"{wrong} after an interrupt at point {n} of {total}: {where[-1]}", flush=True)
+        os._exit(1)
+check = wt.Runtime()
+assert check.instantiate(check.compile_module(PROBE)).exported_function("f").call() == [7]
+print(f"{total} points")
+'''
+
+PRELUDE = f'''
+import os
+STRIDE = {STRIDE}
+PROBE = '(module (func (export "f") (result i32) i32.const 7))'
+'''
+
+SCENARIOS = {
+    "modules, host functions, closing": r'''
+WAT = """(module (import "h" "g" (func $g (result i32)))
+  (memory (export "mem") 1)
+  (func (export "f") (result i32) i32.const 7)
+  (func (export "viahost") (result i32) call $g))"""
+
+def scenario(made):
+    r = wt.Runtime()
+    made.append(r)
+    r.new_host_module_builder("h").export_function("g", [], [wt.ValueType.I32], lambda: 5).instantiate()
+    c = r.compile_module(WAT)
+    m = r.instantiate(c)
+    made += [m.exported_function("f"), m.exported_function("viahost"), m.exported_memory("mem")]
+    assert made[1].call() == [7] and made[2].call() == [5]
+    made[3].write(0, b"x")
+    other = r.instantiate(c)
+    made.append(other.exported_function("f"))
+    m.close()
+    r.close()
+''',
+    "timeouts, WASI output, a module closed by its host function": r'''
+from wt_wasi import WASIConfig
+WASI = """(module (import "wasi_snapshot_preview1" "fd_write" (func $w (param i32 i32 i32 i32) (result i32)))
+  (memory (export "memory") 1) (data (i32.const 16) "hello\\n")
+  (func (export "go") (result i32) (i32.store (i32.const 0) (i32.const 16)) (i32.store (i32.const 4) (i32.const 6))
+    (call $w (i32.const 1) (i32.const 0) (i32.const 1) (i32.const 8))))"""
+CLOSING = """(module (import "h" "close" (func $c)) (func (export "f") (result i32) call $c i32.const 7))"""
+
+def scenario(made):
+    r = wt.Runtime(wt.RuntimeConfig().with_wasi(WASIConfig()).with_epoch_interruption())
+    made.append(r)
+    out = []
+    m = r.instantiate_with_wasi(r.compile_module(WASI), wt.ModuleConfig().with_stdout(out.append).with_timeout(5))
+    made.append(m.exported_function("go"))
+    assert made[-1].call() == [0]
+    holder = []
+    r.new_host_module_builder("h").export_function("close", [], [], lambda: holder[0].close()).instantiate()
+    holder.append(r.instantiate(r.compile_module(CLOSING), wt.ModuleConfig().with_timeout(5)))
+    made.append(holder[0].exported_function("f"))
+    assert made[-1].call() == [7]
+    r.close()
+''',
+    "components": r'''
+COMPONENT = """(component
+  (core module $m (func (export "f") (result i32) i32.const 7))
+  (core instance $i (instantiate $m))
+  (func (export "f") (result u32) (canon lift (core func $i "f"))))"""
+
+def scenario(made):
+    r = wt.Runtime()
+    made.append(r)
+    instance = r.instantiate_component(r.compile_component(COMPONENT))
+    made.append(instance.exports.f)
+    assert made[-1]() == 7
+    instance.close()
+    again = r.instantiate_component(r.compile_component(COMPONENT))
+    made.append(again.exports.f)
+    r.close()
+''',
+    "call_async": r'''
+def scenario(made):
+    r = wt.Runtime(wt.RuntimeConfig().with_async_support())
+    made.append(r)
+    m = r.instantiate(r.compile_module(PROBE))
+    made.append(m.exported_function("f"))
+    assert asyncio.run(made[-1].call_async()) == [7]
+    m.close()
+''',
+}
+
+
+@pytest.mark.parametrize("case", sorted(SCENARIOS))
+def test_an_interrupt_at_any_point_leaves_nothing_stuck(case: str) -> None:
+    result = run_in_child(PRELUDE + SCENARIOS[case] + HARNESS, timeout=900)
+    assert result.stdout.strip().endswith("points"), result.stdout
