@@ -7,9 +7,10 @@ function starts (see wt_ffi.entry). A profile hook that raises at the n-th such 
 reached in wt's own code puts the handler's exception exactly there, deterministically.
 Each case counts the points of one run of its scenario, then runs the scenario once per
 point, interrupted there (every ``WT_TESTS_INTERRUPT_STRIDE``-th one under emulation), each
-in a fresh runtime, and probes what it made from another thread. Three such points once
-kept a store's lock for ever (RATIONALE: "How is a Ctrl-C at any point of wt's code
-tested?"): every later call on another thread waited for it."""
+in a fresh runtime, and probes what it made from another thread; the interrupted run must
+raise the KeyboardInterrupt itself, not another exception. Three such points once kept a
+store's lock for ever, and one turned the interrupt into a BufferError (RATIONALE: "How is
+a Ctrl-C at any point of wt's code tested?")."""
 
 from __future__ import annotations
 
@@ -167,6 +168,36 @@ def scenario(made):
     again = r.instantiate_component(r.compile_component(COMPONENT))
     made.append(again.exports.f)
     r.close()
+''',
+    "prepared and pooled instances, a disk cache, globals, tables, pickling": r'''
+import pickle, tempfile
+DATA = """(module (global (export "g") (mut i32) (i32.const 1)) (table (export "t") 2 funcref)
+  (memory (export "mem") 1 1) (func (export "f") (result i32) global.get 0))"""
+POOL = wt.PoolingAllocator(total_core_instances=4, total_memories=2, total_tables=2, total_stacks=2,
+                           max_memory_size=1 << 16)
+CACHE = tempfile.mkdtemp()
+
+def scenario(made):
+    cache = wt.CompilationCache.with_dir(CACHE)
+    r = wt.Runtime(wt.RuntimeConfig().with_pooling_allocator(POOL))
+    made.append(r)
+    prepared = r.prepare(r.compile_module(DATA))
+    m = prepared.instantiate()
+    made += [m.exported_function("f"), m.exported_memory("mem")]
+    m.exported_global("g").set(5)
+    m.exported_table("t").get(0)
+    assert made[1].call() == [5]
+    m.close()
+    prepared.close()
+    cached = wt.Runtime(wt.RuntimeConfig().with_compilation_cache(cache))
+    made.append(cached)
+    landed = pickle.loads(pickle.dumps(cached.compile_module(DATA)))
+    instance = landed.runtime.instantiate(landed)
+    made.append(instance.exported_function("f"))
+    instance.close()
+    r.close()
+    cached.close()
+    cache.close()
 ''',
     "call_async": r'''
 def scenario(made):

@@ -125,8 +125,11 @@ class DiskEntries:
     def _deserialize(self, engine: ctypes._Pointer[_engine.wasm_engine_t], fd: int, path: Path, length: int,
                      stamp: bytes, key: bytes, kind: Artifacts) -> ctypes._Pointer[_module.wasmtime_module_t] | None:
         if not self.map_files:
-            with mmap.mmap(fd, 0, access=mmap.ACCESS_COPY) as mapped:
+            mapped = mmap.mmap(fd, 0, access=mmap.ACCESS_COPY)
+            try:
                 loaded = kind.deserialize(engine, mapped, length)
+            finally:
+                _unmap(mapped)
             return None if isinstance(loaded, str) else loaded
         # wasmtime maps the file itself. Through /proc/self/fd (or /dev/fd) it opens the
         # very file verified above; by name, the file is checked again afterwards.
@@ -305,12 +308,21 @@ def _read_at(fd: int, size: int, offset: int) -> bytes:
 def _sha256(fd: int, length: int) -> bytes:
     if length == 0:
         return tree_sha256(b"")
-    with mmap.mmap(fd, 0, access=mmap.ACCESS_READ) as mapped:
-        view = memoryview(mapped)
-        try:
-            return tree_sha256(view[:length])
-        finally:
-            view.release()
+    mapped = mmap.mmap(fd, 0, access=mmap.ACCESS_READ)
+    try:
+        return tree_sha256(memoryview(mapped)[:length])
+    finally:
+        _unmap(mapped)
+
+
+def _unmap(mapped: mmap.mmap) -> None:
+    """Close a map. One still viewed, by the traceback of an exception in flight (a signal
+    handler that raised while it was read), is left to close as that view is freed: closing
+    it now would replace the exception with BufferError."""
+    try:
+        mapped.close()
+    except BufferError:
+        pass
 
 
 _FD_DIR: list[str | None] = []
