@@ -9,8 +9,9 @@ Each case counts the points of one run of its scenario, then runs the scenario o
 point, interrupted there (every ``WT_TESTS_INTERRUPT_STRIDE``-th one under emulation), each
 in a fresh runtime, and probes what it made from another thread; the interrupted run must
 raise the KeyboardInterrupt itself, not another exception. Three such points once kept a
-store's lock for ever, and one turned the interrupt into a BufferError (RATIONALE: "How is
-a Ctrl-C at any point of wt's code tested?")."""
+store's lock for ever, one turned the interrupt into a BufferError, and one left a host
+function's exception for the store's next call to raise (RATIONALE: "How is a Ctrl-C at
+any point of wt's code tested?")."""
 
 from __future__ import annotations
 
@@ -27,7 +28,7 @@ import asyncio, opcode, sys, threading
 
 def ours(frame):
     name = frame.f_code.co_filename
-    return name == "<wt call>" or any(f"{os.sep}{p}{os.sep}" in name for p in ("wt_api", "wt_ffi", "wt_wasi"))
+    return name.startswith("<wt ") or any(f"{os.sep}{p}{os.sep}" in name for p in ("wt_api", "wt_ffi", "wt_wasi"))
 
 CHECKS_NOT = {opcode.opmap[n] for n in ("SETUP_FINALLY", "SETUP_WITH", "BEFORE_ASYNC_WITH", "YIELD_FROM")
               if n in opcode.opmap}
@@ -111,19 +112,29 @@ PROBE = '(module (func (export "f") (result i32) i32.const 7))'
 
 SCENARIOS = {
     "modules, host functions, closing": r'''
-WAT = """(module (import "h" "g" (func $g (result i32)))
+WAT = """(module (import "h" "g" (func $g (result i32))) (import "h" "boom" (func $boom))
   (memory (export "mem") 1)
   (func (export "f") (result i32) i32.const 7)
-  (func (export "viahost") (result i32) call $g))"""
+  (func (export "viahost") (result i32) call $g)
+  (func (export "boom") call $boom))"""
+
+def boom():
+    raise LookupError("from a host function")
 
 def scenario(made):
     r = wt.Runtime()
     made.append(r)
-    r.new_host_module_builder("h").export_function("g", [], [wt.ValueType.I32], lambda: 5).instantiate()
+    (r.new_host_module_builder("h").export_function("g", [], [wt.ValueType.I32], lambda: 5)
+     .export_function("boom", [], [], boom).instantiate())
     c = r.compile_module(WAT)
     m = r.instantiate(c)
     made += [m.exported_function("f"), m.exported_function("viahost"), m.exported_memory("mem")]
     assert made[1].call() == [7] and made[2].call() == [5]
+    try:
+        m.exported_function("boom").call()
+        raise AssertionError("the host function's exception was lost")
+    except LookupError:
+        pass
     made[3].write(0, b"x")
     other = r.instantiate(c)
     made.append(other.exported_function("f"))
@@ -157,6 +168,25 @@ COMPONENT = """(component
   (core module $m (func (export "f") (result i32) i32.const 7))
   (core instance $i (instantiate $m))
   (func (export "f") (result u32) (canon lift (core func $i "f"))))"""
+IMPORTING = """(component
+  (import "host" (instance $h (export "get" (func (result u32))) (export "boom" (func))))
+  (core func $get (canon lower (func $h "get")))
+  (core func $boom (canon lower (func $h "boom")))
+  (core module $m (import "h" "get" (func $get (result i32))) (import "h" "boom" (func $boom))
+    (func (export "f") (result i32) call $get) (func (export "boom") call $boom))
+  (core instance $hi (export "get" (func $get)) (export "boom" (func $boom)))
+  (core instance $i (instantiate $m (with "h" (instance $hi))))
+  (func (export "f") (result u32) (canon lift (core func $i "f")))
+  (func (export "boom") (canon lift (core func $i "boom"))))"""
+
+class Host:
+    @staticmethod
+    def get():
+        return 9
+
+    @staticmethod
+    def boom():
+        raise LookupError("from a host function")
 
 def scenario(made):
     r = wt.Runtime()
@@ -167,6 +197,14 @@ def scenario(made):
     instance.close()
     again = r.instantiate_component(r.compile_component(COMPONENT))
     made.append(again.exports.f)
+    importing = r.instantiate_component(r.compile_component(IMPORTING), imports={"host": Host})
+    made.append(importing.exports.f)
+    assert made[-1]() == 9
+    try:
+        importing.exports.boom()
+        raise AssertionError("the host function's exception was lost")
+    except LookupError:
+        pass
     r.close()
 ''',
     "prepared and pooled instances, a disk cache, globals, tables, pickling": r'''

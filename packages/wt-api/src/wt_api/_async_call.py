@@ -374,6 +374,9 @@ def end_call(store: Store, aio: AsyncState, frame: CallFrame) -> None:
             # What escaped a callback while the wasm unwound (a raising signal handler) is
             # raised by this call, not by the store's next one.
             escaped, store.sink.error = store.sink.error, None
+        # What is left escaped this call, which an interrupt (a raising signal handler) kept
+        # from raising it: dropped, not raised by the store's next call.
+        store.sink.error = None
         frame.awaiting = frame.polling = False
         if frame.clock is not None:
             frame.clock.yielding = False

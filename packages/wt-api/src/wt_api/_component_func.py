@@ -16,6 +16,7 @@ from functools import lru_cache
 from types import CodeType
 
 from wt_ffi import pointer_arg, raw_function
+from wt_ffi.call import ESCAPED_LINES, FAIL_LINES
 from wt_ffi.component import func as _f
 
 from ._component_classes import Err, Ok
@@ -205,7 +206,7 @@ class ComponentFunction:
             "_M": _MISSING, "_arity": self._arity, "_refuse": self._refuse, "_fail": self._fail, "_env": env,
             "_ident": gate.ident, "_fits": gate.fits, "_check": gate.check, "_enter": gate.enter,
             "_leave": gate.leave, "_alive": gate.alive, "_closed": _closed,
-            "_after_close": gate.after_close, "_sink": gate.sink, "_escaped": gate.escaped, "_Mismatch": Mismatch,
+            "_after_close": gate.after_close, "_sink": gate.sink, "_Mismatch": Mismatch,
             "_bad": self._bad, "_b": self._args, "_r": self._results, "_view": self._view,
             "_c": _call_function(), "_del": _val_delete(),
             # The call's arguments never change: premade pointers and the counts as ints, in
@@ -250,8 +251,8 @@ class ComponentFunction:
             lines.append(f"            {invoke}")
         lines += ["        finally:", "            _env.busy = False"]
         # (_fail raises, or returns for WASI exit(0): the call then returns None)
-        lines += ["        v = None", "        if e:", "            _fail(e)", "        else:",
-                  "            if _sink.error is not None: _escaped()"]
+        lines += ["        v = None", "        if e:", *("            " + line.format(args="e") for line in FAIL_LINES),
+                  "        else:", *("            " + line for line in ESCAPED_LINES)]
         result = ftype.result
         pad = "            "
         if result is not None:

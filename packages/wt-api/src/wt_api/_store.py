@@ -369,7 +369,7 @@ class Scope:
             lock = store.lock
             gate = self._gate = StoreGate(threading.get_ident, store.fits, store.check_thread, lock.acquire,
                                           lock.release, self.alive, store._raise_closed, store._finish_close,
-                                          store.sink, store.raise_escaped)
+                                          store.sink)
         return gate
 
     def __enter__(self) -> Store:

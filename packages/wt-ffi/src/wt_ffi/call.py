@@ -27,7 +27,7 @@ from .sink import CallbackSink
 from .store import wasmtime_context_t
 from .types import VALTYPE_F32, VALTYPE_F64, VALTYPE_I32, VALTYPE_I64, VALTYPE_V128, ValType
 
-__all__ = ["RefParam", "StoreGate", "build_caller"]
+__all__ = ["ESCAPED_LINES", "FAIL_LINES", "RefParam", "StoreGate", "build_caller"]
 
 
 class RefParam:
@@ -63,13 +63,15 @@ class StoreGate:
     leaving when it was closed meanwhile (a close from inside the call, deferred until the
     call is over). After a call that returned
     normally, an exception left in ``sink`` (one that escaped a callback: see
-    :mod:`wt_ffi.sink`) is raised by ``escaped()``."""
+    :mod:`wt_ffi.sink`) is taken from it and raised; a call that fails takes it too,
+    or, interrupted before it could, drops it, so that it never surfaces in the store's
+    next call."""
 
-    __slots__ = ("ident", "fits", "check", "enter", "leave", "alive", "closed", "after_close", "sink", "escaped")
+    __slots__ = ("ident", "fits", "check", "enter", "leave", "alive", "closed", "after_close", "sink")
 
     def __init__(self, ident: Callable[[], int], fits: set[int], check: Callable[[], object], enter: Callable[[], object],
                  leave: Callable[[], object], alive: list[bool], closed: Callable[[], object],
-                 after_close: Callable[[], object], sink: CallbackSink, escaped: Callable[[], object]) -> None:
+                 after_close: Callable[[], object], sink: CallbackSink) -> None:
         self.ident = ident
         self.fits = fits
         self.check = check
@@ -79,7 +81,6 @@ class StoreGate:
         self.closed = closed
         self.after_close = after_close
         self.sink = sink
-        self.escaped = escaped
 
 
 _MISSING = object()
@@ -117,6 +118,17 @@ def _read_result(i: int, vt: ValType) -> str:
     if vt.kind == VALTYPE_V128:
         return f"s[{2 * i}] | (s[{2 * i + 1}] << 64)"
     return f"_out{i}(s[{2 * i}])"
+
+
+# A failed call: ``_fail`` takes what escaped a callback from the sink and raises it (or the
+# call's own failure). A signal handler that raises first (as ``_fail`` starts) leaves it
+# there: it is dropped, not raised by the store's next call. (Shared with component calls.)
+FAIL_LINES = ("try:", "    _fail({args})", "except BaseException:", "    _sink.error = None", "    raise")
+_FAIL = ["            " + line.format(args="e, t") for line in FAIL_LINES]
+# A call that returned normally raises what escaped a callback, taken from the sink inline
+# (no call, where a signal handler could run before it is taken).
+ESCAPED_LINES = ("if _sink.error is not None:", "    escaped, _sink.error = _sink.error, None", "    raise escaped")
+_ESCAPED = ["        " + line for line in ESCAPED_LINES]
 
 
 def build_caller(
@@ -172,7 +184,6 @@ def build_caller(
         "_closed": gate.closed,
         "_after_close": gate.after_close,
         "_sink": gate.sink,
-        "_escaped": gate.escaped,
     }
     for i, conv in ref_params.items():
         env[f"_in{i}"] = conv.make
@@ -204,8 +215,8 @@ def build_caller(
     lines.append("        e = _c(*_a)")
     lines.append("        if e or _tb[0]:")
     lines.append("            t = _tb[0]; _tb[0] = 0")
-    lines.append("            _fail(e, t)")
-    lines.append("        if _sink.error is not None: _escaped()")
+    lines += _FAIL
+    lines += _ESCAPED
     lines.append("        return [" + ", ".join(_read_result(i, vt) for i, vt in enumerate(results)) + "]")
     # Release only what this call took: an acquire interrupted before it took the lock took
     # nothing, and RLock.release then raises RuntimeError (as _is_owned() would have said,
