@@ -24,21 +24,20 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Callable, Coroutine, Generator, Sequence
-from ctypes import byref, c_bool, c_size_t, c_uint64, c_void_p
+from ctypes import byref, c_size_t, c_uint64, c_void_p
 from time import monotonic
 
 from wt_ffi import async_ as _async
 from wt_ffi import extern as _extern
-from wt_ffi import raw_function
 from wt_ffi import types as _t
 from wt_ffi import val as _val
-from wt_ffi.entry import checked_later
 from wt_ffi.slots import MASKS, RANGES
 
 from . import _async_ticks
 from ._coroutines import Resumed
-from ._async_state import (ASYNC, BRIEF, SYNC, AsyncState, CallFrame, drain, end_turn, set_fuel_yield, state_of,
-                           take_turn, try_take, wake)
+from ._async_future import RAW, end_call, future_functions
+from ._async_state import (ASYNC, BRIEF, SYNC, AsyncState, CallFrame, drain, set_fuel_yield, state_of, take_turn,
+                           try_take, wake)
 from ._config import RuntimeConfig
 from ._convert import from_val
 from ._convert_val import to_val
@@ -55,19 +54,7 @@ if TYPE_CHECKING:
 __all__ = ["AsyncCaller"]
 
 _W = _async.VAL_WORDS
-_raw: list[Any] = []
 _STOPPING = (KeyboardInterrupt, SystemExit, GeneratorExit)
-
-
-def _c() -> tuple[Any, Any, Any, Any]:
-    """The C functions of a call, bound without ``argtypes`` (made ahead: a hot path):
-    ``wasmtime_func_call_async``, ``..._poll``, ``..._delete``, ``set_epoch_deadline``."""
-    if not _raw:
-        _raw.extend((raw_function("wasmtime_func_call_async", c_void_p),
-                     raw_function("wasmtime_call_future_poll", c_bool),
-                     raw_function("wasmtime_call_future_delete", None),
-                     raw_function("wasmtime_context_set_epoch_deadline", None)))
-    return tuple(_raw)
 
 
 class _LoopTurn:
@@ -111,7 +98,7 @@ class AsyncCaller:
                  on_bad_value: Callable[[int, object], object],
                  on_bad_args: Callable[[tuple[object, ...], TypeError], object],
                  on_bad_arity: Callable[[int], object], where: Callable[[int], str]) -> None:
-        _c()  # the C functions, bound once
+        future_functions()  # the C functions, bound once
         self.type = ftype
         self.on_failure, self.on_bad_value, self.on_bad_args = on_failure, on_bad_value, on_bad_args
         self.on_bad_arity, self.where = on_bad_arity, where
@@ -215,7 +202,7 @@ class AsyncCaller:
         running call). An async host function reached on the way fails it."""
         store = self.store
         aio = state_of(store)
-        call, poll, delete, _ = _c()
+        call, poll, delete, _ = future_functions()
         buf = (c_uint64 * self.words)()
         with self.scope:
             frame = CallFrame(SYNC)
@@ -276,16 +263,16 @@ class AsyncCaller:
                     arm(clock, frame.deadline)
                 if self.ticks is not None:
                     frame.ticking = _async_ticks.running(clock.engine, self.ticks, frame)
-                    _raw[3](self.ctx, _ONE_TICK)  # a full slice first, not a stale deadline's yield
+                    RAW[3](self.ctx, _ONE_TICK)  # a full slice first, not a stale deadline's yield
             if self.fuel:
                 frame.fuel = self.fuel
                 set_fuel_yield(store, self.fuel)
             frame.forks = forks = _async_ticks.FORKS[0]
-            frame.future = future = c_void_p(_raw[0](self.ctx, self.func_ref, byref(buf), self.nargs,
+            frame.future = future = c_void_p(RAW[0](self.ctx, self.func_ref, byref(buf), self.nargs,
                                                       byref(buf, self.res_at), self.nres, byref(buf, self.trap_at),
                                                       byref(buf, self.trap_at + 8)))
             del keep
-            poll = _raw[1]
+            poll = RAW[1]
             while True:
                 if forks != _async_ticks.FORKS[0]:
                     raise ClosedError(_FORKED)
@@ -302,7 +289,7 @@ class AsyncCaller:
                     break
                 await self._between_polls(store, aio, frame)  # type: ignore[arg-type]
             frame.future = None
-            _raw[2](future)
+            RAW[2](future)
             if aio.writers and any(out.chunks for out in aio.writers):  # type: ignore[attr-defined]
                 store.lock.release()
                 frame.awaiting = True
@@ -350,59 +337,6 @@ _FORKED = ("this call_async was running when the process forked: it cannot go on
            "threads stayed in the parent); call again in the child, or use the spawn or forkserver start method")
 
 
-def end_call(store: Store, aio: AsyncState, frame: CallFrame) -> None:
-    """End ``frame``'s call if it holds the store's turn: delete its future if it did not
-    complete (its wasm unwinds; nothing of it runs again), undo its settings, hand the
-    turn on. Each step can be done again, so an end interrupted (a signal handler that
-    raised) is finished by whoever finds the turn still held: the call's own ``finally``,
-    a later call of its task, or a call waiting for a turn that a finished task or a
-    closed event loop kept (see ``take_turn``).
-
-    It runs in a call's ``finally``, so it starts with its own ``try`` (where Python 3.10
-    runs no signal handler) and its entry's check is deferred (3.11+, wt_ffi.entry): a
-    handler that raises as it starts still reaches the ``finally``, which gives back the
-    store's lock (kept, every other thread's call would wait for it for ever)."""
-    try:
-        escaped: BaseException | None = None
-        if aio.current is not frame:
-            return
-        if not store.lock._is_owned():  # type: ignore[attr-defined]  # (ended between two polls)
-            store.lock.acquire()
-        future, frame.future = frame.future, None
-        if future is not None and frame.forks == _async_ticks.FORKS[0]:  # (a parent's: left alone)
-            _c()[2](future)
-            # What escaped a callback while the wasm unwound (a raising signal handler) is
-            # raised by this call, not by the store's next one.
-            escaped, store.sink.error = store.sink.error, None
-        # What is left escaped this call, which an interrupt (a raising signal handler) kept
-        # from raising it: dropped, not raised by the store's next call.
-        store.sink.error = None
-        frame.awaiting = frame.polling = False
-        if frame.clock is not None:
-            frame.clock.yielding = False
-            if frame.deadline is not None:
-                disarm(frame.clock, frame.deadline)
-        if frame.ticking is not None:
-            _async_ticks.done(frame.ticking, frame)
-        if frame.fuel:
-            frame.fuel = 0
-            set_fuel_yield(store, 0)
-        if frame in aio.calls:
-            aio.calls.remove(frame)
-    finally:
-        if aio.current is frame:
-            try:  # (first: a turn still held after an interruption is finished later)
-                store.lock.release()
-            except RuntimeError:  # (interrupted before the acquire above: nothing to give back)
-                pass
-            end_turn(store, aio, frame)
-            if not store.alive[0]:
-                store._finish_close()
-    if escaped is not None:
-        raise escaped
-
-
-end_call.__code__ = checked_later(end_call.__code__)
 YIELD_FROM.add(AsyncCaller.run.__code__)
 
 
