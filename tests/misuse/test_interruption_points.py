@@ -1,17 +1,19 @@
-"""A KeyboardInterrupt at every point where a signal handler can run inside wt's code leaves
-nothing stuck: the objects made so far work or raise ClosedError from another thread, a
-runtime still closes, and a new one runs wasm.
+"""A KeyboardInterrupt at each point of two kinds where a signal handler can run inside
+wt's code leaves nothing stuck: the objects made so far work or raise ClosedError from
+another thread, a runtime still closes, and a new one runs wasm.
 
-Python runs a pending signal handler right after a built-in function returns, and as a
-function starts (see wt_ffi.entry). A profile hook that raises at the n-th such point
-reached in wt's own code puts the handler's exception exactly there, deterministically.
-Each case counts the points of one run of its scenario, then runs the scenario once per
-point, interrupted there (every ``WT_TESTS_INTERRUPT_STRIDE``-th one under emulation), each
-in a fresh runtime, and probes what it made from another thread; the interrupted run must
-raise the KeyboardInterrupt itself, not another exception. Three such points once kept a
-store's lock for ever, one turned the interrupt into a BufferError, and one left a host
-function's exception for the store's next call to raise (RATIONALE: "How is a Ctrl-C at
-any point of wt's code tested?")."""
+Python runs a pending signal handler after a call returns and as a function starts (see
+wt_ffi.entry), among other places. A profile hook that raises at the n-th built-in return
+or function start reached in wt's own code puts the handler's exception exactly there,
+deterministically (a profile hook sees no ctypes calls, loops or jumps: the last test sends
+a real signal as a call into C returns). Each case counts the points of a warm run of its
+scenario, then runs the scenario once per point, interrupted there (every
+``WT_TESTS_INTERRUPT_STRIDE``-th one under emulation), each in a fresh runtime: the
+KeyboardInterrupt must come out of the run as itself (unless raised where no exception can
+come out), and what the run made is probed from another thread. Three such points once kept
+a store's lock for ever, one turned the interrupt into a BufferError, and two left a host
+function's exception or a trap for the store's next call to raise (RATIONALE: "How is a
+Ctrl-C at any point of wt's code tested?")."""
 
 from __future__ import annotations
 
@@ -42,7 +44,7 @@ def runs_handlers(frame):
         return code[at] == opcode.opmap["RESUME"] and code[at + 1] & 3 < 2
     return code[0 if at < 0 else at + 2] not in CHECKS_NOT
 
-points, target, where = 0, 0, []
+points, target, where, finalizing = 0, 0, [], []
 def hook(frame, event, arg):
     global points
     if (event == "c_return" or event == "call" and runs_handlers(frame)) and ours(frame):
@@ -50,19 +52,34 @@ def hook(frame, event, arg):
         if points == target:
             where.append(f"{frame.f_code.co_name}:{frame.f_lineno} "
                          + (f"after {getattr(arg, '__name__', '?')}" if event == "c_return" else "on entry"))
+            finalizing.append(any(f.f_code.co_name in SWALLOWING for f in stack(frame)))
             raise KeyboardInterrupt
 
+# Where an exception cannot come out, so a handler's is lost: finalizers, and the callback
+# wasmtime makes as it frees a store (C cannot take an exception; wt's own Ctrl-C handler
+# defers a Ctrl-C there instead of raising it).
+SWALLOWING = {"__del__", "_on_finalize"}
+
+def stack(frame):
+    while frame is not None:
+        yield frame
+        frame = frame.f_back
+
 def run(n):
+    """Run the scenario interrupted at point ``n``: what it made, and whether the
+    KeyboardInterrupt came out of it (one raised in a finalizer cannot)."""
     global points, target
     points, target, made = 0, n, []
+    where.clear()
+    finalizing.clear()
     sys.setprofile(hook)
     try:
         scenario(made)
     except KeyboardInterrupt:
-        pass
+        return made, True
     finally:
         sys.setprofile(None)
-    return made
+    return made, False
 
 def probe(made):
     """Use everything made, then close the runtimes, on another thread: None, or what went
@@ -91,13 +108,17 @@ def probe(made):
     return done[0] if done else "hung"
 
 run(0)
+run(0)  # (counted warm: a first run fills caches that later runs find)
 total = points
 assert total > 50, total
 for n in range(1, total + 1, STRIDE):
-    made = run(n)
+    made, out = run(n)
     wrong = probe(made)
+    if where and not out and not finalizing[0]:
+        wrong = "the KeyboardInterrupt was lost"
     if wrong:
-        print(f"{wrong} after an interrupt at point {n} of {total}: {where[-1]}", flush=True)
+        print(f"{wrong} after an interrupt at point {n} of {total}: {where[-1] if where else 'not reached'}",
+              flush=True)
         os._exit(1)
 check = wt.Runtime()
 assert check.instantiate(check.compile_module(PROBE)).exported_function("f").call() == [7]
@@ -213,10 +234,8 @@ DATA = """(module (global (export "g") (mut i32) (i32.const 1)) (table (export "
   (memory (export "mem") 1 1) (func (export "f") (result i32) global.get 0))"""
 POOL = wt.PoolingAllocator(total_core_instances=4, total_memories=2, total_tables=2, total_stacks=2,
                            max_memory_size=1 << 16)
-CACHE = tempfile.mkdtemp()
-
 def scenario(made):
-    cache = wt.CompilationCache.with_dir(CACHE)
+    cache = wt.CompilationCache.with_dir(tempfile.mkdtemp())  # (cold each time: written, then read)
     r = wt.Runtime(wt.RuntimeConfig().with_pooling_allocator(POOL))
     made.append(r)
     prepared = r.prepare(r.compile_module(DATA))
@@ -253,3 +272,37 @@ def scenario(made):
 def test_an_interrupt_at_any_point_leaves_nothing_stuck(case: str) -> None:
     result = run_in_child(PRELUDE + SCENARIOS[case] + HARNESS, timeout=900)
     assert result.stdout.strip().endswith("points"), result.stdout
+
+
+def test_an_interrupt_as_c_returns_from_a_trap_leaves_nothing_for_the_next_call() -> None:
+    # A signal that arrives while wasm runs is handled as the call into C returns, where no
+    # profile hook can raise: right after a trap was written to the function's trap slot,
+    # which wasmtime writes only when a call traps. Left there, it failed the next call.
+    run_in_child(r'''
+import os, signal, threading, time
+class Alarm(Exception):
+    pass
+def alarm(signum, frame):
+    raise Alarm
+signal.signal(signal.SIGALRM, alarm)
+r = wt.Runtime()
+m = r.instantiate(r.compile_module("""(module (memory (export "mem") 1)
+  (func (export "maybe") (param i32) (result i32)
+    (if (local.get 0) (then (loop $wait (br_if $wait (i32.eqz (i32.load (i32.const 0))))) unreachable))
+    i32.const 1))"""))
+maybe, view = m.exported_function("maybe"), m.exported_memory("mem").view()
+def release():
+    time.sleep(0.05)
+    os.kill(os.getpid(), signal.SIGALRM)  # (handled when the call returns: wasm runs no Python)
+    time.sleep(0.05)
+    view[0] = 1
+for attempt in range(3):
+    view[0] = 0
+    threading.Thread(target=release).start()
+    try:
+        maybe.call(1)
+        raise SystemExit("the call returned")
+    except Alarm:
+        pass
+    assert maybe.call(0) == [1]
+''', timeout=120)

@@ -47,9 +47,10 @@ def end_call(store: Store, aio: AsyncState, frame: CallFrame) -> None:
     handler that raises as it starts still reaches the ``finally``, which gives back the
     store's lock (kept, every other thread's call would wait for it for ever)."""
     try:
-        escaped: BaseException | None = None
-        if aio.current is not frame:
+        mine = aio.current is frame  # (decided once: another end of it may hand the turn on meanwhile)
+        if not mine:
             return
+        escaped: BaseException | None = None
         if not store.lock._is_owned():  # type: ignore[attr-defined]  # (ended between two polls)
             store.lock.acquire()
         future, frame.future = frame.future, None
@@ -74,7 +75,7 @@ def end_call(store: Store, aio: AsyncState, frame: CallFrame) -> None:
         if frame in aio.calls:
             aio.calls.remove(frame)
     finally:
-        if aio.current is frame:
+        if mine:
             try:  # (first: a turn still held after an interruption is finished later)
                 store.lock.release()
             except RuntimeError:  # (interrupted before the acquire above: nothing to give back)

@@ -16,7 +16,7 @@ from functools import lru_cache
 from types import CodeType
 
 from wt_ffi import pointer_arg, raw_function
-from wt_ffi.call import ESCAPED_LINES, FAIL_LINES
+from wt_ffi.call import DROP_LINES, ESCAPED_LINES
 from wt_ffi.component import func as _f
 
 from ._component_classes import Err, Ok
@@ -229,6 +229,7 @@ class ComponentFunction:
         # component model forbids, nor drop a handle that an argument already points at.
         lines += ["    if _ident() not in _fits: _check()", "    try:", "        _enter()", "        if not _alive[0]: _closed()",
                   "        if _env.busy or _env.failed is not None: _refuse()", "        _env.busy = True", "        try:"]
+        guarded = len(lines) - 1  # (from here to the result: in one try, see wt_ffi.call.DROP_LINES)
         inline: list[str] = []
         complex_: list[str] = []
         for i, ((_, t), lower) in enumerate(zip(ftype.params, lowers)):
@@ -251,8 +252,8 @@ class ComponentFunction:
             lines.append(f"            {invoke}")
         lines += ["        finally:", "            _env.busy = False"]
         # (_fail raises, or returns for WASI exit(0): the call then returns None)
-        lines += ["        v = None", "        if e:", *("            " + line.format(args="e") for line in FAIL_LINES),
-                  "        else:", *("            " + line for line in ESCAPED_LINES)]
+        lines += ["        v = None", "        if e:", "            _fail(e)", "        else:",
+                  *("            " + line for line in ESCAPED_LINES)]
         result = ftype.result
         pad = "            "
         if result is not None:
@@ -267,6 +268,8 @@ class ComponentFunction:
                           pad + "    _lift_failed(exc)", pad + "finally:", *(pad + "    " + line for line in _FREE_RESULT)]
             if result.kind == "result":
                 lines += [pad + "if type(v) is _Err: raise v", pad + "v = v.value"]
+        lines[guarded:] = ["        try:", *("    " + line for line in lines[guarded:]),
+                           *("        " + line for line in DROP_LINES)]
         # As prepared core calls (wt_ffi.call.StoreGate): the finally releases only what this
         # call took (RuntimeError: an acquire interrupted before it took the lock).
         lines += ["        return v", "    finally:", "        try:", "            _leave()", "        except RuntimeError:",

@@ -27,7 +27,7 @@ from .sink import CallbackSink
 from .store import wasmtime_context_t
 from .types import VALTYPE_F32, VALTYPE_F64, VALTYPE_I32, VALTYPE_I64, VALTYPE_V128, ValType
 
-__all__ = ["ESCAPED_LINES", "FAIL_LINES", "RefParam", "StoreGate", "build_caller"]
+__all__ = ["DROP_LINES", "ESCAPED_LINES", "RefParam", "StoreGate", "build_caller"]
 
 
 class RefParam:
@@ -120,15 +120,16 @@ def _read_result(i: int, vt: ValType) -> str:
     return f"_out{i}(s[{2 * i}])"
 
 
-# A failed call: ``_fail`` takes what escaped a callback from the sink and raises it (or the
-# call's own failure). A signal handler that raises first (as ``_fail`` starts) leaves it
-# there: it is dropped, not raised by the store's next call. (Shared with component calls.)
-FAIL_LINES = ("try:", "    _fail({args})", "except BaseException:", "    _sink.error = None", "    raise")
-_FAIL = ["            " + line.format(args="e, t") for line in FAIL_LINES]
-# A call that returned normally raises what escaped a callback, taken from the sink inline
-# (no call, where a signal handler could run before it is taken).
+# From C's return to the end of its failure path, a call runs in one ``try`` (shared with
+# component calls). A failed call's ``_fail`` takes what escaped a callback from the sink and
+# raises it, or the call's own failure; a call that returned raises what escaped, taken from
+# the sink inline (no call, where a signal handler could run before it is taken). Whatever
+# interrupts that stretch (a signal handler that raises as C returns, or as ``_fail``
+# starts) leaves nothing for the store's next call: what escaped is dropped (DROP_LINES), and
+# a core call's trap slot is emptied, since wasmtime writes it only when a call traps and a
+# trap left there would fail the function's next call (the trap itself leaks).
 ESCAPED_LINES = ("if _sink.error is not None:", "    escaped, _sink.error = _sink.error, None", "    raise escaped")
-_ESCAPED = ["        " + line for line in ESCAPED_LINES]
+DROP_LINES = ("except BaseException:", "    _sink.error = None", "    raise")
 
 
 def build_caller(
@@ -212,11 +213,9 @@ def build_caller(
         lines.extend("    " + line for line in stores)
         lines.append("        except TypeError as exc:")
         lines.append(f"            _badargs(({', '.join(f'a{i}' for i in range(len(params)))},), exc)")
-    lines.append("        e = _c(*_a)")
-    lines.append("        if e or _tb[0]:")
-    lines.append("            t = _tb[0]; _tb[0] = 0")
-    lines += _FAIL
-    lines += _ESCAPED
+    lines += ["        try:", "            e = _c(*_a)", "            if e or _tb[0]:", "                t = _tb[0]; _tb[0] = 0",
+              "                _fail(e, t)", *("            " + line for line in ESCAPED_LINES),
+              "        " + DROP_LINES[0], "            _tb[0] = 0", *("        " + line for line in DROP_LINES[1:])]
     lines.append("        return [" + ", ".join(_read_result(i, vt) for i, vt in enumerate(results)) + "]")
     # Release only what this call took: an acquire interrupted before it took the lock took
     # nothing, and RLock.release then raises RuntimeError (as _is_owned() would have said,
