@@ -306,3 +306,4 @@ for attempt in range(3):
         pass
     assert maybe.call(0) == [1]
 ''', timeout=120)
+

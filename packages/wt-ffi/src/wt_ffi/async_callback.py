@@ -29,7 +29,7 @@ from types import CodeType, TracebackType
 from .async_ import ASYNC_CALLBACK, CONTINUATION_CALLBACK
 from .callback import SPARE_TRAPS
 from .entry import checked_later
-from .sink import SINK_FINDERS, CallbackSink, catch_escapes
+from .sink import SINK_FINDERS, CallbackSink, ready_callbacks
 from .store import FINALIZER
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
@@ -159,7 +159,7 @@ def register(host: AsyncHost) -> int:
     with (with :data:`ASYNC_THUNK` and :data:`FORGET_THUNK`)."""
     if SPARE_TRAPS.count[0] < SPARE_TRAPS.CAPACITY:
         SPARE_TRAPS.refill()
-    catch_escapes()
+    ready_callbacks()
     key = next(_keys)
     _hosts[key] = host
     return key

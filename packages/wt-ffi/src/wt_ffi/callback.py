@@ -22,7 +22,7 @@ from types import CodeType, TracebackType
 from .call import RefParam
 from .entry import checked_later
 from .func import UNCHECKED_CALLBACK
-from .sink import SINK_FINDERS, CallbackSink, Spares, catch_escapes
+from .sink import SINK_FINDERS, CallbackSink, Spares, ready_callbacks
 from .trap import wasmtime_trap_new
 from .slots import RANGES, bits_f32, bits_f64, f32_bits, f64_bits, range_check
 from .types import VALTYPE_F32, VALTYPE_F64, VALTYPE_I32, VALTYPE_I64, VALTYPE_V128, ValType
@@ -127,7 +127,7 @@ def build_trampoline(
     """
     np, nr = len(params), len(results)
     two = sorted(i for i, conv in ref_results.items() if conv.raw is not None)
-    catch_escapes()
+    ready_callbacks()
     # An exception that escaped an earlier callback of this call (see wt_ffi.sink) makes
     # this one trap at once.
     lines = ["def trampoline(env, caller, s, n):", "    try:", "        if _sink.error is not None: raise _sink.error"]

@@ -25,7 +25,7 @@ from types import CodeType, TracebackType
 from . import error as _error
 from ._library import raw_function
 from .entry import checked_later
-from .sink import SINK_FINDERS, CallbackSink, Spares, catch_escapes
+from .sink import SINK_FINDERS, CallbackSink, Spares, ready_callbacks
 from .store import (EPOCH_DEADLINE_CALLBACK, FINALIZER, UPDATE_DEADLINE_CONTINUE, UPDATE_DEADLINE_YIELD,
                     wasmtime_context_t, wasmtime_store_t)
 
@@ -130,7 +130,7 @@ def watch_store(store: ctypes._Pointer[wasmtime_store_t], context: ctypes._Point
     set_callback, set_deadline = _raw
     if not SPARE_ERRORS.count[0]:
         SPARE_ERRORS.refill()
-        catch_escapes()
+        ready_callbacks()
     _watched[key] = (decide, sink)
     set_callback(store, _DEADLINE_THUNK, ctypes.c_void_p(key), _FINALIZE_THUNK)
     set_deadline(context, _ONE_TICK)

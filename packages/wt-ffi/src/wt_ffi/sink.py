@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable
 from types import TracebackType
 
-__all__ = ["CallbackSink", "Spares", "refill_spares", "catch_escapes", "SINK_FINDERS"]
+__all__ = ["CallbackSink", "Spares", "refill_spares", "catch_escapes", "ready_callbacks", "SINK_FINDERS"]
 
 _POOLS: list[Spares] = []
 
@@ -97,6 +97,15 @@ def _hook(unraisable: object) -> None:
                     sink.error = exc
                 return
     _previous_hook[0](unraisable)
+
+
+def ready_callbacks() -> None:
+    """What a module that builds callbacks does first: :func:`catch_escapes`, and fill every
+    pool now. An empty pool (before the first failure refilled it) sent a callback's
+    ``except`` path to its last resort, a call, where a signal handler that raised let the
+    exception out to ctypes, which handed wasmtime garbage to free."""
+    catch_escapes()
+    refill_spares()
 
 
 def catch_escapes() -> None:

@@ -20,7 +20,7 @@ from types import CodeType
 
 from .. import error as _error
 from ..entry import checked_later
-from ..sink import CallbackSink, Spares, catch_escapes
+from ..sink import CallbackSink, Spares, ready_callbacks
 from .linker import FUNC_CALLBACK, RESOURCE_DESTRUCTOR
 
 __all__ = ["SPARE_ERRORS", "host_function_trampoline", "inline_trampoline", "destructor_trampoline"]
@@ -77,7 +77,7 @@ def _make(source: str, fn: Callable[..., object] | None, sink: CallbackSink,
           names: dict[str, object] | None = None) -> Callable[..., int]:
     if SPARE_ERRORS.count[0] < SPARE_ERRORS.CAPACITY:
         SPARE_ERRORS.refill()
-    catch_escapes()
+    ready_callbacks()
     env: dict[str, object] = dict(names or {})
     env.update({"_fn": fn, "_sink": sink, "_count": SPARE_ERRORS.count, "_items": SPARE_ERRORS.items,
                 "_make": SPARE_ERRORS.make_one})
