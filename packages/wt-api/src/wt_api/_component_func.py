@@ -16,7 +16,7 @@ from functools import lru_cache
 from types import CodeType
 
 from wt_ffi import pointer_arg, raw_function
-from wt_ffi.call import DROP_LINES, ESCAPED_LINES
+from wt_ffi.call import ESCAPED_LINES, drop_lines
 from wt_ffi.component import func as _f
 
 from ._component_classes import Err, Ok
@@ -26,7 +26,7 @@ from ._component_types import ComponentFunctionType, python_name
 from ._component_lower import lowerer
 from ._component_values import VAL_SIZE, LiftError, Mismatch, inline_lift, inline_lower, unsupported
 from ._errors import ClosedError, ExitError, Trap, TrapCode, WasmArgumentError, WasmRuntimeError, WtError
-from ._failure import call_failure
+from ._failure import call_failure, failures_ready
 from ._store import Scope
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
@@ -122,6 +122,7 @@ class ComponentFunction:
 
     def __init__(self, scope: Scope, env: ResourceEnv, func: _f.wasmtime_component_func_t, name: str,
                  ftype: ComponentFunctionType, owner: object) -> None:
+        failures_ready()
         self.name = name
         self.type = ftype
         self._scope = scope
@@ -229,7 +230,7 @@ class ComponentFunction:
         # component model forbids, nor drop a handle that an argument already points at.
         lines += ["    if _ident() not in _fits: _check()", "    try:", "        _enter()", "        if not _alive[0]: _closed()",
                   "        if _env.busy or _env.failed is not None: _refuse()", "        _env.busy = True", "        try:"]
-        guarded = len(lines) - 1  # (from here to the result: in one try, see wt_ffi.call.DROP_LINES)
+        guarded = len(lines) - 1  # (from here to the result: in one try, see wt_ffi.call.drop_lines)
         inline: list[str] = []
         complex_: list[str] = []
         for i, ((_, t), lower) in enumerate(zip(ftype.params, lowers)):
@@ -269,7 +270,7 @@ class ComponentFunction:
             if result.kind == "result":
                 lines += [pad + "if type(v) is _Err: raise v", pad + "v = v.value"]
         lines[guarded:] = ["        try:", *("    " + line for line in lines[guarded:]),
-                           *("        " + line for line in DROP_LINES)]
+                           *("        " + line for line in drop_lines())]
         # As prepared core calls (wt_ffi.call.StoreGate): the finally releases only what this
         # call took (RuntimeError: an acquire interrupted before it took the lock).
         lines += ["        return v", "    finally:", "        try:", "            _leave()", "        except RuntimeError:",

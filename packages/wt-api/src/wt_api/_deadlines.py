@@ -105,7 +105,7 @@ class StoreClock(StopRecord):
             if time.monotonic() >= deadline:
                 self.stopped = ("timeout", timeout)
                 return "wt: the call ran past its deadline"
-        if self.yielding and sys._getframe(2).f_code in YIELD_FROM:
+        if self.yielding and sys._getframe(_epoch.CALLER_DEPTH).f_code in YIELD_FROM:
             return _epoch.YIELD
         return None
 
@@ -157,8 +157,18 @@ def call_before(scope: Scope, deadline: float, timeout: float | None, call: Call
     """``call(*args)`` holding ``scope``'s store, stopped once ``time.monotonic()`` passes
     ``deadline`` (``timeout`` is only reported)."""
     entry = (deadline, timeout)
-    with scope:  # (first: a closed module is a ClosedError, whatever its runtime)
-        clock = clock_of(scope.store)
+    store = scope.store
+    if threading.get_ident() not in store.fits:
+        store.check_thread()
+    lock = store.lock
+    # The store's lock as a prepared call holds it (wt_ffi.call.StoreGate), not through
+    # ``with scope``: Python 3.10 runs signal handlers as a ``with`` block's cleanup starts,
+    # so a handler that raised while another exception left the block kept the lock for ever.
+    try:
+        lock.acquire()
+        if not (store.alive[0] and scope.alive[0]):  # (first: a closed module is a ClosedError, whatever its runtime)
+            store._raise_closed()
+        clock = clock_of(store)
         if _sigint.is_main_thread():
             _sigint.ensure_installed()
         # A signal handler may raise between any two calls here: the entry goes in inside
@@ -173,6 +183,13 @@ def call_before(scope: Scope, deadline: float, timeout: float | None, call: Call
                 clock.deadlines.remove(entry)
             except ValueError:  # a handler raised before the append
                 pass
+    finally:
+        try:  # (an acquire interrupted before it took the lock took nothing: RuntimeError)
+            lock.release()
+        except RuntimeError:
+            pass
+        if not store.alive[0]:
+            store._finish_close()
 
 
 def arm(clock: StoreClock, entry: tuple[float, float | None]) -> None:
@@ -208,7 +225,9 @@ class _Timer:
     the earliest deadline, then increments that store's engine epoch."""
 
     def __init__(self) -> None:
-        self._cond = threading.Condition(threading.Lock())
+        # (an RLock: RuntimeError, not someone else's release, when arm() gives back a lock
+        # that a raising signal handler kept it from taking)
+        self._cond = threading.Condition(threading.RLock())
         self._active: set[StoreClock] = set()
         self._thread: threading.Thread | None = None
         self._planned = math.inf
@@ -216,7 +235,8 @@ class _Timer:
     def arm(self, clock: StoreClock) -> None:
         current = clock.current()
         assert current is not None
-        with self._cond:
+        try:  # (not ``with``: Python 3.10 runs signal handlers as a with block's cleanup starts)
+            self._cond.acquire()
             clock.fire_at = current[0]
             self._active.add(clock)
             # (not alive: a raising signal handler interrupted its start; a second timer
@@ -239,6 +259,11 @@ class _Timer:
             elif clock.fire_at < self._planned:
                 self._planned = clock.fire_at
                 self._cond.notify()
+        finally:
+            try:
+                self._cond.release()
+            except RuntimeError:
+                pass
 
     def _run(self) -> None:
         with self._cond:

@@ -29,9 +29,11 @@ from ._store import Store
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from wt_ffi.trap import Failure
 
-__all__ = ["call_failure", "raise_call_failure", "error_exception", "raise_error"]
+__all__ = ["call_failure", "failures_ready", "raise_call_failure", "error_exception", "raise_error"]
 
 _BACKTRACE = "\nwasm backtrace:"
 
@@ -45,6 +47,27 @@ def _trap_code(code: int | None) -> TrapCode | None:
         return None
 
 
+_take_failure: Callable[[int | None, int | None], Failure] | None = None
+
+
+def _load() -> Callable[[int | None, int | None], Failure]:
+    global _take_failure
+    from wt_ffi.trap import take_failure  # (loaded by the first function made: start-up)
+
+    _take_failure = take_failure
+    return take_failure
+
+
+def failures_ready() -> None:
+    """Load what a failed call needs, before any call can fail (each function's first
+    use). Loaded by the failure itself, a signal handler that raised during the import
+    could leave the module half made in ``sys.modules`` on Python 3.10 (whose importlib
+    cleans up in an ``except`` clause, whose first instruction runs handlers): every later
+    failure would then raise ImportError."""
+    if _take_failure is None:
+        _load()
+
+
 def _message(failure: Failure) -> str:
     """wasmtime's message without the backtrace it prints (wt's exceptions show their
     own, from the frames)."""
@@ -56,10 +79,8 @@ def call_failure(store: Store, error_address: int | None, trap_address: int | No
                  plain: type[WtError] = WasmRuntimeError) -> BaseException | None:
     """The exception for a call (or instantiation) of ``store`` that returned an error or a
     trap; None when the guest called ``proc_exit(0)``. Frees what C returned."""
-    from wt_ffi.trap import take_failure  # (loaded by the first failure: start-up)
-
-    failure = take_failure(error_address, trap_address)
-    refill_spares()
+    refill_spares()  # first: an interrupt later in this function must not leave the pools drawn down
+    failure = (_take_failure or _load())(error_address, trap_address)
     sink = store.sink
     raised, sink.error = sink.error, None
     clock = store.clock

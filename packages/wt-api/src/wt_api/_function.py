@@ -17,7 +17,7 @@ from ._convert_val import to_val
 from ._deadlines import call_before, check_seconds
 from ._errors import ExitError, WasmArgumentError, WasmRuntimeError, WtError
 from ._externtypes import FunctionType
-from ._failure import call_failure
+from ._failure import call_failure, failures_ready
 from ._handle import refuse_pickling
 from ._store import Scope, Store
 from ._values import RefType, ValueType, to_raw_type, type_name
@@ -62,6 +62,7 @@ class Function:
         params = [to_raw_type(t) for t in ty.params]
         results = [to_raw_type(t) for t in ty.results]
         ident = _identifier(name)
+        failures_ready()
         if store.aio is not None and store.aio.async_only:  # type: ignore[attr-defined]
             # The store has async host functions, which a sync call must never reach (it
             # would abort the process): every call runs as a future (_async_call).

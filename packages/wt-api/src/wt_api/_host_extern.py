@@ -20,7 +20,7 @@ from wt_ffi import store as _store
 from wt_ffi import types as _t
 from wt_ffi import val as _val
 from wt_ffi.call import RefParam
-from wt_ffi.callback import SPARE_TRAPS, build_trampoline
+from wt_ffi.callback import build_trampoline
 
 from ._caller import Caller
 from ._coroutines import is_coroutine_function
@@ -60,8 +60,6 @@ def function_extern(host: HostFunction, store: Store, engine: Engine) -> _extern
         if vt.kind == _t.VALTYPE_REF:
             where = f"host function {host.name}: result {host.result_names[i] if host.result_names else i}"
             ref_results[i] = typed_result(store, vt, where) if host.typed else param_converter(store, vt, where)
-    if SPARE_TRAPS.count[0] < SPARE_TRAPS.CAPACITY:
-        SPARE_TRAPS.refill()
     fn = host.fn
     if engine.config.async_yield_fuel and engine.config.fuel_metering:
         from ._async_state import fuel_paused  # (only fuel yielding needs it: start-up)

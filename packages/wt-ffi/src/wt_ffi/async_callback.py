@@ -12,11 +12,12 @@ the deletion of the future).
 
 No exception may leave these functions (see :mod:`wt_ffi.sink`): each body is one
 ``try`` whose entry runs no signal handler (:mod:`wt_ffi.entry`), and the ``except``
-paths make no call; they leave the exception with the host's sink, hand wasmtime a trap
-taken from :data:`~wt_ffi.callback.SPARE_TRAPS` and say "complete". The continuation is
-set to "complete" first thing: wasmtime's placeholder panics (aborting the process) when
-polled. Should an exception still escape the callback (a Python whose bytecode
-:mod:`wt_ffi.entry` does not know), the ``sys.unraisablehook`` finder below sets the
+paths make no call but the pool's last resort; they leave the exception with the host's
+sink, hand wasmtime a trap taken from :data:`~wt_ffi.callback.SPARE_TRAPS` and say
+"complete". The continuation is set to "complete" first thing: wasmtime's placeholder
+panics (aborting the process) when polled. Should an exception still escape the callback
+(a Python whose bytecode :mod:`wt_ffi.entry` does not know, or Python 3.10 running a
+handler as an ``except`` clause starts), the ``sys.unraisablehook`` finder below sets the
 continuation and the trap for the callback that could not.
 """
 
@@ -73,17 +74,11 @@ def on_call(env, caller, args, nargs, results, nresults, trap_ret, cont_ret):
             cont_ret[2] = _DROP
             cont_ret[0] = _CONTINUE
     except BaseException as exc:
-        if host is not None:
-            host.sink.error = exc
-        n = _count[0]
-        if n:
-            n -= 1
-            _count[0] = n
-            t = _items[n]
-            _items[n] = 0
-        else:
-            t = _make_trap()  # the pool ran dry (see Spares): a call, as a last resort
-        trap_ret[0] = t
+        sink = (_NO_HOST if host is None else host).sink
+        sink.error = exc
+        t = (_items[-1:] or _NONE)[0]
+        del _items[-1:]
+        trap_ret[0] = t or _last(sink)  # (the pool ran dry: see wt_ffi.sink.Spares)
 
 
 def on_continue(env):
@@ -93,16 +88,11 @@ def on_continue(env):
         return entry[0].finish(env or 0)
     except BaseException as exc:
         if entry is not None:
-            entry[0].sink.error = exc
-            n = _count[0]
-            if n:
-                n -= 1
-                _count[0] = n
-                t = _items[n]
-                _items[n] = 0
-            else:
-                t = _make_trap()
-            entry[1][0] = t
+            sink = entry[0].sink
+            sink.error = exc
+            t = (_items[-1:] or _NONE)[0]
+            del _items[-1:]
+            entry[1][0] = t or _last(sink)
         return True
 
 
@@ -127,13 +117,13 @@ def on_done(env):
 '''
 
 
-def _make_trap() -> int:
-    return SPARE_TRAPS.make_one()
+class _NoHost:
+    sink = CallbackSink()  # (where an exception goes that came before the host was found)
 
 
 _env: dict[str, Any] = {
-    "_hosts": _hosts, "_pending": _pending, "_next": _keys.__next__, "_current": _current_key,
-    "_count": SPARE_TRAPS.count, "_items": SPARE_TRAPS.items, "_make_trap": _make_trap,
+    **SPARE_TRAPS.names(), "_hosts": _hosts, "_pending": _pending, "_next": _keys.__next__, "_current": _current_key,
+    "_NO_HOST": _NoHost,
 }
 exec(compile(_SOURCE, "<wt async host function>", "exec"), _env)  # noqa: S102
 for _name in ("on_call", "on_continue", "on_drop", "on_forget", "on_done"):  # entries that run no signal handler
@@ -157,8 +147,7 @@ _ON_DROP: CodeType = _env["on_drop"].__code__
 def register(host: AsyncHost) -> int:
     """Route an async host function's calls to ``host``; returns the ``env`` to define it
     with (with :data:`ASYNC_THUNK` and :data:`FORGET_THUNK`)."""
-    if SPARE_TRAPS.count[0] < SPARE_TRAPS.CAPACITY:
-        SPARE_TRAPS.refill()
+    SPARE_TRAPS.fill()
     ready_callbacks()
     key = next(_keys)
     _hosts[key] = host
@@ -169,18 +158,6 @@ def pending_key() -> int:
     """The key of the host call that ``AsyncHost.start`` is starting (that ``finish`` and
     ``dropped`` will be given if it does not complete at once)."""
     return _current_key[0]
-
-
-def _take_spare() -> int:
-    count, items = SPARE_TRAPS.count, SPARE_TRAPS.items
-    n = count[0]
-    if n:
-        n -= 1
-        count[0] = n
-        address = items[n]
-        items[n] = 0
-        return address
-    return SPARE_TRAPS.make_one()
 
 
 def _sink_of(tb: TracebackType) -> CallbackSink | None:
@@ -196,14 +173,14 @@ def _sink_of(tb: TracebackType) -> CallbackSink | None:
             cont[0] = _env["_DONE"]
             cont[1] = 0
             cont[2] = 0
-            trap[0] = _take_spare()
+            trap[0] = SPARE_TRAPS.take()
         host = _hosts.get(local.get("env") or 0)
         return None if host is None else host.sink
     if code is _ON_CONTINUE:
         entry = _pending.get(frame.f_locals.get("env") or 0)
         if entry is None:
             return None
-        entry[1][0] = _take_spare()  # the call fails whatever ctypes hands wasmtime
+        entry[1][0] = SPARE_TRAPS.take()  # the call fails whatever ctypes hands wasmtime
         return entry[0].sink
     if code is _ON_DROP:  # the continuation is gone: forget it as on_drop would have
         entry = _pending.pop(frame.f_locals.get("env") or 0, None)

@@ -27,7 +27,7 @@ from .sink import CallbackSink
 from .store import wasmtime_context_t
 from .types import VALTYPE_F32, VALTYPE_F64, VALTYPE_I32, VALTYPE_I64, VALTYPE_V128, ValType
 
-__all__ = ["DROP_LINES", "ESCAPED_LINES", "RefParam", "StoreGate", "build_caller"]
+__all__ = ["ESCAPED_LINES", "RefParam", "StoreGate", "build_caller", "drop_lines"]
 
 
 class RefParam:
@@ -125,11 +125,22 @@ def _read_result(i: int, vt: ValType) -> str:
 # raises it, or the call's own failure; a call that returned raises what escaped, taken from
 # the sink inline (no call, where a signal handler could run before it is taken). Whatever
 # interrupts that stretch (a signal handler that raises as C returns, or as ``_fail``
-# starts) leaves nothing for the store's next call: what escaped is dropped (DROP_LINES), and
+# starts) leaves nothing for the store's next call: what escaped is dropped (drop_lines), and
 # a core call's trap slot is emptied, since wasmtime writes it only when a call traps and a
 # trap left there would fail the function's next call (the trap itself leaks).
 ESCAPED_LINES = ("if _sink.error is not None:", "    escaped, _sink.error = _sink.error, None", "    raise escaped")
-DROP_LINES = ("except BaseException:", "    _sink.error = None", "    raise")
+
+
+def drop_lines(*also: str) -> tuple[str, ...]:
+    """The clause that ends that ``try``: it empties the sink, and runs the statements
+    ``also``. From Python 3.11 on an ``except`` clause that re-raises; on 3.10, which runs
+    signal handlers as an ``except`` clause starts, a ``finally`` that starts with a
+    ``try`` (where it runs none). It runs after a successful call too, when the sink and
+    the trap slot are already empty."""
+    stores = ("_sink.error = None", *also)
+    if sys.version_info >= (3, 11):
+        return ("except BaseException:", *("    " + line for line in stores), "    raise")
+    return ("finally:", "    try:", *("        " + line for line in stores), "    finally:", "        pass")
 
 
 def build_caller(
@@ -215,7 +226,7 @@ def build_caller(
         lines.append(f"            _badargs(({', '.join(f'a{i}' for i in range(len(params)))},), exc)")
     lines += ["        try:", "            e = _c(*_a)", "            if e or _tb[0]:", "                t = _tb[0]; _tb[0] = 0",
               "                _fail(e, t)", *("            " + line for line in ESCAPED_LINES),
-              "        " + DROP_LINES[0], "            _tb[0] = 0", *("        " + line for line in DROP_LINES[1:])]
+              *("        " + line for line in drop_lines("_tb[0] = 0"))]
     lines.append("        return [" + ", ".join(_read_result(i, vt) for i, vt in enumerate(results)) + "]")
     # Release only what this call took: an acquire interrupted before it took the lock took
     # nothing, and RLock.release then raises RuntimeError (as _is_owned() would have said,

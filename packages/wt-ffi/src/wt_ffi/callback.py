@@ -6,10 +6,10 @@ source specialised to the signature that reads the parameters, calls the Python
 function, checks and writes the results, and turns any exception into a trap.
 
 No exception may leave a callback into C: ctypes would print it and return garbage
-to wasmtime. Everything a trampoline does runs inside one ``try``, and its ``except``
-path makes no call at all (a signal handler can raise at any call): it leaves the
-exception with the store's :class:`~wt_ffi.sink.CallbackSink` and returns a trap taken
-from :data:`SPARE_TRAPS`, made ahead. The call that entered wasm raises the exception.
+to wasmtime. Everything a trampoline does runs inside one ``try``, and its failure path
+runs no signal handler (:func:`wt_ffi.sink.guarded_source`): it leaves the exception with
+the store's :class:`~wt_ffi.sink.CallbackSink` and returns a trap taken from
+:data:`SPARE_TRAPS`, made ahead. The call that entered wasm raises the exception.
 """
 
 from __future__ import annotations
@@ -22,37 +22,17 @@ from types import CodeType, TracebackType
 from .call import RefParam
 from .entry import checked_later
 from .func import UNCHECKED_CALLBACK
-from .sink import SINK_FINDERS, CallbackSink, Spares, ready_callbacks
-from .trap import wasmtime_trap_new
+from .sink import SINK_FINDERS, CallbackSink, Spares, guarded_source, ready_callbacks
 from .slots import RANGES, bits_f32, bits_f64, f32_bits, f64_bits, range_check
 from .types import VALTYPE_F32, VALTYPE_F64, VALTYPE_I32, VALTYPE_I64, VALTYPE_V128, ValType
 
-__all__ = ["SPARE_TRAPS", "build_trampoline", "new_trap_address"]
+__all__ = ["SPARE_TRAPS", "build_trampoline"]
 
 
-def new_trap_address(message: str) -> int:
-    """A new ``wasm_trap_t`` carrying ``message``, as the address a callback returns."""
-    data = message.encode("utf-8", "replace")
-    return ctypes.cast(wasmtime_trap_new(data, len(data)), ctypes.c_void_p).value or 0
-
-
-SPARE_TRAPS = Spares(lambda: new_trap_address("wt: the host function raised (wt re-raises its exception)"))
+_SPARE_MESSAGE = b"wt: the host function raised (wt re-raises its exception)"
+SPARE_TRAPS = Spares("wasmtime_trap_new", _SPARE_MESSAGE, ctypes.c_size_t(len(_SPARE_MESSAGE)))
 """The traps trampolines return after an exception (the message is never shown: the
 call that entered wasm raises the exception itself)."""
-
-
-_EXCEPT_PATH = [
-    "    except BaseException as exc:",
-    "        _sink.error = exc",
-    "        n = _count[0]",
-    "        if n:",
-    "            n -= 1",
-    "            _count[0] = n",
-    "            t = _items[n]",
-    "            _items[n] = 0",
-    "            return t",
-    "        return _make_trap()  # the pool ran dry (see Spares): a call, as a last resort",
-]
 
 
 def _read_bits(i: int, vt: ValType) -> str:
@@ -130,7 +110,7 @@ def build_trampoline(
     ready_callbacks()
     # An exception that escaped an earlier callback of this call (see wt_ffi.sink) makes
     # this one trap at once.
-    lines = ["def trampoline(env, caller, s, n):", "    try:", "        if _sink.error is not None: raise _sink.error"]
+    lines = ["        if _sink.error is not None: raise _sink.error"]
     if make_caller is not None:
         lines += ["        c = _mk(caller)", "        try:"]
         head, inner = "c, ", "            "
@@ -152,11 +132,8 @@ def build_trampoline(
             lines.append(f"        r = {value}")
         _write(i, vt, "r", typed, ref_results.get(i), lines)
     lines.extend(f"        s[{2 * i}] = _rraw{i}(q{i})" for i in two)
-    lines.append("        return 0")
-    lines.extend(_EXCEPT_PATH)
     env: dict[str, object] = {
-        "fn": fn, "_mk": make_caller, "_badres": on_bad_result, "_sink": sink,
-        "_count": SPARE_TRAPS.count, "_items": SPARE_TRAPS.items, "_make_trap": SPARE_TRAPS.make_one,
+        **SPARE_TRAPS.names(), "fn": fn, "_mk": make_caller, "_badres": on_bad_result, "_sink": sink,
         "_bits_f32": bits_f32, "_bits_f64": bits_f64, "_f32_bits": f32_bits, "_f64_bits": f64_bits,
     }
     for i, to_python in ref_params.items():
@@ -166,7 +143,7 @@ def build_trampoline(
         if conv.raw is not None:
             env[f"_rraw{i}"] = conv.raw
     namespace: dict[str, Callable[..., int]] = {}
-    exec(_compiled("\n".join(lines)), env, namespace)  # noqa: S102
+    exec(_compiled(guarded_source("env, caller, s, n", lines)), env, namespace)  # noqa: S102
     return UNCHECKED_CALLBACK(namespace["trampoline"])
 
 

@@ -12,7 +12,9 @@ argument's low two bits below 2); after ``yield from`` and ``await`` it leaves p
 handlers to the next check. :func:`checked_later` gives a callback's code the
 ``after await`` form, so the handler runs at the first call inside the ``try`` and its
 exception takes the callback's own ``except`` path. Python 3.10 has no ``RESUME``: its
-first instruction is the ``try`` itself, where the interpreter never runs handlers.
+first instruction is the ``try`` itself, a ``SETUP_FINALLY``, where the interpreter never
+runs handlers, provided its jump fits one byte (with an ``EXTENDED_ARG`` before it, the
+check runs).
 """
 
 from __future__ import annotations
@@ -47,9 +49,11 @@ def checked_later(code: CodeType) -> CodeType:
 
 
 def deferred_entry(code: CodeType) -> bool:
-    """Whether ``code`` starts with the deferred check of :func:`checked_later` (for tests)."""
+    """Whether ``code`` starts with the deferred check of :func:`checked_later`, or on
+    Python 3.10 with a ``try`` (a ``SETUP_FINALLY`` with no ``EXTENDED_ARG`` before it: the
+    interpreter looks at the opcode itself). For tests."""
     if _RESUME is None:
-        return True
+        return code.co_code[0] == opcode.opmap["SETUP_FINALLY"]
     raw = code.co_code
     for at in range(0, len(raw), 2):
         if raw[at] == _RESUME:

@@ -8,9 +8,9 @@ a call running as a future may be suspended: see :mod:`wt_ffi.async_`); a messag
 it with a ``wasmtime_error_t`` carrying that message. When the store is freed, wasmtime
 calls the finaliser, which forgets the store.
 
-No exception may leave the thunk (ctypes would return garbage to wasmtime): its whole
-body is one ``try`` whose entry runs no signal handler (:mod:`wt_ffi.entry`), and its
-``except`` path makes no call; it leaves the exception with the store's
+No exception may leave the thunk (ctypes would return garbage to wasmtime): it is written
+by :func:`wt_ffi.sink.guarded_source`, as the host-function trampolines are, so its entry
+and its failure path run no signal handler; it leaves the exception with the store's
 :class:`~wt_ffi.sink.CallbackSink` and stops the wasm with an error taken from
 :data:`SPARE_ERRORS`, so that the call raises the exception itself.
 :func:`is_callback_entry` lets wt's SIGINT handler recognise callback frames and defer.
@@ -20,16 +20,16 @@ from __future__ import annotations
 
 import ctypes
 from collections.abc import Callable
-from types import CodeType, TracebackType
+from types import CodeType, FunctionType, TracebackType
 
 from . import error as _error
 from ._library import raw_function
 from .entry import checked_later
-from .sink import SINK_FINDERS, CallbackSink, Spares, ready_callbacks
+from .sink import GUARD_FRAMES, SINK_FINDERS, CallbackSink, Spares, guarded_source, ready_callbacks
 from .store import (EPOCH_DEADLINE_CALLBACK, FINALIZER, UPDATE_DEADLINE_CONTINUE, UPDATE_DEADLINE_YIELD,
                     wasmtime_context_t, wasmtime_store_t)
 
-__all__ = ["watch_store", "is_callback_entry", "CALLBACK_FILENAMES", "SPARE_ERRORS", "YIELD"]
+__all__ = ["watch_store", "is_callback_entry", "CALLBACK_FILENAMES", "CALLER_DEPTH", "SPARE_ERRORS", "YIELD"]
 
 CALLBACK_FILENAMES = frozenset({"<wt host function>", "<wt async host function>"})
 """Filenames of code that C calls directly (the host-function trampolines, the async
@@ -48,37 +48,40 @@ def _error_address(message: str) -> int:
     return ctypes.cast(_error.wasmtime_error_new(message.encode("utf-8", "replace")), ctypes.c_void_p).value or 0
 
 
-SPARE_ERRORS = Spares(lambda: _error_address("wt: the call was stopped by an exception in a callback"))
+SPARE_ERRORS = Spares("wasmtime_error_new", b"wt: the call was stopped by an exception in a callback")
 """The errors the thunk returns after an exception (see :class:`~wt_ffi.sink.Spares`)."""
 
 _watched: dict[int, tuple[Callable[[], str | None], CallbackSink]] = {}
 _KINDS = {True: UPDATE_DEADLINE_YIELD, False: UPDATE_DEADLINE_CONTINUE}
 
 
-def _on_deadline(context: object, env: int | None, delta: ctypes._Pointer[ctypes.c_uint64],
-                 kind: ctypes._Pointer[ctypes.c_uint8]) -> int | None:
-    try:
-        decide, sink = _watched[env or 0]
-        message = decide()  # (the first call: a SIGINT's handler runs here, and may fill the sink)
-        if sink.error is not None:  # an exception escaped a callback of this call: stop now
-            return _error_address("wt: stopped by an exception raised in a callback")
-        if message is None or message is YIELD:
-            delta[0] = 1
-            kind[0] = _KINDS[message is YIELD]
-            return None
-        return _error_address(message)
-    except BaseException as exc:  # no call from here on: see the module docstring
-        if env in _watched:
-            _watched[env][1].error = exc
-        count, items = SPARE_ERRORS.count, SPARE_ERRORS.items
-        n = count[0]
-        if n:
-            n -= 1
-            count[0] = n
-            address = items[n]
-            items[n] = 0
-            return address
-        return SPARE_ERRORS.make_one()  # the pool ran dry: a call, as a last resort
+# What the thunk runs: ``decide()`` first (a SIGINT's handler runs there, and may fill the
+# sink); an exception that escaped a callback of this call stops it at once.
+_DEADLINE_BODY = [
+    "        decide, sink = _watched[env or 0]",
+    "        message = decide()",
+    "        if sink.error is not None:",
+    "            return _error_address('wt: stopped by an exception raised in a callback')",
+    "        if message is None or message is YIELD:",
+    "            delta[0] = 1",
+    "            kind[0] = _KINDS[message is YIELD]",
+    "            return None",
+    "        return _error_address(message)",
+]
+_NO_ENTRY = (None, CallbackSink())  # (where an exception goes once its store is forgotten)
+_names: dict[str, object] = {**SPARE_ERRORS.names(), "_watched": _watched, "_error_address": _error_address,
+                          "_KINDS": _KINDS, "YIELD": YIELD, "_NO_ENTRY": _NO_ENTRY}
+_made: dict[str, FunctionType] = {}
+# (an exception goes to the store's sink, or nowhere once the store is forgotten; the
+# expression makes no call: see wt_ffi.sink.guarded_source)
+exec(compile(guarded_source("context, env, delta, kind", _DEADLINE_BODY,  # noqa: S102
+                            sink="(env in _watched and _watched[env] or _NO_ENTRY)[1]"),
+             "<wt host function>", "exec"), _names, _made)
+_on_deadline = _made["trampoline"]
+CALLER_DEPTH = 1 + GUARD_FRAMES
+"""From ``decide()``, ``sys._getframe(CALLER_DEPTH)`` is the frame whose call into C ran
+the wasm that reached the deadline."""
+_on_deadline.__code__ = checked_later(_on_deadline.__code__)  # see wt_ffi.entry
 
 
 def _on_finalize(env: int | None) -> None:
@@ -88,7 +91,6 @@ def _on_finalize(env: int | None) -> None:
         pass
 
 
-_on_deadline.__code__ = checked_later(_on_deadline.__code__)  # see wt_ffi.entry
 _on_finalize.__code__ = checked_later(_on_finalize.__code__)
 _DEADLINE_THUNK = EPOCH_DEADLINE_CALLBACK(_on_deadline)
 _FINALIZE_THUNK = FINALIZER(_on_finalize)
@@ -128,8 +130,8 @@ def watch_store(store: ctypes._Pointer[wasmtime_store_t], context: ctypes._Point
         _raw = (raw_function("wasmtime_store_epoch_deadline_callback", None),
                 raw_function("wasmtime_context_set_epoch_deadline", None))
     set_callback, set_deadline = _raw
-    if not SPARE_ERRORS.count[0]:
-        SPARE_ERRORS.refill()
+    if not SPARE_ERRORS.items:
+        SPARE_ERRORS.fill()
         ready_callbacks()
     _watched[key] = (decide, sink)
     set_callback(store, _DEADLINE_THUNK, ctypes.c_void_p(key), _FINALIZE_THUNK)

@@ -4,64 +4,35 @@ wasmtime calls a component host function with its arguments and result slots as
 ``wasmtime_component_val_t`` arrays (``linker.FUNC_CALLBACK``), and a host resource's
 destructor with the resource's representation (``linker.RESOURCE_DESTRUCTOR``). Each
 trampoline runs the Python function inside one ``try``; as for core host functions
-(``wt_ffi.callback``), its ``except`` path makes no call: it leaves the exception with the
-store's :class:`~wt_ffi.sink.CallbackSink` and returns an error taken from
-:data:`SPARE_ERRORS`, made ahead, so that the call that entered wasm raises the exception
+(``wt_ffi.callback``), its failure path runs no signal handler
+(:func:`~wt_ffi.sink.guarded_source`): it leaves the exception with the store's
+:class:`~wt_ffi.sink.CallbackSink` and returns an error taken from :data:`SPARE_ERRORS`,
+made ahead, so that the call that entered wasm raises the exception
 itself. The trampolines are generated code named ``<wt host function>`` whose entry defers
 the interpreter's check for pending signal handlers (``wt_ffi.entry``), as every callback's.
 """
 
 from __future__ import annotations
 
-import ctypes
 from collections.abc import Callable
 from functools import lru_cache
 from types import CodeType
 
-from .. import error as _error
 from ..entry import checked_later
-from ..sink import CallbackSink, Spares, ready_callbacks
+from ..sink import CallbackSink, Spares, guarded_source, ready_callbacks
 from .linker import FUNC_CALLBACK, RESOURCE_DESTRUCTOR
 
 __all__ = ["SPARE_ERRORS", "host_function_trampoline", "inline_trampoline", "destructor_trampoline"]
 
 
-def _error_address(message: str) -> int:
-    return ctypes.cast(_error.wasmtime_error_new(message.encode("utf-8", "replace")), ctypes.c_void_p).value or 0
-
-
-SPARE_ERRORS = Spares(lambda: _error_address("wt: the host function raised (wt re-raises its exception)"))
+SPARE_ERRORS = Spares("wasmtime_error_new", b"wt: the host function raised (wt re-raises its exception)")
 """The errors trampolines return after an exception (the message is never shown: the call
 that entered wasm raises the exception itself)."""
 
-_EXCEPT = """
-    except BaseException as exc:
-        _sink.error = exc
-        n = _count[0]
-        if n:
-            n -= 1
-            _count[0] = n
-            e = _items[n]
-            _items[n] = 0
-            return e
-        return _make()  # the pool ran dry (see Spares): a call, as a last resort
-"""
-
-_FUNCTION = """
-def trampoline(data, context, ty, args, nargs, results, nresults):
-    try:
-        if _sink.error is not None: raise _sink.error
-        _fn(context, args, nargs, results, nresults)
-        return 0
-""" + _EXCEPT
-
-_DESTRUCTOR = """
-def trampoline(data, context, rep):
-    try:
-        if _sink.error is not None: raise _sink.error
-        _fn(rep)
-        return 0
-""" + _EXCEPT
+_PARAMS = "data, context, ty, args, nargs, results, nresults"
+_CHECK = "        if _sink.error is not None: raise _sink.error"
+_FUNCTION = guarded_source(_PARAMS, [_CHECK, "        _fn(context, args, nargs, results, nresults)"])
+_DESTRUCTOR = guarded_source("data, context, rep", [_CHECK, "        _fn(rep)"])
 
 
 @lru_cache(maxsize=256)
@@ -75,12 +46,10 @@ def _code(source: str) -> CodeType:
 
 def _make(source: str, fn: Callable[..., object] | None, sink: CallbackSink,
           names: dict[str, object] | None = None) -> Callable[..., int]:
-    if SPARE_ERRORS.count[0] < SPARE_ERRORS.CAPACITY:
-        SPARE_ERRORS.refill()
+    SPARE_ERRORS.fill()
     ready_callbacks()
     env: dict[str, object] = dict(names or {})
-    env.update({"_fn": fn, "_sink": sink, "_count": SPARE_ERRORS.count, "_items": SPARE_ERRORS.items,
-                "_make": SPARE_ERRORS.make_one})
+    env.update({**SPARE_ERRORS.names(), "_fn": fn, "_sink": sink})
     namespace: dict[str, Callable[..., int]] = {}
     exec(_code(source), env, namespace)  # noqa: S102
     return namespace["trampoline"]
@@ -98,9 +67,7 @@ def inline_trampoline(body: list[str], names: dict[str, object], sink: CallbackS
     parameters ``context, args, nargs, results, nresults`` and ``names``, returning nothing
     on success; what they raise goes to ``sink``. (One Python frame per host call: the
     conversions are spliced into the trampoline rather than called from it.)"""
-    source = "\n".join(["def trampoline(data, context, ty, args, nargs, results, nresults):", "    try:",
-                        "        if _sink.error is not None: raise _sink.error", *body, "        return 0"]) + _EXCEPT
-    return FUNC_CALLBACK(_make(source, None, sink, names))
+    return FUNC_CALLBACK(_make(guarded_source(_PARAMS, [_CHECK, *body]), None, sink, names))
 
 
 def destructor_trampoline(fn: Callable[[int], object], sink: CallbackSink) -> object:
