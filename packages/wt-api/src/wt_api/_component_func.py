@@ -274,7 +274,7 @@ class ComponentFunction:
         # As prepared core calls (wt_ffi.call.StoreGate): the finally releases only what this
         # call took (RuntimeError: an acquire interrupted before it took the lock).
         lines += ["        return v", "    finally:", "        try:", "            _leave()", "        except RuntimeError:",
-                  "            pass", "        if not _alive[0]: _after_close()"]
+                  "            pass", "        finally:", "            if not _alive[0]: _after_close()"]
         namespace: dict[str, Callable[..., Any]] = {}
         exec(_compiled("\n".join(lines)), names, namespace)  # noqa: S102
         call = namespace["call"]

@@ -156,40 +156,26 @@ def call_before(scope: Scope, deadline: float, timeout: float | None, call: Call
                 args: Sequence[object]) -> list[int]:
     """``call(*args)`` holding ``scope``'s store, stopped once ``time.monotonic()`` passes
     ``deadline`` (``timeout`` is only reported)."""
-    entry = (deadline, timeout)
-    store = scope.store
-    if threading.get_ident() not in store.fits:
-        store.check_thread()
-    lock = store.lock
-    # The store's lock as a prepared call holds it (wt_ffi.call.StoreGate), not through
-    # ``with scope``: Python 3.10 runs signal handlers as a ``with`` block's cleanup starts,
-    # so a handler that raised while another exception left the block kept the lock for ever.
+    return scope.holding(_timed, (deadline, timeout), call, args)  # (first: a closed module is a ClosedError)
+
+
+def _timed(store: Store, entry: tuple[float, float | None], call: Callable[..., list[int]],
+           args: Sequence[object]) -> list[int]:
+    clock = clock_of(store)
+    if _sigint.is_main_thread():
+        _sigint.ensure_installed()
+    # A signal handler may raise between any two calls here: the entry goes in inside the
+    # ``try`` and out first thing in ``finally`` (a stale one would stop later calls); the
+    # timer forgets clocks whose deadlines are gone by itself.
     try:
-        lock.acquire()
-        if not (store.alive[0] and scope.alive[0]):  # (first: a closed module is a ClosedError, whatever its runtime)
-            store._raise_closed()
-        clock = clock_of(store)
-        if _sigint.is_main_thread():
-            _sigint.ensure_installed()
-        # A signal handler may raise between any two calls here: the entry goes in inside
-        # the ``try`` and out first thing in ``finally`` (a stale one would stop later calls);
-        # the timer forgets clocks whose deadlines are gone by itself.
-        try:
-            clock.deadlines.append(entry)
-            _timer.arm(clock)
-            return call(*args)
-        finally:
-            try:  # (first: Python 3.10 runs signal handlers at a handler's first instruction unless it is a try)
-                clock.deadlines.remove(entry)
-            except ValueError:  # a handler raised before the append
-                pass
+        clock.deadlines.append(entry)
+        _timer.arm(clock)
+        return call(*args)
     finally:
-        try:  # (an acquire interrupted before it took the lock took nothing: RuntimeError)
-            lock.release()
-        except RuntimeError:
+        try:  # (first: Python 3.10 runs signal handlers at a handler's first instruction unless it is a try)
+            clock.deadlines.remove(entry)
+        except ValueError:  # a handler raised before the append
             pass
-        if not store.alive[0]:
-            store._finish_close()
 
 
 def arm(clock: StoreClock, entry: tuple[float, float | None]) -> None:

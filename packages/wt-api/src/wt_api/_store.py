@@ -20,6 +20,10 @@ from ._refs import GC
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
     import ctypes
+    from collections.abc import Callable
+    from typing import TypeVar
+
+    T = TypeVar("T")
 
 __all__ = ["Store", "Scope", "StopRecord", "HOST_STACK", "THREAD", "WRITER_WASI", "check_thread_stack", "writing"]
 
@@ -396,6 +400,30 @@ class Scope:
             if not store.alive[0]:
                 store._finish_close()
             raise
+
+    def holding(self, fn: Callable[..., T], *args: object) -> T:
+        """``fn(store, *args)`` holding the store's lock, as ``with self`` would, but as a
+        prepared call holds it (:class:`wt_ffi.call.StoreGate`): Python 3.10 runs signal
+        handlers as a ``with`` block's cleanup starts, so a handler that raised while
+        another exception left the block kept the lock for ever. For operations whose
+        exceptions are common (timed calls)."""
+        store = self.store
+        if threading.get_ident() not in store.fits:
+            store.check_thread()
+        lock = store.lock
+        try:
+            lock.acquire()
+            if not (store.alive[0] and self.alive[0]):
+                store._raise_closed()
+            return fn(store, *args)
+        finally:
+            try:  # (an acquire interrupted before it took the lock took nothing: RuntimeError)
+                lock.release()
+            except RuntimeError:
+                pass
+            finally:  # (even if a signal handler raises as release() returns)
+                if not store.alive[0]:
+                    store._finish_close()
 
     def __exit__(self, *exc_info: object) -> None:
         try:  # (first: on 3.10 no signal handler runs at a try, and 3.11+ defer it, below)

@@ -232,7 +232,7 @@ def build_caller(
     # nothing, and RLock.release then raises RuntimeError (as _is_owned() would have said,
     # without a call on the normal path: ~40 ns).
     lines += ["    finally:", "        try:", "            _leave()", "        except RuntimeError:", "            pass",
-              "        if not _alive[0]: _after_close()"]
+              "        finally:", "            if not _alive[0]: _after_close()"]
     namespace: dict[str, object] = {}
     exec(_compiled("\n".join(lines)), env, namespace)  # noqa: S102
     fn = namespace["call"]

@@ -58,7 +58,7 @@ class Spares:
     taker that finds it dry calls :attr:`last_resort` (see :func:`_last_resort_of`)."""
 
     CAPACITY = 64
-    RESERVE = 4
+    RESERVE = 16
     """Spares kept aside (``reserve``) for Python 3.10's failure path, should a handler stop
     its refill of a dry pool (see :func:`guarded_source`)."""
 
@@ -71,7 +71,7 @@ class Spares:
         self._symbol = symbol
         self._new: Callable[..., int | None] | None = None
         self._args = args
-        self.last_resort = _last_resort_of(self.items, self.fill)
+        self.last_resort = _last_resort_of(self.items, self.reserve, self.fill)
         _POOLS.append(self)
 
     def fill(self) -> None:
@@ -104,16 +104,21 @@ _NONE = (0,)
 _CUT = (-1, 1 << 62)  # where 3.10's failure path cuts the pool: [-1:] takes the last, [2**62:] nothing
 
 
-def _last_resort_of(items: list[int], fill: Callable[[], None]) -> Callable[[CallbackSink | None], int]:
+_TRIES = 16
+
+
+def _last_resort_of(items: list[int], reserve: list[int], fill: Callable[[], None]) -> Callable[..., int]:
     """The function a taker calls when the pool is dry: fill it and take one.
 
     It is a Python function, and from Python 3.11 on neither entering one (its check for
     signal handlers is deferred, see :mod:`wt_ffi.entry`) nor returning from one runs a
     signal handler; the ``fill`` runs inside a ``try`` whose ``except`` records what a
     handler raised in ``sink`` (it then supersedes the host function's exception, its
-    ``__context__``). Should another thread take the new spares first, it tries again."""
+    ``__context__``). Should another thread take the new spares first, it tries again, up
+    to ``_TRIES`` times (a fill that always fails must not recurse until RecursionError
+    escapes), then takes one from ``reserve``."""
 
-    def last_resort(sink: CallbackSink | None) -> int:
+    def last_resort(sink: CallbackSink | None, tries: int = _TRIES) -> int:
         try:
             fill()
         except BaseException as exc:
@@ -121,7 +126,9 @@ def _last_resort_of(items: list[int], fill: Callable[[], None]) -> Callable[[Cal
                 sink.error = exc
         t = (items[-1:] or _NONE)[0]
         del items[-1:]
-        return t or last_resort(sink)
+        u = not t and not tries and (reserve[-1:] or _NONE)[0]
+        del reserve[_CUT[not u]:]
+        return t or u or (tries and last_resort(sink, tries - 1)) or 0
 
     last_resort.__code__ = checked_later(last_resort.__code__)
     return last_resort
@@ -170,7 +177,9 @@ def guarded_source(params: str, body: list[str], sink: str = "_sink") -> str:
     handler that raises as the ``except`` clause starts lands in the ``finally``, which
     records its exception with :func:`_keep`, and fills a dry pool; should a second
     handler stop either, the exception is lost, and a spare from ``reserve`` is returned
-    if the pool is still dry."""
+    if the pool is still dry. Only when the reserve is empty too (``RESERVE`` such
+    interrupted fills, or spares taken by other threads, with no failed call between to
+    refill it) does the callback return as if it succeeded."""
     if sys.version_info >= (3, 11):
         return "\n".join([f"def trampoline({params}):", "    try:", *body, "        return 0", "    except BaseException as exc:",
                           f"        {sink}.error = exc", "        t = (_items[-1:] or _NONE)[0]", "        del _items[-1:]",

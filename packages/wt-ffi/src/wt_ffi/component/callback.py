@@ -65,8 +65,8 @@ def host_function_trampoline(fn: Callable[[int, int, int, int, int], object], si
 def inline_trampoline(body: list[str], names: dict[str, object], sink: CallbackSink) -> object:
     """A ``FUNC_CALLBACK`` whose ``try`` runs ``body``: source lines (indented by 8) over the
     parameters ``context, args, nargs, results, nresults`` and ``names``, returning nothing
-    on success; what they raise goes to ``sink``. (One Python frame per host call: the
-    conversions are spliced into the trampoline rather than called from it.)"""
+    on success; what they raise goes to ``sink``. (One Python frame per host call, two on
+    Python 3.10: the conversions are spliced into the trampoline rather than called from it.)"""
     return FUNC_CALLBACK(_make(guarded_source(_PARAMS, [_CHECK, *body]), None, sink, names))
 
 
