@@ -14,8 +14,9 @@ and the test components (wasm32 code is the same for every host) and lets the te
 group (each folder under tests/, and the top-level test files) in a pytest process of its
 own, watching its memory (the root has no network: WT_TESTS_OFFLINE tells the tests that
 install from the package index; the leak tests run 100,000 operations instead of a
-million, WT_TESTS_GROWTH_OPERATIONS, and the interruption-point tests every fifth point,
-WT_TESTS_INTERRUPT_STRIDE); finally the Quick Start downloads the aarch64 release archive
+million, WT_TESTS_GROWTH_OPERATIONS, the interruption-point tests every fifth point,
+WT_TESTS_INTERRUPT_STRIDE, and the signal flood raises every 3 ms, not 0.3,
+WT_TESTS_FLOOD_INTERVAL); finally the Quick Start downloads the aarch64 release archive
 from a loopback mirror in an environment without the wasmtime wheel (scripts/e2e_download.py).
 Prints a summary; exits non-zero if anything failed.
 
@@ -71,7 +72,7 @@ def root_env() -> dict[str, str]:
     """The environment of the test processes in the root."""
     env = {"QEMU_RESERVED_VA": hex(RESERVED_VA), "WT_TEST_BUILD_DIR": BUILD, "WT_CACHE_DIR": "/tmp/wt-cache",
            "WT_SPECTEST_DIR": rootfs.SPECTEST, "WT_TESTS_OFFLINE": "1", "WT_TESTS_GROWTH_OPERATIONS": "100000",
-           "WT_TESTS_INTERRUPT_STRIDE": "5"}
+           "WT_TESTS_INTERRUPT_STRIDE": "5", "WT_TESTS_FLOOD_INTERVAL": "0.003"}
     for name in ("CI", "TERM", "NO_COLOR", "PY_COLORS"):
         if name in os.environ:
             env[name] = os.environ[name]
