@@ -131,7 +131,10 @@ def test_a_flood_of_raising_signal_handlers(capacity: int, timed: bool) -> None:
             + FLOOD)
     result = run_in_child(code, timeout=120 + 20 * SECONDS)
     assert "flood finished" in result.stdout, result.stdout
-    # (CPython's own: a handler that raises inside Thread.start(), as wt's deadline timer
-    # starts, leaves the new thread's bootstrap a KeyError to report; wt starts another)
-    reports = result.stderr.split("Exception ignored")[1:]
-    assert all(r.startswith(" in thread started by") and "del _limbo[self]" in r for r in reports), result.stderr[-3000:]
+    # Nothing escaped a callback of wt's. The only reports allowed are CPython's own: a
+    # handler that raises inside Thread.start(), as wt's deadline timer starts, leaves the
+    # new thread's bootstrap a KeyError to report (wt starts another); several threads may
+    # print theirs at once, interleaved, so they are counted, not parsed.
+    assert "on calling ctypes callback" not in result.stderr, result.stderr[-3000:]
+    reports = result.stderr.count("Exception ignored")
+    assert reports == result.stderr.count("Exception ignored in thread started by"), result.stderr[-3000:]
