@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from .child import run_in_child
 from .setup import run_case
 
 CASES = {
@@ -87,3 +88,53 @@ KNOWN_DEFECTS = {}
     for name, code in CASES.items()])
 def test_from_other_threads(code: str) -> None:
     run_case(code)
+
+
+def test_an_owned_handle_is_freed_once_and_never_during_a_use() -> None:
+    """wt's owner of C handles (engines, compiled modules, prepared modules) takes no lock:
+    threads entering and leaving it while another closes it must see it freed exactly once,
+    only after the last use has left, and refused after that. The free function here is
+    Python, so a thread switch may come at any step (the switch interval is a microsecond)."""
+    result = run_in_child("""
+        import sys, threading, time
+        from wt_api._handle import Owned
+        sys.setswitchinterval(1e-6)
+        problems = []
+        for round_ in range(80):
+            active, freed, count_lock = [0], [], threading.Lock()
+            def free(ptr):
+                if active[0]:
+                    problems.append(f"round {round_}: freed during a use")
+                freed.append(ptr)
+            handle = Owned(round_, free, "thing")
+            started = threading.Barrier(5)
+            def user():
+                started.wait()
+                while True:
+                    try:
+                        ptr = handle.enter()
+                    except wt.ClosedError:
+                        return
+                    except Exception as exc:  # (what a broken owner raises: IndexError, ...)
+                        problems.append(f"round {round_}: enter raised {exc!r}")
+                        return
+                    with count_lock:
+                        active[0] += 1
+                    if freed or ptr != round_:
+                        problems.append(f"round {round_}: a use saw a freed handle")
+                    with count_lock:
+                        active[0] -= 1
+                    handle.leave()
+            threads = [threading.Thread(target=user) for _ in range(4)]
+            for th in threads: th.start()
+            started.wait()
+            time.sleep(0.001 * (round_ % 4))  # (the users busy: closing at a different moment each round)
+            handle.close(); handle.close()
+            for th in threads: th.join(10)
+            assert not any(th.is_alive() for th in threads)
+            del handle  # (its finalizer must not free it again)
+            if freed != [round_]:
+                problems.append(f"round {round_}: freed {len(freed)} times")
+        print(problems[:5] or "ok")
+    """)
+    assert result.stdout.strip() == "ok", result.stdout

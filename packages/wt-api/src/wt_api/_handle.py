@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import sys
-import threading
 from collections.abc import Callable
 from types import TracebackType
 from ._errors import ClosedError
@@ -89,67 +88,66 @@ class Owned(_Generic[T]):
     :meth:`enter` and gives it back with :meth:`leave`: ``close()`` then frees it when the
     last such use has left, never under a running C call, and never waits.
 
-    Thread-safety: every method may be called from any thread.
+    Thread-safety: every method may be called from any thread. No lock: each step that
+    others may see is one operation on a list, which the interpreter does at once. A use
+    is announced (``_uses``) before ``_closing`` is read, and a closer sets ``_closing``
+    before it looks at ``_uses``, so one of the two always sees the other; whoever finds
+    both closing and no use left claims the handle by popping it from ``_box``, which
+    only one can do.
     """
 
-    __slots__ = ("_ptr", "_free", "_what", "_uses", "_closing", "_lock")
+    __slots__ = ("_box", "_free", "_what", "_uses", "_closing")
 
     def __init__(self, ptr: T, free: Callable[[T], object], what: str) -> None:
         # (the handle last: whatever interrupts this, __del__ finds what close needs)
-        self._lock = threading.RLock()  # (re-entrant: freeing may run finalizers that use this owner)
         self._free = free
         self._what = what
-        self._uses = 0
+        self._uses: list[None] = []
         self._closing = False
-        self._ptr: T | None = ptr
+        self._box: list[T] = [ptr]
 
     def get(self) -> T:
         """The live handle (for a use that no other thread's close can overlap)."""
-        ptr = self._ptr
-        if ptr is None or self._closing:
+        box = self._box[:1]  # (a copy: a claim meanwhile cannot empty it between test and read)
+        if self._closing or not box:
             raise ClosedError(f"this {self._what} is closed")
-        return ptr
+        return box[0]
 
     def enter(self) -> T:
         """The live handle for one C call; pair with :meth:`leave`."""
-        with self._lock:
-            ptr = self._ptr
-            if ptr is None or self._closing:
-                raise ClosedError(f"this {self._what} is closed")
-            self._uses += 1
-            return ptr
+        self._uses.append(None)  # (announced first: a close from now on sees this use)
+        if self._closing:
+            self.leave()
+            raise ClosedError(f"this {self._what} is closed")
+        return self._box[0]  # (not freed: no closer can have seen no use)
 
     def leave(self) -> None:
         """One use is over; after :meth:`close`, the last one frees the handle."""
-        with self._lock:
-            self._uses -= 1
-            if self._closing and self._uses == 0:
-                ptr, self._ptr = self._ptr, None  # (taken and freed with no call between: see close)
-                if ptr is not None:
-                    self._free(ptr)
+        self._uses.pop()
+        if self._closing and not self._uses:
+            self._claim()
 
     @property
     def closed(self) -> bool:
         """Whether the handle was closed (freed now, or once its last use leaves)."""
-        return self._ptr is None or self._closing
+        return self._closing or not self._box
 
     def close(self) -> None:
         """Free the handle now, or when its last use leaves; later calls do nothing."""
-        with self._lock:
-            if self._closing:
-                return
-            self._closing = True
-            if self._uses == 0:
-                # Taken and freed under the lock, with no call between: a raising signal
-                # handler (which runs at calls) cannot leave the handle taken but not freed.
-                ptr, self._ptr = self._ptr, None
-                if ptr is not None:
-                    self._free(ptr)
+        self._closing = True
+        if not self._uses:
+            self._claim()
+
+    def _claim(self) -> None:
+        try:
+            ptr = self._box.pop()  # (only one claimant gets it)
+        except IndexError:
+            return
+        self._free(ptr)
 
     def __del__(self) -> None:
         # Unreachable, so no C call is using it: free what is left, even after a close or a
         # use that a raising signal handler cut short.
-        ptr = getattr(self, "_ptr", None)
-        if ptr is not None and not sys.is_finalizing():
-            self._ptr = None
-            self._free(ptr)
+        box = getattr(self, "_box", None)
+        if box and not sys.is_finalizing():
+            self._free(box.pop())
