@@ -23,6 +23,8 @@ TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE:
 if TYPE_CHECKING:
     from typing import TypeVar
 
+    from ._function import CallPlan
+
     C = TypeVar("C", bound="CompiledCode")
 
 __all__ = ["CompiledCode", "FileSource", "compile_module", "compile_file", "load_compiled",
@@ -59,6 +61,7 @@ class CompiledCode(Closeable):
         self._imports: tuple[ImportType, ...] | None = None
         self._exports: tuple[ExportType, ...] | None = None
         self._export_map: dict[str, ExternType] | None = None
+        self._call_plans: dict[str, CallPlan] = {}  # export name -> its plan, shared by the instances
 
     @property
     def _ptr(self) -> ctypes._Pointer[_module.wasmtime_module_t]:

@@ -14,6 +14,7 @@ import os
 
 from wt_ffi import config as _config
 from wt_ffi import engine as _engine
+from wt_ffi.store import raw_stores
 
 from . import _sigint
 from ._config import RuntimeConfig
@@ -21,7 +22,7 @@ from ._deadlines import EngineClock, engine_clock, watch_store
 from ._errors import ClosedError, ConfigError
 from ._handle import Owned
 from ._limits import set_store_fuel
-from ._store import Store, check_thread_stack
+from ._store import Store, check_thread_stack, fits_for
 
 __all__ = ["Engine", "fingerprint"]
 
@@ -188,9 +189,14 @@ class Engine:
         self._handle = Owned(_new_engine(config), self._delete, "runtime")
         self.clock: EngineClock | None = engine_clock(self._handle.get()) if config.epoch_interruption else None
         limits = config.limits
-        # Every store's limiter arguments, made once (a store costs less: instantiation's hot path).
+        # Every store's limiter arguments, made once (a store costs less: instantiation's hot path):
+        # as argument objects (``from_param``), which ctypes passes as they are, where it would
+        # make one per call from a c_int64 (~120 ns a store).
         self._limiter = (None if limits is None or limits.unlimited
-                         else tuple(ctypes.c_int64(v) for v in limits._limiter_args()))
+                         else tuple(ctypes.c_int64.from_param(v) for v in limits._limiter_args()))
+        self._stack = config.max_wasm_stack or DEFAULT_MAX_WASM_STACK
+        self._fits = fits_for(self._stack)
+        self._raw_stores = raw_stores()
         _sigint.runtime_opened()
 
     def _delete(self, ptr: ctypes._Pointer[_engine.wasm_engine_t]) -> None:
@@ -225,15 +231,18 @@ class Engine:
     def new_store(self) -> Store:
         """A new store, ready to run wasm: the runtime's default limits, the deadline
         callback (epoch interruption) and unlimited fuel (fuel metering) as configured."""
-        store = Store(self.enter(), self.config.max_wasm_stack or DEFAULT_MAX_WASM_STACK, self._limiter)
-        store.runtime_config = self.config
+        if _forked[0]:
+            self.check_process()
+        ptr = self._handle.enter()  # (given back below: a runtime closed meanwhile is freed after)
         try:
+            store = Store(ptr, self._stack, self._limiter, self._fits, self._raw_stores)
+            store.runtime_config = self.config
             if self.clock is not None:
                 watch_store(store, self.clock)
             if self.config.fuel_metering:
                 set_store_fuel(store, (1 << 64) - 1)
         finally:
-            self.leave()
+            self._handle.leave()
         return store
 
     def close(self) -> None:

@@ -6,6 +6,7 @@ import ctypes
 from collections.abc import Callable
 from ctypes import c_void_p
 from time import monotonic as _monotonic
+from types import CodeType
 
 from wt_ffi import call as _call
 from wt_ffi import extern as _extern
@@ -29,9 +30,24 @@ if TYPE_CHECKING:
 
     from ._async_call import AsyncCaller
 
-__all__ = ["Function"]
+__all__ = ["CallPlan", "Function"]
 
 _CONCRETE_HEAPS = (_t.HEAP_CONCRETE_FUNC, _t.HEAP_CONCRETE_STRUCT, _t.HEAP_CONCRETE_ARRAY, _t.HEAP_CONCRETE_EXN)
+
+
+class CallPlan:
+    """What the Functions of one export share, instance after instance: the signature as
+    wt-ffi types, the name as an identifier, and once the first is made, the code of its
+    prepared call (``wt_ffi.call.caller_code``). A compiled module keeps one per export."""
+
+    __slots__ = ("params", "results", "ident", "concrete", "code")
+
+    def __init__(self, ty: FunctionType, name: str) -> None:
+        self.params = [to_raw_type(t) for t in ty.params]
+        self.results = [to_raw_type(t) for t in ty.results]
+        self.ident = _identifier(name)
+        self.concrete = any(vt.kind == _t.VALTYPE_REF and vt.heap in _CONCRETE_HEAPS for vt in self.params)
+        self.code: CodeType | None = None
 
 
 class Function:
@@ -59,9 +75,13 @@ class Function:
         self._owner = owner  # keeps the module (and store) alive
         self.name = name
         self.type = ty
-        params = [to_raw_type(t) for t in ty.params]
-        results = [to_raw_type(t) for t in ty.results]
-        ident = _identifier(name)
+        plans: dict[str, CallPlan] | None = getattr(owner, "_call_plans", None)  # (an export's: its module's)
+        plan = plans.get(name) if plans is not None else None
+        if plan is None:
+            plan = CallPlan(ty, name)
+            if plans is not None:
+                plans[name] = plan
+        params, results, ident = plan.params, plan.results, plan.ident
         failures_ready()
         if store.aio is not None and store.aio.async_only:  # type: ignore[attr-defined]
             # The store has async host functions, which a sync call must never reach (it
@@ -69,7 +89,7 @@ class Function:
             self.__dict__["call"] = self._async_caller().driven
             return
         store.fast_calls = True
-        if any(vt.kind == _t.VALTYPE_REF and vt.heap in _CONCRETE_HEAPS for vt in params):
+        if plan.concrete:
             # A raw slot carries no type: only wasmtime's checked call can tell whether a
             # reference fits a concrete type, and a misfit would be memory-unsafe.
             self.__dict__["call"] = self._checked_caller(ident)
@@ -77,11 +97,12 @@ class Function:
         ref_params = {i: param_converter(store, vt, self._where(i)) for i, vt in enumerate(params)
                       if vt.kind == _t.VALTYPE_REF}
         ref_results = {i: result_converter(store, vt) for i, vt in enumerate(results) if vt.kind == _t.VALTYPE_REF}
-        self.__dict__["call"] = _call.build_caller(
+        call = self.__dict__["call"] = _call.build_caller(
             store.context, func, params, results, ref_params=ref_params, ref_results=ref_results,
             gate=scope.gate, on_failure=self._failed, on_bad_value=self._bad_value, on_bad_args=self._bad_args,
-            on_bad_arity=self._bad_arity, name=ident,
+            on_bad_arity=self._bad_arity, name=ident, code=plan.code,
         )
+        plan.code = call.__code__  # (the same for every instance: see CallPlan)
 
     def call(self, *params: int) -> list[int]:
         """Call the function with its parameters encoded as ints; returns the results,

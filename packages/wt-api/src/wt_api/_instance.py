@@ -52,14 +52,16 @@ class Module(Closeable):
     _call_timeout: float | None = None
     """The timeout applied to each call of an exported function (``ModuleConfig.with_timeout``)."""
 
-    def __init__(self, namespace: Namespace, store: Store, instance: _instance.wasmtime_instance_t,
+    def __init__(self, namespace: Namespace, scope: Scope, instance: _instance.wasmtime_instance_t,
                  name: str | None, compiled: CompiledCode) -> None:
+        # (``scope``: the module's own, which its instantiation held)
         self._namespace = namespace
-        self._store = store
-        self._scope = Scope(store, [True])
+        self._store = scope.store
+        self._scope = scope
         self._instance = instance
         self._name = name
-        self._export_types = compiled.export_map
+        self._export_types = compiled._export_map or compiled.export_map  # (read once per module, not per instance)
+        self._call_plans = compiled._call_plans
         self._cache: dict[str, object] = {}
         self._closed = False
         self._lock = threading.Lock()
@@ -246,14 +248,19 @@ def _instantiate(engine: Engine, namespace: Namespace, compiled: CompiledCode,
                  module_ptr: ctypes._Pointer[_module.wasmtime_module_t],
                  config: ModuleConfig, wasi: WasiSettings | None, with_wasi: bool) -> Module:
     name = config.name
-    if name is not None and namespace.get(name) is not None:
-        raise LinkError(f"a module named {name!r} is already instantiated in this runtime; "
-                        "close it first or choose another name")
-    store = choose_store(namespace, engine, compiled, name)
+    if name is None and not compiled.imports:  # (the common case: a store of its own)
+        store = engine.new_store()
+    else:
+        if name is not None and namespace.get(name) is not None:
+            raise LinkError(f"a module named {name!r} is already instantiated in this runtime; "
+                            "close it first or choose another name")
+        store = choose_store(namespace, engine, compiled, name)
     new_store = store.users == 0
+    scope = Scope(store, [True])  # (the module's own: it holds the store for instantiation too)
     try:
-        with store.scope:  # (checks this thread: a start function runs wasm on it)
-            configure_store(engine, store, config, new_store)  # fuel and limits, before wasm runs
+        with scope:  # (checks this thread: a start function runs wasm on it)
+            if config.timeout is not None or config.fuel is not None or config.limits is not None:
+                configure_store(engine, store, config, new_store)  # fuel and limits, before wasm runs
             if with_wasi:
                 from ._wasi import configure_wasi  # (WASI loads on first use: RATIONALE, start-up)
 
@@ -271,8 +278,9 @@ def _instantiate(engine: Engine, namespace: Namespace, compiled: CompiledCode,
 
                     err = instantiate_driven(engine, store, compiled, module_ptr, items, instance, trap)
                 else:
-                    err = _instance_new()(store.context, module_ptr, imports, ctypes.c_size_t(len(items)),
-                                          ctypes.byref(instance), ctypes.byref(trap))
+                    # (the count as an int: ctypes passes it as it is, and widens it to 64 bits)
+                    err = (_raw_instance_new or _instance_new())(store.context, module_ptr, imports, len(items),
+                                                                ctypes.byref(instance), ctypes.byref(trap))
                 if err and not trap.value and items:
                     mistyped = link_problem(engine, store, compiled, module_ptr, items)
             finally:
@@ -287,7 +295,7 @@ def _instantiate(engine: Engine, namespace: Namespace, compiled: CompiledCode,
         if new_store:
             store.close()
         raise
-    module = Module(namespace, store, instance, name, compiled)
+    module = Module(namespace, scope, instance, name, compiled)
     module._call_timeout = config.timeout
     if store.wasi_users is not None:  # the store has a WASI context: this instance may use it
         from ._wasi import wasi_instance_made  # (loaded with WASI: RATIONALE, start-up)

@@ -18,6 +18,7 @@ from ._failure import call_failure, error_exception
 from ._handle import Closeable, Owned
 from ._instance import Module, configure_store
 from ._linking import WASI_MODULES, Namespace
+from ._store import Scope
 from ._wasi_settings import WasiSettings
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
@@ -90,9 +91,11 @@ class PreparedModule(Closeable):
             raise ClosedError("this prepared module is closed") from None
         try:
             store = self._engine.new_store()
+            scope = Scope(store, [True])  # (the module's own: it holds the store for instantiation too)
             try:
-                with store.scope:  # (checks this thread: a start function runs wasm on it)
-                    configure_store(self._engine, store, config, True)
+                with scope:  # (checks this thread: a start function runs wasm on it)
+                    if config is not _DEFAULT:
+                        configure_store(self._engine, store, config, True)
                     if self.uses_wasi:
                         from ._wasi import configure_wasi  # (WASI loads on first use: RATIONALE, start-up)
 
@@ -111,7 +114,7 @@ class PreparedModule(Closeable):
                 raise
         finally:
             self._handle.leave()
-        module = Module(self._namespace, store, instance, None, self._compiled)
+        module = Module(self._namespace, scope, instance, None, self._compiled)
         module._call_timeout = config.timeout
         if store.wasi_users is not None:
             from ._wasi import wasi_instance_made  # (loaded with WASI: RATIONALE, start-up)

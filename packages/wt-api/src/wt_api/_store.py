@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 import weakref
+from _thread import RLock
 
 from wt_ffi import engine as _engine
 from wt_ffi import extern as _extern
@@ -14,7 +16,6 @@ from wt_ffi.sink import CallbackSink
 from wt_ffi.threadstack import stack_size
 
 from ._errors import ClosedError, ConfigError, WtError
-from ._handle import Owned
 from ._refs import GC
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
@@ -166,22 +167,28 @@ class Store:
     take async host functions, which such a call must never reach)."""
     runtime_config: object | None = None
     """The ``RuntimeConfig`` of the runtime that made the store."""
+    views: tuple[weakref.ref[object], ...] = ()
+    """Weak references to the zero-copy views into the store's memories (see :meth:`add_view`)."""
 
     def __init__(self, engine: ctypes._Pointer[_engine.wasm_engine_t], max_wasm_stack: int,
-                 limits: tuple[ctypes.c_int64, ...] | None = None) -> None:
-        raw = _store.raw_stores()  # (bound without argtypes: instantiation's hot path)
+                 limits: tuple[object, ...] | None = None, fits: set[int] | None = None,
+                 raw: _store.RawStores | None = None) -> None:
+        # (``fits`` and ``raw`` given by an Engine, which looks them up once: instantiation's hot path)
+        raw = raw or _store.raw_stores()  # (bound without argtypes)
+        # The store owns its handle itself (not an Owned: nothing enters it but the store's own
+        # calls, which its lock and _finish_close order): freed once, by _free or __del__.
+        self._delete = raw.delete
         ptr = raw.new(engine, None, _NO_FINALIZER)
+        self._ptr: ctypes._Pointer[_store.wasmtime_store_t] | None = ptr
         self.max_wasm_stack = max_wasm_stack
-        self.fits = fits_for(max_wasm_stack)
-        self._handle = Owned(ptr, raw.delete, "store")
+        self.fits = fits_for(max_wasm_stack) if fits is None else fits
         self.context = raw.context(ptr)
-        if limits is not None:  # the five wasmtime_store_limiter arguments (c_int64)
+        if limits is not None:  # the five wasmtime_store_limiter arguments (c_int64 or their from_param)
             raw.limiter(ptr, *limits)
-        self.lock = threading.RLock()
+        self.lock = RLock()
         self.alive = [True]
         self.users = 0
         self.sink = CallbackSink()
-        self.views: list[weakref.ref[object]] = []
         self.keep: list[object] = []  # whatever C may use while the store lives
         self.host_funcs: dict[int, _extern.wasmtime_extern_t] = {}  # host function id -> its item here
         self.funcrefs: set[int] = set()  # raw funcref values handed to Python (valid while the store lives)
@@ -205,7 +212,10 @@ class Store:
     @property
     def ptr(self) -> ctypes._Pointer[_store.wasmtime_store_t]:
         """The live store handle."""
-        return self._handle.get()
+        ptr = self._ptr
+        if ptr is None:
+            raise ClosedError("this store is closed")
+        return ptr
 
     # -- taking the lock ---------------------------------------------------------------
     def raise_escaped(self) -> None:
@@ -263,7 +273,9 @@ class Store:
         waiting for the writer, on another thread) would wait for it for ever: its release
         is counted later instead, by the next one that takes the lock (the module itself is
         closed at once, and the store freed once its last user is gone)."""
-        if THREAD.room == -1 and self._held_elsewhere():
+        # (a thread in ``fits`` runs no writer: the mark takes it out; a set lookup costs less
+        # than the thread-local)
+        if threading.get_ident() not in self.fits and THREAD.room == -1 and self._held_elsewhere():
             self.late_releases += 1
             return
         with self.lock:
@@ -309,19 +321,18 @@ class Store:
         finally:
             self._give_back()
         if pending:
-            self._free_when_unviewed()
+            if self.views:
+                self._free_when_unviewed()
+            else:  # (the common case, with no call between)
+                self._free()
 
     def add_view(self, view: object) -> None:
         """Track a zero-copy view: the C store is not freed while it exists."""
-        self.views = [ref for ref in self.views if ref() is not None]
-        self.views.append(weakref.ref(view))
+        self.views = (*(ref for ref in self.views if ref() is not None), weakref.ref(view))
 
     def _free_when_unviewed(self) -> None:
-        if not self.views:  # (the common case, without a comprehension's frames)
-            self._free()
-            return
         views = [v for v in (ref() for ref in self.views) if v is not None]
-        self.views.clear()
+        self.views = ()
         if not views:
             self._free()
             return
@@ -342,10 +353,23 @@ class Store:
                 if entry is not None:
                     entry.release()
             self.gc_handles.clear()
-        self._handle.close()  # wasmtime drops every externref: their host objects are let go
+        # (taken and freed with no call between: see Owned.close)
+        ptr, self._ptr = self._ptr, None
+        if ptr is not None:
+            self._delete(ptr)  # wasmtime drops every externref: their host objects are let go
         self.keep.clear()
         self.host_funcs.clear()
         self.funcrefs.clear()
+        self._scope = None  # (it refers back to the store: freed by refcount, not the cycle collector)
+
+    def __del__(self) -> None:
+        # Unreachable, so no call is in it and no view into it is left (each holds its
+        # store): free what is left, even after a close that a raising signal handler cut
+        # short. Not at interpreter shutdown, when the library's globals may be gone.
+        ptr = getattr(self, "_ptr", None)
+        if ptr is not None and not sys.is_finalizing():
+            self._ptr = None
+            self._delete(ptr)
 
 
 class Scope:

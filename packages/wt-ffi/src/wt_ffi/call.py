@@ -13,12 +13,13 @@ the converter given for its slot (:class:`RefParam` in, a function out).
 
 from __future__ import annotations
 
+import builtins
 import ctypes
 import sys
 from collections.abc import Callable, Mapping, Sequence
 from ctypes import c_uint32, c_uint64, c_void_p
 from functools import lru_cache
-from types import CodeType
+from types import CodeType, FunctionType
 
 from ._library import pointer_arg, raw_function
 from .extern import wasmtime_func_t
@@ -27,7 +28,7 @@ from .sink import CallbackSink
 from .store import wasmtime_context_t
 from .types import VALTYPE_F32, VALTYPE_F64, VALTYPE_I32, VALTYPE_I64, VALTYPE_V128, ValType
 
-__all__ = ["ESCAPED_LINES", "RefParam", "StoreGate", "build_caller", "drop_lines"]
+__all__ = ["ESCAPED_LINES", "RefParam", "StoreGate", "build_caller", "caller_code", "drop_lines"]
 
 
 class RefParam:
@@ -84,6 +85,7 @@ class StoreGate:
 
 
 _MISSING = object()
+_CALL_UNCHECKED: list[Callable[..., object]] = []  # (bound on first use: start-up)
 
 
 def _store_param(i: int, vt: ValType, conv: RefParam | None, lines: list[str]) -> None:
@@ -157,6 +159,7 @@ def build_caller(
     on_bad_args: Callable[[tuple[object, ...], TypeError], object],
     on_bad_arity: Callable[[int], object],
     name: str = "call",
+    code: CodeType | None = None,
 ) -> Callable[..., list[int]]:
     """A function taking the encoded arguments and returning the encoded results.
 
@@ -165,14 +168,17 @@ def build_caller(
     ``on_bad_args(args, exc)``; each must raise. ``on_failure(error_address, trap_address)``
     is called (and must raise, or return for a clean WASI exit) when the call returns an
     error or a trap. The call holds ``gate`` around everything after the arity check.
+    ``code``: :func:`caller_code` of the same signature and converters, made earlier.
     """
     nslots = max(len(params), len(results), 1)
     slots = (c_uint64 * (2 * nslots))()
-    func_copy = wasmtime_func_t()
-    ctypes.pointer(func_copy)[0] = func
+    func_copy = wasmtime_func_t.from_buffer_copy(func)
     trap = (c_uint64 * 1)()  # wasmtime writes a trap's address here (an array reads fastest)
+    if not _CALL_UNCHECKED:
+        _CALL_UNCHECKED.append(raw_function("wasmtime_func_call_unchecked", c_void_p))
     env: dict[str, object] = {
-        "_c": raw_function("wasmtime_func_call_unchecked", c_void_p),
+        "__builtins__": builtins,
+        "_c": _CALL_UNCHECKED[0],
         # The call's arguments never change: premade ones that ctypes passes as they are
         # (pointer_arg) and the count as an int, ~80 ns less per call than c_void_p, array and
         # c_size_t, in one tuple that the call unpacks (``_c(*_a)`` builds no tuple per call).
@@ -203,6 +209,18 @@ def build_caller(
             env[f"_raw{i}"] = conv.raw
     for i, out in ref_results.items():
         env[f"_out{i}"] = out
+    if code is None:
+        code = caller_code(params, results, ref_params)
+    fn = FunctionType(code, env, name, (_MISSING,) * len(params))
+    fn.__qualname__ = name
+    return fn
+
+
+def caller_code(params: Sequence[ValType], results: Sequence[ValType], ref_params: Mapping[int, RefParam]) -> CodeType:
+    """The code of the function :func:`build_caller` makes for a signature (its ``__code__``):
+    the same for every function of that signature and reference converters, so a caller that
+    makes many (an export, once per instance) passes it back as ``code`` and skips writing and
+    compiling the source."""
     two_phase = sorted(i for i, conv in ref_params.items() if conv.raw is not None)
     # Positional parameters (a default marks a missing one, *rest catches extra ones) cost
     # less than unpacking *args; a wrong count still raises wt's error, not Python's.
@@ -233,11 +251,8 @@ def build_caller(
     # without a call on the normal path: ~40 ns).
     lines += ["    finally:", "        try:", "            _leave()", "        except RuntimeError:", "            pass",
               "        finally:", "            if not _alive[0]: _after_close()"]
-    namespace: dict[str, object] = {}
-    exec(_compiled("\n".join(lines)), env, namespace)  # noqa: S102
-    fn = namespace["call"]
-    fn.__name__ = fn.__qualname__ = name  # type: ignore[attr-defined]
-    return fn  # type: ignore[return-value]
+    module = _compiled("\n".join(lines))
+    return next(c for c in module.co_consts if isinstance(c, CodeType))  # (the one ``def call``)
 
 
 @lru_cache(maxsize=512)
