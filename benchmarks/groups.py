@@ -210,7 +210,7 @@ def instantiation() -> list[Row]:
 
     t = paired({"wt": lambda: r.instantiate(compiled).close(), "prepared": lambda: prepared.instantiate().close(),
                 "pooled": lambda: pooled.instantiate().close(), "py": py_once, "floor": floor_of(RawEngine()),
-                "pool floor": floor_of(RawEngine(pooling=True))}, 1000, 9)
+                "pool floor": floor_of(RawEngine(pooling=True))}, 1000, 21)
     rows = [Row("instantiate", "new instance (own store) of a small module, then close: Runtime.instantiate",
                 t["wt"], t["py"], t["floor"], "≤ 0.7x wasmtime-py", short="new instance + close"),
             Row("instantiate", "the same through Runtime.prepare (InstancePre: imports resolved once)",

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import ctypes
-import threading
 from collections.abc import Callable
 from ctypes import c_void_p
 
@@ -63,8 +62,7 @@ class Module(Closeable):
         self._export_types = compiled._export_map or compiled.export_map  # (read once per module, not per instance)
         self._call_plans = compiled._call_plans
         self._cache: dict[str, object] = {}
-        self._closed = False
-        self._lock = threading.Lock()
+        self._open = [True]  # (close pops it: the first close goes on, a later one finds it empty)
 
     @property
     def name(self) -> str | None:
@@ -74,7 +72,7 @@ class Module(Closeable):
     @property
     def closed(self) -> bool:
         """Whether this module (or its runtime) was closed."""
-        return self._closed
+        return not self._open
 
     @property
     def exports(self) -> dict[str, ExternType]:
@@ -83,7 +81,7 @@ class Module(Closeable):
         return dict(self._export_types)
 
     def _check(self) -> None:
-        if self._closed:
+        if not self._open:
             raise ClosedError(f"module {self._name or ''} is closed".replace("  ", " "))
 
     def _export_extern(self, name: str) -> _extern.wasmtime_extern_t | None:
@@ -187,17 +185,17 @@ class Module(Closeable):
 
     def close(self) -> None:
         """Close the module; its store is freed when no other module uses it. Idempotent."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            self._scope.alive[0] = False
+        try:  # (no lock: one list pop, which only one close can do)
+            self._open.pop()
+        except IndexError:
+            return
+        self._scope.alive[0] = False
         self._namespace.release(self)
         self._cache.clear()
         self._store.release()
 
     def __repr__(self) -> str:
-        return f"<Module {self._name or ''}{' closed' if self._closed else ''}>".replace(" >", ">")
+        return f"<Module {self._name or ''}{' closed' if not self._open else ''}>".replace(" >", ">")
 
 
 def configure_store(engine: Engine, store: Store, config: ModuleConfig, new_store: bool) -> None:

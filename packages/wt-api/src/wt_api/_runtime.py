@@ -82,8 +82,11 @@ class Runtime(Closeable):
         self._engine = Engine(self.config)
         self._namespace = Namespace(self._engine)
         self._lock = threading.Lock()
-        self._children: weakref.WeakSet[CompiledModule | Module | HostModule | CompiledComponent | ComponentInstance
-                                        | PreparedModule] = weakref.WeakSet()
+        # What close() closes, held weakly: a weak reference each, which the set's own discard
+        # takes out as its child dies (a C call, where a WeakSet runs two Python functions per
+        # child: instantiation's hot path).
+        self._children: set[weakref.ref[CompiledModule | Module | HostModule | CompiledComponent
+                                        | ComponentInstance | PreparedModule]] = set()
         self._closed = False
 
     # -- lifecycle --------------------------------------------------------------
@@ -98,7 +101,7 @@ class Runtime(Closeable):
             if self._closed:
                 return
             self._closed = True
-            children = list(self._children)
+            children = [child for child in (ref() for ref in list(self._children)) if child is not None]
         for child in children:  # instances first: they hold stores
             if not isinstance(child, CompiledModule):
                 child.close()
@@ -116,7 +119,7 @@ class Runtime(Closeable):
             if self._closed:
                 child.close()
                 raise ClosedError("this runtime is closed")
-            self._children.add(child)
+            self._children.add(weakref.ref(child, self._children.discard))
         if isinstance(child, CompiledModule):
             child._runtime = self
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sys
 import threading
 import weakref
-from _thread import RLock
+from _thread import RLock, get_ident
 
 from wt_ffi import engine as _engine
 from wt_ffi import extern as _extern
@@ -31,6 +31,9 @@ __all__ = ["Store", "Scope", "StopRecord", "HOST_STACK", "THREAD", "WRITER_WASI"
 _NO_FINALIZER = _store.FINALIZER()
 
 
+
+_MAKING = threading.Lock()
+"""Taken while a store makes one of the containers it makes on first use (rare)."""
 
 HOST_STACK = 256 << 10
 """Bytes of a thread's stack kept for Python and C below wasm (wasm gets the rest)."""
@@ -189,12 +192,43 @@ class Store:
         self.alive = [True]
         self.users = 0
         self.sink = CallbackSink()
-        self.keep: list[object] = []  # whatever C may use while the store lives
-        self.host_funcs: dict[int, _extern.wasmtime_extern_t] = {}  # host function id -> its item here
-        self.funcrefs: set[int] = set()  # raw funcref values handed to Python (valid while the store lives)
-        self.gc_handles: set[int] = set()  # handles of the GC references rooted here
         self._pending_free = False
         self._scope: Scope | None = None
+
+    # Containers most stores never need, made on first use (each costs ~75 ns on instantiation's
+    # hot path otherwise); _free empties those that were made.
+    _keep: list[object] | None = None
+    _host_funcs: dict[int, _extern.wasmtime_extern_t] | None = None
+    _funcrefs: set[int] | None = None
+    _gc_handles: set[int] | None = None
+
+    @property
+    def keep(self) -> list[object]:
+        """Whatever C may use while the store lives."""
+        return self._keep if self._keep is not None else self._made("_keep", list)  # type: ignore[return-value]
+
+    @property
+    def host_funcs(self) -> dict[int, _extern.wasmtime_extern_t]:
+        """Each host function's item in this store, by the host function's id."""
+        return self._host_funcs if self._host_funcs is not None else self._made("_host_funcs", dict)  # type: ignore[return-value]
+
+    @property
+    def funcrefs(self) -> set[int]:
+        """The raw funcref values handed to Python (valid arguments while the store lives)."""
+        return self._funcrefs if self._funcrefs is not None else self._made("_funcrefs", set)  # type: ignore[return-value]
+
+    @property
+    def gc_handles(self) -> set[int]:
+        """The handles of the GC references rooted here."""
+        return self._gc_handles if self._gc_handles is not None else self._made("_gc_handles", set)  # type: ignore[return-value]
+
+    def _made(self, name: str, kind: Callable[[], object]) -> object:
+        with _MAKING:  # (two threads making the same container get the same one)
+            made = getattr(self, name)
+            if made is None:
+                made = kind()
+                setattr(self, name, made)
+        return made
 
     @property
     def scope(self) -> Scope:
@@ -275,7 +309,7 @@ class Store:
         closed at once, and the store freed once its last user is gone)."""
         # (a thread in ``fits`` runs no writer: the mark takes it out; a set lookup costs less
         # than the thread-local)
-        if threading.get_ident() not in self.fits and THREAD.room == -1 and self._held_elsewhere():
+        if get_ident() not in self.fits and THREAD.room == -1 and self._held_elsewhere():
             self.late_releases += 1
             return
         with self.lock:
@@ -347,19 +381,23 @@ class Store:
             weakref.finalize(view, one_gone)
 
     def _free(self) -> None:
-        if self.gc_handles:
-            for handle in list(self.gc_handles):
+        gc_handles = self._gc_handles
+        if gc_handles:
+            for handle in list(gc_handles):
                 entry = GC.get(handle)
                 if entry is not None:
                     entry.release()
-            self.gc_handles.clear()
+            gc_handles.clear()
         # (taken and freed with no call between: see Owned.close)
         ptr, self._ptr = self._ptr, None
         if ptr is not None:
             self._delete(ptr)  # wasmtime drops every externref: their host objects are let go
-        self.keep.clear()
-        self.host_funcs.clear()
-        self.funcrefs.clear()
+        if self._keep is not None:
+            self._keep.clear()
+        if self._host_funcs is not None:
+            self._host_funcs.clear()
+        if self._funcrefs is not None:
+            self._funcrefs.clear()
         self._scope = None  # (it refers back to the store: freed by refcount, not the cycle collector)
 
     def __del__(self) -> None:
@@ -410,7 +448,7 @@ class Scope:
         says so), and the caller is the ``with`` statement itself, which runs no handler
         between this return and its block."""
         store = self.store
-        if threading.get_ident() not in store.fits:
+        if get_ident() not in store.fits:
             store.check_thread()
         lock = store.lock
         try:
@@ -432,7 +470,7 @@ class Scope:
         another exception left the block kept the lock for ever. For operations whose
         exceptions are common (timed calls)."""
         store = self.store
-        if threading.get_ident() not in store.fits:
+        if get_ident() not in store.fits:
             store.check_thread()
         lock = store.lock
         try:
