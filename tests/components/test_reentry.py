@@ -32,9 +32,13 @@ def test_a_signal_handler_that_runs_inside_a_host_callback_cannot_reenter() -> N
 with wt.Runtime() as rt:
     with rt.instantiate_component(rt.compile_component(wat.SPIN_THEN_HOST), imports={"twice": lambda n: 2 * n}) as inst:
         run, plain = inst.exports.run, inst.exports.plain  # (made first: the alarm is for the call)
+        import time  # (spins for ~0.5 s on this machine: a fixed count ended before the alarm on a fast one)
+        begun = time.monotonic()
+        run(30_000_000)
+        spins = int(30_000_000 * 0.5 / max(time.monotonic() - begun, 1e-3))
         signal.signal(signal.SIGALRM, lambda s, f: reenter(lambda: plain(1)))
         signal.setitimer(signal.ITIMER_REAL, 0.05)
-        assert run(300_000_000) == 42
+        assert run(spins) == 42
         assert [kind for kind, _ in seen] == ["refused"], seen
         assert "in a call already" in seen[0][1]
         assert inst.exports.plain(3) == 6  # usable afterwards
