@@ -47,13 +47,37 @@ def test_instances_outlive_their_compiled_module(runtime: wt.Runtime) -> None:
 
 
 def test_objects_dropped_without_close_are_freed(runtime: wt.Runtime) -> None:
+    """A module dropped without close frees its store: at once when nothing else refers to it
+    (no reference cycle waits for the collector), after a collection when its exports (which
+    refer back to it) were looked up."""
+    freed = []
+    real = runtime._engine._raw_stores
+
+    class CountingStores:  # the real C functions of a store's life, counting the frees
+        new, context, limiter = real.new, real.context, real.limiter
+
+        @staticmethod
+        def delete(ptr: object) -> None:
+            freed.append(ptr)
+            real.delete(ptr)
+
+    runtime._engine._raw_stores = CountingStores  # type: ignore[assignment]
     compiled = runtime.compile_module(ADD)
-    for _ in range(200):
-        mod = runtime.instantiate(compiled)
-        f = mod.exported_function("add")
-        assert f is not None and f.call(1, 1) == [2]
-        del mod, f
+    gc.disable()
+    try:
+        for _ in range(50):
+            mod = runtime.instantiate(compiled)
+            del mod
+        assert len(freed) == 50
+        for _ in range(50):
+            mod = runtime.instantiate(compiled)
+            f = mod.exported_function("add")
+            assert f is not None and f.call(1, 1) == [2]
+            del mod, f
+    finally:
+        gc.enable()
     gc.collect()
+    assert len(freed) == 100
 
 
 def test_wrong_argument_types(runtime: wt.Runtime) -> None:

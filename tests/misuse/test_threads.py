@@ -138,3 +138,34 @@ def test_an_owned_handle_is_freed_once_and_never_during_a_use() -> None:
         print(problems[:5] or "ok")
     """)
     assert result.stdout.strip() == "ok", result.stdout
+
+
+def test_a_store_makes_each_container_once_whichever_threads_ask() -> None:
+    """A store makes its rarely needed containers (what C uses, funcrefs, GC handles, host
+    functions) on first use: threads that ask at once all get the same one, so nothing a
+    thread adds is lost (a lost entry of ``keep`` would free what C still uses). The maker
+    here sleeps, so every thread asks while the first is still making it."""
+    result = run_in_child("""
+        import threading, time
+        rt = wt.Runtime()
+        problems = []
+        for round_, name in enumerate(("keep", "funcrefs", "gc_handles", "host_funcs") * 3):
+            store = rt._engine.new_store()
+            made, seen, started = [], [], threading.Barrier(8)
+            kind = type(getattr(rt._engine.new_store(), name))
+            def slowly():
+                time.sleep(0.005)
+                made.append(kind())
+                return made[-1]
+            def ask():
+                started.wait()
+                seen.append(id(store._made("_" + name, slowly)))
+            threads = [threading.Thread(target=ask) for _ in range(8)]
+            for th in threads: th.start()
+            for th in threads: th.join(10)
+            if len(made) != 1 or len(seen) != 8 or set(seen) != {id(made[0])} or getattr(store, name) is not made[0]:
+                problems.append(f"round {round_}: {name} made {len(made)} times")
+            store.close()
+        print(problems[:5] or "ok")
+    """)
+    assert result.stdout.strip() == "ok", result.stdout
