@@ -25,7 +25,7 @@ from ._store import Scope, Store
 from ._values import check_u64
 from ._wasi_settings import WasiSettings
 
-__all__ = ["Module", "instantiate", "configure_store"]
+__all__ = ["DEFAULT_MODULE_CONFIG", "Module", "instantiate", "configure_store"]
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
@@ -33,6 +33,9 @@ if TYPE_CHECKING:
 
     from ._global import Global
     from ._table import Table
+
+DEFAULT_MODULE_CONFIG = ModuleConfig()
+"""The configuration of an instantiation given none."""
 
 _KINDS = {"function": FunctionType, "memory": MemoryType, "global": GlobalType, "table": TableType}
 
@@ -257,7 +260,7 @@ def _instantiate(engine: Engine, namespace: Namespace, compiled: CompiledCode,
     scope = Scope(store, [True])  # (the module's own: it holds the store for instantiation too)
     try:
         with scope:  # (checks this thread: a start function runs wasm on it)
-            if config.timeout is not None or config.fuel is not None or config.limits is not None:
+            if config is not DEFAULT_MODULE_CONFIG:  # (which sets nothing: instantiation's hot path)
                 configure_store(engine, store, config, new_store)  # fuel and limits, before wasm runs
             if with_wasi:
                 from ._wasi import configure_wasi  # (WASI loads on first use: RATIONALE, start-up)

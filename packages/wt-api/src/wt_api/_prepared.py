@@ -16,7 +16,7 @@ from ._engine import Engine
 from ._errors import ClosedError, ExitError, InstantiationError, LinkError
 from ._failure import call_failure, error_exception
 from ._handle import Closeable, Owned
-from ._instance import Module, configure_store
+from ._instance import DEFAULT_MODULE_CONFIG, Module, configure_store
 from ._linking import WASI_MODULES, Namespace
 from ._store import Scope
 from ._wasi_settings import WasiSettings
@@ -27,7 +27,6 @@ if TYPE_CHECKING:
 
 __all__ = ["PreparedModule"]
 
-_DEFAULT = ModuleConfig()
 _raw_instantiate: list[Callable[..., int | None]] = []
 
 
@@ -79,7 +78,7 @@ class PreparedModule(Closeable):
         """A new instance (running its start function) in a store of its own. ``config``
         may give fuel, limits, a timeout and WASI settings (overlaying the runtime's, as
         ``Runtime.instantiate_with_wasi``); not a name."""
-        config = _DEFAULT if config is None else config
+        config = DEFAULT_MODULE_CONFIG if config is None else config
         if not isinstance(config, ModuleConfig):
             raise TypeError(f"instantiate takes a ModuleConfig, not {type(config).__name__}")
         if config.name is not None:
@@ -94,7 +93,7 @@ class PreparedModule(Closeable):
             scope = Scope(store, [True])  # (the module's own: it holds the store for instantiation too)
             try:
                 with scope:  # (checks this thread: a start function runs wasm on it)
-                    if config is not _DEFAULT:
+                    if config is not DEFAULT_MODULE_CONFIG:  # (which sets nothing: instantiation's hot path)
                         configure_store(self._engine, store, config, True)
                     if self.uses_wasi:
                         from ._wasi import configure_wasi  # (WASI loads on first use: RATIONALE, start-up)

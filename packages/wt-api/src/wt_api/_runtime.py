@@ -15,7 +15,7 @@ from ._config import ModuleConfig, RuntimeConfig
 from ._engine import Engine
 from ._errors import ClosedError, ConfigError, LinkError
 from ._handle import Closeable
-from ._instance import Module, instantiate
+from ._instance import DEFAULT_MODULE_CONFIG, Module, instantiate
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
@@ -30,8 +30,6 @@ if TYPE_CHECKING:
 from ._linking import Namespace
 
 __all__ = ["CompiledModule", "Runtime"]
-
-_DEFAULT_MODULE_CONFIG = ModuleConfig()
 
 
 class CompiledModule(CompiledCode):
@@ -170,7 +168,7 @@ class Runtime(Closeable):
     def instantiate(self, compiled: CompiledModule, config: ModuleConfig | None = None) -> Module:
         """Instantiate a compiled module (running its start function) in a new store, or in
         the store of the named modules it imports from."""
-        module = instantiate(self._engine, self._namespace, compiled, config or _DEFAULT_MODULE_CONFIG,
+        module = instantiate(self._engine, self._namespace, compiled, config or DEFAULT_MODULE_CONFIG,
                              None, with_wasi=False)
         self._adopt(module)
         return module
@@ -178,7 +176,7 @@ class Runtime(Closeable):
     def instantiate_with_wasi(self, compiled: CompiledModule, config: ModuleConfig | None = None) -> Module:
         """Instantiate with the runtime's WASI configuration (``RuntimeConfig.with_wasi``),
         overlaid by ``config``'s args, env, stdio and preopens."""
-        module = instantiate(self._engine, self._namespace, compiled, config or _DEFAULT_MODULE_CONFIG,
+        module = instantiate(self._engine, self._namespace, compiled, config or DEFAULT_MODULE_CONFIG,
                              self.config.wasi, with_wasi=True)
         self._adopt(module)
         return module
@@ -272,7 +270,7 @@ class Runtime(Closeable):
         ``config`` gives fuel, limits and a call timeout, as for modules."""
         from ._component_instance import instantiate_component  # (components load on first use: start-up)
 
-        instance = instantiate_component(self._engine, compiled, config or _DEFAULT_MODULE_CONFIG, None, False, imports)
+        instance = instantiate_component(self._engine, compiled, config or DEFAULT_MODULE_CONFIG, None, False, imports)
         self._adopt(instance)
         return instance
 
@@ -285,7 +283,7 @@ class Runtime(Closeable):
         as :meth:`instantiate_with_wasi` does for WASI 0.1 modules."""
         from ._component_instance import instantiate_component  # (components load on first use: start-up)
 
-        instance = instantiate_component(self._engine, compiled, config or _DEFAULT_MODULE_CONFIG, self.config.wasi,
+        instance = instantiate_component(self._engine, compiled, config or DEFAULT_MODULE_CONFIG, self.config.wasi,
                                          True, imports)
         self._adopt(instance)
         return instance

@@ -388,7 +388,7 @@ class Store:
                 if entry is not None:
                     entry.release()
             gc_handles.clear()
-        # (taken and freed with no call between: see Owned.close)
+        # (taken first: a second _free, or __del__, finds nothing to free)
         ptr, self._ptr = self._ptr, None
         if ptr is not None:
             self._delete(ptr)  # wasmtime drops every externref: their host objects are let go
