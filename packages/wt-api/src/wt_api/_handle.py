@@ -88,15 +88,17 @@ class Owned(_Generic[T]):
     :meth:`enter` and gives it back with :meth:`leave`: ``close()`` then frees it when the
     last such use has left, never under a running C call, and never waits.
 
-    Thread-safety: every method may be called from any thread. No lock: each step that
-    others may see is one operation on a list, which the interpreter does at once. A use
-    is announced (``_uses``) before ``_closing`` is read, and a closer sets ``_closing``
-    before it looks at ``_uses``, so one of the two always sees the other; whoever finds
-    both closing and no use left claims the handle by popping it from ``_box``, which
-    only one can do.
+    Thread-safety: every method may be called from any thread (with the GIL). No lock: each
+    step that another thread may see is one operation on a list, which the interpreter does
+    whole. A use is announced (``_uses``) before ``_closing`` is read, and a closer sets
+    ``_closing`` before it looks at ``_uses``, so one of the two always sees the other.
+    Whoever finds both closing and no use left may free the handle, if it gets the one-item
+    ``_token`` first (a pop only one thread can do); it takes ``_ptr`` and frees it with no
+    call between, so a signal handler that raises as the pop returns leaves the handle to
+    :meth:`__del__` rather than losing it.
     """
 
-    __slots__ = ("_box", "_free", "_what", "_uses", "_closing")
+    __slots__ = ("_ptr", "_free", "_what", "_uses", "_closing", "_token")
 
     def __init__(self, ptr: T, free: Callable[[T], object], what: str) -> None:
         # (the handle last: whatever interrupts this, __del__ finds what close needs)
@@ -104,14 +106,15 @@ class Owned(_Generic[T]):
         self._what = what
         self._uses: list[None] = []
         self._closing = False
-        self._box: list[T] = [ptr]
+        self._token = [True]
+        self._ptr: T | None = ptr
 
     def get(self) -> T:
         """The live handle (for a use that no other thread's close can overlap)."""
-        box = self._box[:1]  # (a copy: a claim meanwhile cannot empty it between test and read)
-        if self._closing or not box:
+        ptr = self._ptr
+        if ptr is None or self._closing:
             raise ClosedError(f"this {self._what} is closed")
-        return box[0]
+        return ptr
 
     def enter(self) -> T:
         """The live handle for one C call; pair with :meth:`leave`."""
@@ -119,7 +122,7 @@ class Owned(_Generic[T]):
         if self._closing:
             self.leave()
             raise ClosedError(f"this {self._what} is closed")
-        return self._box[0]  # (not freed: no closer can have seen no use)
+        return self._ptr  # type: ignore[return-value]  # (not freed: no closer can have seen no use)
 
     def leave(self) -> None:
         """One use is over; after :meth:`close`, the last one frees the handle."""
@@ -130,7 +133,7 @@ class Owned(_Generic[T]):
     @property
     def closed(self) -> bool:
         """Whether the handle was closed (freed now, or once its last use leaves)."""
-        return self._closing or not self._box
+        return self._closing or self._ptr is None
 
     def close(self) -> None:
         """Free the handle now, or when its last use leaves; later calls do nothing."""
@@ -140,14 +143,17 @@ class Owned(_Generic[T]):
 
     def _claim(self) -> None:
         try:
-            ptr = self._box.pop()  # (only one claimant gets it)
+            self._token.pop()  # (only one claimant gets it)
         except IndexError:
             return
-        self._free(ptr)
+        ptr, self._ptr = self._ptr, None
+        if ptr is not None:
+            self._free(ptr)
 
     def __del__(self) -> None:
         # Unreachable, so no C call is using it: free what is left, even after a close or a
-        # use that a raising signal handler cut short.
-        box = getattr(self, "_box", None)
-        if box and not sys.is_finalizing():
-            self._free(box.pop())
+        # use that a raising signal handler cut short (a claim included: see the class).
+        ptr = getattr(self, "_ptr", None)
+        if ptr is not None and not sys.is_finalizing():
+            self._ptr = None
+            self._free(ptr)

@@ -188,11 +188,11 @@ class Module(Closeable):
 
     def close(self) -> None:
         """Close the module; its store is freed when no other module uses it. Idempotent."""
+        self._scope.alive[0] = False  # (first: exports refuse from now on, and it may be repeated)
         try:  # (no lock: one list pop, which only one close can do)
             self._open.pop()
         except IndexError:
             return
-        self._scope.alive[0] = False
         self._namespace.release(self)
         self._cache.clear()
         self._store.release()

@@ -79,7 +79,7 @@ class Runtime(Closeable):
         self.config = config or RuntimeConfig()
         self._engine = Engine(self.config)
         self._namespace = Namespace(self._engine)
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # (a signal handler that instantiates inside _adopt must not wait for itself)
         # What close() closes, held weakly: a weak reference each, which the set's own discard
         # takes out as its child dies (a C call, where a WeakSet runs two Python functions per
         # child: instantiation's hot path).

@@ -32,9 +32,6 @@ _NO_FINALIZER = _store.FINALIZER()
 
 
 
-_MAKING = threading.Lock()
-"""Taken while a store makes one of the containers it makes on first use (rare)."""
-
 HOST_STACK = 256 << 10
 """Bytes of a thread's stack kept for Python and C below wasm (wasm gets the rest)."""
 
@@ -223,12 +220,10 @@ class Store:
         return self._gc_handles if self._gc_handles is not None else self._made("_gc_handles", set)  # type: ignore[return-value]
 
     def _made(self, name: str, kind: Callable[[], object]) -> object:
-        with _MAKING:  # (two threads making the same container get the same one)
-            made = getattr(self, name)
-            if made is None:
-                made = kind()
-                setattr(self, name, made)
-        return made
+        # One dict operation: threads making the same container at once all get the one
+        # that was stored first (no lock, which a signal handler or a finalizer running
+        # inside it, or a fork, could leave taken).
+        return self.__dict__.setdefault(name, kind())
 
     @property
     def scope(self) -> Scope:

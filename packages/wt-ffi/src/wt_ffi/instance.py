@@ -77,8 +77,8 @@ def wasmtime_instance_export_nth(context: ctypes._Pointer[wasmtime_context_t], i
 def raw_instance_new() -> Callable[..., int | None]:
     """``wasmtime_instance_new`` bound without ``argtypes`` (~0.7 us less a call), returning
     the error's address or None: the hot path of instantiation. Takes the context and
-    module pointers, the imports array (or None), the count as ``c_size_t``, and
-    ``byref`` out-arguments."""
+    module pointers, the imports array (or None), the count (an int, which libffi widens to
+    the register, or a ``c_size_t``), and ``byref`` out-arguments."""
     return raw_function("wasmtime_instance_new", c_void_p)  # type: ignore[return-value]
 
 
