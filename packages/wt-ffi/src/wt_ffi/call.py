@@ -251,8 +251,12 @@ def caller_code(params: Sequence[ValType], results: Sequence[ValType], ref_param
     # without a call on the normal path: ~40 ns).
     lines += ["    finally:", "        try:", "            _leave()", "        except RuntimeError:", "            pass",
               "        finally:", "            if not _alive[0]: _after_close()"]
-    module = _compiled("\n".join(lines))
-    return next(c for c in module.co_consts if isinstance(c, CodeType))  # (the one ``def call``)
+    # The one ``def call`` of the module. (A loop, not ``next()`` over a generator: a generator
+    # left unfinished runs again as it is collected, where an interrupt would be ignored.)
+    for const in _compiled("\n".join(lines)).co_consts:
+        if isinstance(const, CodeType):
+            return const
+    raise AssertionError("generated caller source without a function")  # pragma: no cover
 
 
 @lru_cache(maxsize=512)
