@@ -249,13 +249,10 @@ def _instantiate(engine: Engine, namespace: Namespace, compiled: CompiledCode,
                  module_ptr: ctypes._Pointer[_module.wasmtime_module_t],
                  config: ModuleConfig, wasi: WasiSettings | None, with_wasi: bool) -> Module:
     name = config.name
-    if name is None and not compiled.imports:  # (the common case: a store of its own)
-        store = engine.new_store()
-    else:
-        if name is not None and namespace.get(name) is not None:
-            raise LinkError(f"a module named {name!r} is already instantiated in this runtime; "
-                            "close it first or choose another name")
-        store = choose_store(namespace, engine, compiled, name)
+    if name is not None and namespace.get(name) is not None:
+        raise LinkError(f"a module named {name!r} is already instantiated in this runtime; "
+                        "close it first or choose another name")
+    store = choose_store(namespace, engine, compiled, name)
     new_store = store.users == 0
     scope = Scope(store, [True])  # (the module's own: it holds the store for instantiation too)
     try:

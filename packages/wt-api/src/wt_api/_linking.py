@@ -123,6 +123,8 @@ def choose_store(namespace: Namespace, engine: Engine, compiled: CompiledCode, n
     module that can be linked to (it has a name) or links to one lives in the runtime's
     link store. Host functions fit any store and do not pin a module there.
     """
+    if name is None and not compiled.imports:  # (the common case, first: instantiation's hot path)
+        return engine.new_store()
     stores: dict[int, Store] = {}
     for imp in compiled.imports:
         owner = namespace.get(imp.module)

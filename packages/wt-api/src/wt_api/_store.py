@@ -171,17 +171,16 @@ class Store:
     """Weak references to the zero-copy views into the store's memories (see :meth:`add_view`)."""
 
     def __init__(self, engine: ctypes._Pointer[_engine.wasm_engine_t], max_wasm_stack: int,
-                 limits: tuple[object, ...] | None = None, fits: set[int] | None = None,
-                 raw: _store.RawStores | None = None) -> None:
-        # (``fits`` and ``raw`` given by an Engine, which looks them up once: instantiation's hot path)
-        raw = raw or _store.raw_stores()  # (bound without argtypes)
+                 limits: tuple[object, ...] | None, fits: set[int], raw: _store.RawStores) -> None:
+        # (``fits`` and ``raw``, the C functions bound without argtypes, looked up once by the
+        # Engine: instantiation's hot path)
         # The store owns its handle itself (not an Owned: nothing enters it but the store's own
         # calls, which its lock and _finish_close order): freed once, by _free or __del__.
         self._delete = raw.delete
         ptr = raw.new(engine, None, _NO_FINALIZER)
         self._ptr: ctypes._Pointer[_store.wasmtime_store_t] | None = ptr
         self.max_wasm_stack = max_wasm_stack
-        self.fits = fits_for(max_wasm_stack) if fits is None else fits
+        self.fits = fits
         self.context = raw.context(ptr)
         if limits is not None:  # the five wasmtime_store_limiter arguments (c_int64 or their from_param)
             raw.limiter(ptr, *limits)
