@@ -170,3 +170,66 @@ def test_a_store_makes_each_container_once_whichever_threads_ask() -> None:
         print(problems[:5] or "ok")
     """)
     assert result.stdout.strip() == "ok", result.stdout
+
+
+def test_nothing_made_while_the_runtime_closes_stays_open() -> None:
+    """Threads instantiate (plainly and prepared) while another closes the runtime: every
+    instance they got back is closed once the close has returned and they have stopped (a
+    runtime registers its children without a lock: the child is added before the closed
+    flag is read, and the close sets the flag before it lists the children). The engine is
+    freed once its prepared module, which holds a use of it, is gone."""
+    result = run_in_child("""
+        import sys, threading, time
+        sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
+        leftovers, made = [], 0
+        for round_ in range(30):
+            rt = wt.Runtime()
+            compiled = rt.compile_module('(module (func (export "f")))')
+            prepared = rt.prepare(compiled)
+            got, errors, go = [], [], threading.Barrier(5)
+            def work(make):
+                go.wait()
+                try:
+                    while True:
+                        got.append(make())
+                except wt.ClosedError:
+                    pass
+                except BaseException as exc:
+                    errors.append(exc)
+            makers = [lambda: rt.instantiate(compiled), prepared.instantiate] * 2
+            threads = [threading.Thread(target=work, args=(m,)) for m in makers]
+            for th in threads: th.start()
+            go.wait()
+            time.sleep(0.001 * (round_ % 10))  # (while they instantiate)
+            rt.close()
+            for th in threads: th.join(30)
+            assert not errors, errors
+            made += len(got)
+            leftovers += [m for m in got if not m.closed]
+            assert rt._engine._handle._ptr is None, "the engine outlived its runtime's close"
+        assert made > 100, made
+        print(f"{len(leftovers)} of {made} open" if leftovers else "ok")
+    """, timeout=120)
+    assert result.stdout.strip() == "ok", result.stdout
+
+
+def test_a_dropped_prepared_module_gives_its_engine_back() -> None:
+    """A prepared module holds a use of its runtime's engine while it lives (its instances'
+    stores are made with it): dropped without a close, it gives the use back, so the
+    runtime's close frees the engine."""
+    result = run_in_child("""
+        import gc
+        rt = wt.Runtime()
+        prepared = rt.prepare(rt.compile_module('(module (func (export "f")))'))
+        module = prepared.instantiate()
+        del prepared
+        gc.collect()
+        assert rt._engine._handle._uses == [], rt._engine._handle._uses
+        f = module.exported_function("f")
+        assert f is not None and f.call() == []
+        rt.close()
+        assert rt._engine._handle._ptr is None
+        assert module.closed
+        print("ok")
+    """)
+    assert result.stdout.strip() == "ok", result.stdout

@@ -4,8 +4,10 @@
 from __future__ import annotations
 
 import ctypes
+import functools
 from collections.abc import Callable
 from ctypes import c_void_p
+from _thread import get_ident
 
 from wt_ffi import instance as _instance
 from wt_ffi import linker as _linker
@@ -23,6 +25,7 @@ from ._wasi_settings import WasiSettings
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
+    from wt_ffi import engine as _engine
     from wt_ffi import module as _module
 
 __all__ = ["PreparedModule"]
@@ -62,12 +65,19 @@ class PreparedModule(Closeable):
         self._engine, self._namespace, self._compiled = engine, namespace, compiled
         self._wasi, self._adopt = wasi, adopt
         compiled.export_map  # noqa: B018 - read now, not by every instance
-        module_ptr = compiled._enter()
+        # A use of the engine's handle, held while the prepared state lives (given back as it
+        # is freed): each instance's store is made with it, with no use of its own.
+        self._engine_ptr = engine.enter()
         try:
-            self._handle = Owned(_prepare(engine, module_ptr, self.uses_wasi), _instance.wasmtime_instance_pre_delete,
-                                 "prepared module")
-        finally:
-            compiled._handle.leave()
+            module_ptr = compiled._enter()
+            try:
+                pre = _prepare(self._engine_ptr, module_ptr, self.uses_wasi)
+            finally:
+                compiled._handle.leave()
+            self._handle = Owned(pre, functools.partial(_free, engine), "prepared module")
+        except BaseException:
+            engine.leave()
+            raise
 
     @property
     def closed(self) -> bool:
@@ -89,31 +99,33 @@ class PreparedModule(Closeable):
         except ClosedError:
             raise ClosedError("this prepared module is closed") from None
         try:
-            store = self._engine.new_store()
-            scope = Scope(store, [True])  # (the module's own: it holds the store for instantiation too)
+            store = self._engine.new_store(self._engine_ptr)
             try:
-                with scope:  # (checks this thread: a start function runs wasm on it)
-                    if config is not DEFAULT_MODULE_CONFIG:  # (which sets nothing: instantiation's hot path)
-                        configure_store(self._engine, store, config, True)
-                    if self.uses_wasi:
-                        from ._wasi import configure_wasi  # (WASI loads on first use: RATIONALE, start-up)
+                # No lock: nothing else can reach a store made here until the module is returned
+                # (Runtime.instantiate's may be the shared link store, so it takes it).
+                if get_ident() not in store.fits:  # (a start function runs wasm on this thread)
+                    store.check_thread()
+                if config is not DEFAULT_MODULE_CONFIG:  # (which sets nothing: instantiation's hot path)
+                    configure_store(self._engine, store, config, True)
+                if self.uses_wasi:
+                    from ._wasi import configure_wasi  # (WASI loads on first use: RATIONALE, start-up)
 
-                        configure_wasi(store, self._wasi, config)
-                    instance = _instance.wasmtime_instance_t()
-                    trap = c_void_p()
-                    if not _raw_instantiate:
-                        _raw_instantiate.append(_instance.raw_instance_pre_instantiate())
-                    err = _raw_instantiate[0](pre, store.context, ctypes.byref(instance), ctypes.byref(trap))
-                    if err or trap.value:
-                        exc = call_failure(store, err or None, trap.value, plain=InstantiationError)
-                        raise exc if exc is not None else ExitError(0)  # exit(0) in a start function: no instance
-                    store.users += 1
+                    configure_wasi(store, self._wasi, config)
+                instance = _instance.wasmtime_instance_t()
+                trap = c_void_p()
+                if not _raw_instantiate:
+                    _raw_instantiate.append(_instance.raw_instance_pre_instantiate())
+                err = _raw_instantiate[0](pre, store.context, ctypes.byref(instance), ctypes.byref(trap))
+                if err or trap.value:
+                    exc = call_failure(store, err or None, trap.value, plain=InstantiationError)
+                    raise exc if exc is not None else ExitError(0)  # exit(0) in a start function: no instance
+                store.users += 1
             except BaseException:
                 store.close()
                 raise
         finally:
             self._handle.leave()
-        module = Module(self._namespace, scope, instance, None, self._compiled)
+        module = Module(self._namespace, Scope(store, [True]), instance, None, self._compiled)
         module._call_timeout = config.timeout
         if store.wasi_users is not None:
             from ._wasi import wasi_instance_made  # (loaded with WASI: RATIONALE, start-up)
@@ -130,13 +142,18 @@ class PreparedModule(Closeable):
         return f"<PreparedModule{' closed' if self.closed else ''}{' wasi' if self.uses_wasi else ''}>"
 
 
-def _prepare(engine: Engine, module_ptr: ctypes._Pointer[_module.wasmtime_module_t], wasi: bool) -> ctypes._Pointer[_instance.wasmtime_instance_pre_t]:
-    """An ``InstancePre`` of the module, linked against WASI preview 1 if ``wasi``."""
-    ptr = engine.enter()
+def _free(engine: Engine, pre: ctypes._Pointer[_instance.wasmtime_instance_pre_t]) -> None:
+    """Free a prepared module's ``InstancePre``, then give back its use of the engine."""
     try:
-        linker = _linker.wasmtime_linker_new(ptr)
+        _instance.wasmtime_instance_pre_delete(pre)
     finally:
         engine.leave()
+
+
+def _prepare(engine_ptr: ctypes._Pointer[_engine.wasm_engine_t], module_ptr: ctypes._Pointer[_module.wasmtime_module_t],
+             wasi: bool) -> ctypes._Pointer[_instance.wasmtime_instance_pre_t]:
+    """An ``InstancePre`` of the module, linked against WASI preview 1 if ``wasi``."""
+    linker = _linker.wasmtime_linker_new(engine_ptr)
     try:
         if wasi:
             err = _linker.wasmtime_linker_define_wasi(linker)

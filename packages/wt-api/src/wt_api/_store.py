@@ -186,10 +186,12 @@ class Store:
             raw.limiter(ptr, *limits)
         self.lock = RLock()
         self.alive = [True]
-        self.users = 0
         self.sink = CallbackSink()
-        self._pending_free = False
-        self._scope: Scope | None = None
+
+    users = 0
+    """How many modules use the store (the last one to release it closes it)."""
+    _pending_free = False
+    _scope: Scope | None = None
 
     # Containers most stores never need, made on first use (each costs ~75 ns on instantiation's
     # hot path otherwise); _free empties those that were made.
@@ -306,9 +308,22 @@ class Store:
         if get_ident() not in self.fits and THREAD.room == -1 and self._held_elsewhere():
             self.late_releases += 1
             return
+        outer = not self.lock._is_owned()  # type: ignore[attr-defined]  # (no call of this thread is in the store)
         with self.lock:
-            last = self._count_releases(1)
-        if last:
+            late, self.late_releases = self.late_releases, 0  # (as _count_releases, inline: the hot path)
+            self.users -= 1 + late
+            if self.users > 0:
+                return
+            # The common last release closes the store in this one hold of the lock, which no
+            # call is in (each holds it), with no view into it; it frees it after, as close
+            # does (freeing may run Python finalizers of what wasmtime drops). A handler that
+            # raises between leaves the freeing to __del__.
+            quick = outer and self.alive[0] and self.aio is None and not self.views
+            if quick:
+                self.alive[0] = False
+        if quick:
+            self._free()
+        else:
             self.close()
 
     def _count_releases(self, now: int) -> bool:

@@ -39,10 +39,7 @@ class CallbackSink:
     callback) raised. Written by the ``except`` paths of callbacks, read and cleared by
     wt-api once the call returns."""
 
-    __slots__ = ("error",)
-
-    def __init__(self) -> None:
-        self.error: BaseException | None = None
+    error: BaseException | None = None  # (a class default, no __init__: one is made per store)
 
 
 class Spares:
