@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import signal
+
 import pytest
 
+from .child import run_in_child
 from .setup import run_case
 
 CASES = {
@@ -99,3 +102,39 @@ KNOWN_DEFECTS = {}
     for name, code in CASES.items()])
 def test_use_after_close(code: str) -> None:
     run_case(code)
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="setitimer is POSIX")
+def test_a_signal_handler_that_closes_the_runtime_leaves_no_instance_open() -> None:
+    """A signal handler closes the runtime at some point of an instantiation (a timer fires
+    every 0.1 ms; the handler closes on its 3rd to 9th tick): every instance made before is
+    closed. Before the runtime registered its children without a lock, a close inside the
+    registration (the lock was reentrant) left 7-8 open in 200 rounds."""
+    result = run_in_child("""
+        import signal
+        leftovers = made = 0
+        for round_ in range(200):
+            rt = wt.Runtime()
+            compiled = rt.compile_module('(module (func (export "f")))')
+            prepared = rt.prepare(compiled)
+            ticks = [0]
+            def handler(signum, frame):
+                ticks[0] += 1
+                if ticks[0] == 3 + round_ % 7:
+                    rt.close()
+            signal.signal(signal.SIGALRM, handler)
+            got = []
+            signal.setitimer(signal.ITIMER_REAL, 0.0001, 0.0001)
+            try:
+                while True:
+                    got.append(rt.instantiate(compiled) if len(got) % 2 else prepared.instantiate())
+            except wt.ClosedError:
+                pass
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0, 0)
+            made += len(got)
+            leftovers += sum(not m.closed for m in got)
+        assert made > 1000, made
+        print(f"{leftovers} of {made} open" if leftovers else "ok")
+    """, timeout=120)
+    assert result.stdout.strip() == "ok", result.stdout

@@ -113,11 +113,13 @@ class Runtime(Closeable):
 
     def _adopt(self, child: CompiledModule | Module | HostModule | CompiledComponent | ComponentInstance
                | PreparedModule) -> None:
-        with self._lock:
-            if self._closed:
-                child.close()
-                raise ClosedError("this runtime is closed")
-            self._children.add(weakref.ref(child, self._children.discard))
+        # No lock: the child is added first and the flag read after, and close sets the flag
+        # before it lists the children, so one of the two closes it (both may: closing is
+        # idempotent).
+        self._children.add(weakref.ref(child, self._children.discard))
+        if self._closed:
+            child.close()
+            raise ClosedError("this runtime is closed")
         if isinstance(child, CompiledModule):
             child._runtime = self
 
