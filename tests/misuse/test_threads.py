@@ -176,8 +176,8 @@ def test_nothing_made_while_the_runtime_closes_stays_open() -> None:
     """Threads instantiate (plainly and prepared) while another closes the runtime: every
     instance they got back is closed once the close has returned and they have stopped (a
     runtime registers its children without a lock: the child is added before the closed
-    flag is read, and the close sets the flag before it lists the children). The engine is
-    freed once its prepared module, which holds a use of it, is gone."""
+    flag is read, and the close sets the flag before it lists the children), and the
+    engine is freed."""
     result = run_in_child("""
         import sys, threading, time
         sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter can
@@ -213,10 +213,10 @@ def test_nothing_made_while_the_runtime_closes_stays_open() -> None:
     assert result.stdout.strip() == "ok", result.stdout
 
 
-def test_a_dropped_prepared_module_gives_its_engine_back() -> None:
-    """A prepared module holds a use of its runtime's engine while it lives (its instances'
-    stores are made with it): dropped without a close, it gives the use back, so the
-    runtime's close frees the engine."""
+def test_a_dropped_prepared_module_leaves_its_engine_to_the_runtime() -> None:
+    """A prepared module dropped without a close frees its state and holds no use of the
+    engine's handle; the instance it made keeps working, and the runtime's close then
+    closes it and frees the engine."""
     result = run_in_child("""
         import gc
         rt = wt.Runtime()

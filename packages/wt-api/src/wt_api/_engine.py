@@ -228,15 +228,12 @@ class Engine:
             raise ClosedError("this runtime was made before os.fork(), in the parent process; make a new "
                               "wt.Runtime in the child (wasmtime's threads do not survive a fork)")
 
-    def new_store(self, held: ctypes._Pointer[_engine.wasm_engine_t] | None = None) -> Store:
+    def new_store(self) -> Store:
         """A new store, ready to run wasm: the runtime's default limits, the deadline
-        callback (epoch interruption) and unlimited fuel (fuel metering) as configured.
-        ``held``: the handle, from a use of it (:meth:`enter`) that the caller holds for
-        the whole call (a prepared module holds one while it is open)."""
+        callback (epoch interruption) and unlimited fuel (fuel metering) as configured."""
         if _forked[0]:
             self.check_process()
-        # (else a use for this call, given back below: a runtime closed meanwhile is freed after)
-        ptr = self._handle.enter() if held is None else held
+        ptr = self._handle.enter()  # (given back below: a runtime closed meanwhile is freed after)
         try:
             store = Store(ptr, self._stack, self._limiter, self._fits, self._raw_stores)
             store.runtime_config = self.config
@@ -245,8 +242,7 @@ class Engine:
             if self.config.fuel_metering:
                 set_store_fuel(store, (1 << 64) - 1)
         finally:
-            if held is None:
-                self._handle.leave()
+            self._handle.leave()
         return store
 
     def close(self) -> None:

@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import ctypes
-import functools
 from collections.abc import Callable
 from ctypes import c_void_p
 from _thread import get_ident
@@ -25,7 +24,6 @@ from ._wasi_settings import WasiSettings
 
 TYPE_CHECKING = False  # typing's constant, without importing typing (RATIONALE: start-up)
 if TYPE_CHECKING:
-    from wt_ffi import engine as _engine
     from wt_ffi import module as _module
 
 __all__ = ["PreparedModule"]
@@ -65,19 +63,12 @@ class PreparedModule(Closeable):
         self._engine, self._namespace, self._compiled = engine, namespace, compiled
         self._wasi, self._adopt = wasi, adopt
         compiled.export_map  # noqa: B018 - read now, not by every instance
-        # A use of the engine's handle, held while the prepared state lives (given back as it
-        # is freed): each instance's store is made with it, with no use of its own.
-        self._engine_ptr = engine.enter()
+        module_ptr = compiled._enter()
         try:
-            module_ptr = compiled._enter()
-            try:
-                pre = _prepare(self._engine_ptr, module_ptr, self.uses_wasi)
-            finally:
-                compiled._handle.leave()
-            self._handle = Owned(pre, functools.partial(_free, engine), "prepared module")
-        except BaseException:
-            engine.leave()
-            raise
+            self._handle = Owned(_prepare(engine, module_ptr, self.uses_wasi), _instance.wasmtime_instance_pre_delete,
+                                 "prepared module")
+        finally:
+            compiled._handle.leave()
 
     @property
     def closed(self) -> bool:
@@ -99,7 +90,7 @@ class PreparedModule(Closeable):
         except ClosedError:
             raise ClosedError("this prepared module is closed") from None
         try:
-            store = self._engine.new_store(self._engine_ptr)
+            store = self._engine.new_store()
             try:
                 # No lock: nothing else can reach a store made here until the module is returned
                 # (Runtime.instantiate's may be the shared link store, so it takes it).
@@ -142,18 +133,13 @@ class PreparedModule(Closeable):
         return f"<PreparedModule{' closed' if self.closed else ''}{' wasi' if self.uses_wasi else ''}>"
 
 
-def _free(engine: Engine, pre: ctypes._Pointer[_instance.wasmtime_instance_pre_t]) -> None:
-    """Free a prepared module's ``InstancePre``, then give back its use of the engine."""
+def _prepare(engine: Engine, module_ptr: ctypes._Pointer[_module.wasmtime_module_t], wasi: bool) -> ctypes._Pointer[_instance.wasmtime_instance_pre_t]:
+    """An ``InstancePre`` of the module, linked against WASI preview 1 if ``wasi``."""
+    ptr = engine.enter()
     try:
-        _instance.wasmtime_instance_pre_delete(pre)
+        linker = _linker.wasmtime_linker_new(ptr)
     finally:
         engine.leave()
-
-
-def _prepare(engine_ptr: ctypes._Pointer[_engine.wasm_engine_t], module_ptr: ctypes._Pointer[_module.wasmtime_module_t],
-             wasi: bool) -> ctypes._Pointer[_instance.wasmtime_instance_pre_t]:
-    """An ``InstancePre`` of the module, linked against WASI preview 1 if ``wasi``."""
-    linker = _linker.wasmtime_linker_new(engine_ptr)
     try:
         if wasi:
             err = _linker.wasmtime_linker_define_wasi(linker)

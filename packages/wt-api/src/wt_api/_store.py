@@ -310,9 +310,7 @@ class Store:
             return
         outer = not self.lock._is_owned()  # type: ignore[attr-defined]  # (no call of this thread is in the store)
         with self.lock:
-            late, self.late_releases = self.late_releases, 0  # (as _count_releases, inline: the hot path)
-            self.users -= 1 + late
-            if self.users > 0:
+            if not self._count_releases(1):
                 return
             # The common last release closes the store in this one hold of the lock, which no
             # call is in (each holds it), with no view into it; it frees it after, as close

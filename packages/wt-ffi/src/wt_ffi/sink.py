@@ -39,7 +39,10 @@ class CallbackSink:
     callback) raised. Written by the ``except`` paths of callbacks, read and cleared by
     wt-api once the call returns."""
 
-    error: BaseException | None = None  # (a class default, no __init__: one is made per store)
+    __slots__ = ("error",)
+
+    def __init__(self) -> None:
+        self.error: BaseException | None = None
 
 
 class Spares:
