@@ -1,6 +1,8 @@
 """A KeyboardInterrupt at each point of two kinds where a signal handler can run inside
 wt's code leaves nothing stuck: the objects made so far work or raise ClosedError from
-another thread, a runtime still closes, and a new one runs wasm.
+another thread, a runtime still closes (if the interrupt cut its close short, closing it
+again finishes the job: everything it made then raises ClosedError), and a new one runs
+wasm.
 
 Python runs a pending signal handler after a call returns and as a function starts (see
 wt_ffi.entry), among other places. A profile hook that raises at the n-th built-in return
@@ -82,23 +84,36 @@ def run(n):
     return made, False
 
 def probe(made):
-    """Use everything made, then close the runtimes, on another thread: None, or what went
-    wrong (it hung, or raised something other than wt's errors)."""
+    """Use everything made, then close the runtimes (again, if the scenario closed them),
+    on another thread, then use everything once more, which must raise ClosedError: None,
+    or what went wrong (it hung, raised something other than wt's errors, or something
+    worked after its runtime was closed)."""
     done = []
+    def use_one(x):
+        if isinstance(x, wt.Function):
+            x.call()
+        elif isinstance(x, wt.Memory):
+            x.read(0, 1)
+        else:  # a component's function
+            x()
     def use():
         try:
             for x in sorted(made, key=lambda x: isinstance(x, wt.Runtime)):
                 try:
-                    if isinstance(x, wt.Function):
-                        x.call()
-                    elif isinstance(x, wt.Memory):
-                        x.read(0, 1)
-                    elif isinstance(x, wt.Runtime):
+                    if isinstance(x, wt.Runtime):
                         x.close()
-                    else:  # a component's function
-                        x()
+                    else:
+                        use_one(x)
                 except wt.WtError:  # (ClosedError, mostly)
                     pass
+            for x in made:
+                if not isinstance(x, wt.Runtime):
+                    try:
+                        use_one(x)
+                    except wt.ClosedError:
+                        continue
+                    done.append(f"{x!r} still worked after its runtime was closed")
+                    return
         except BaseException as exc:
             done.append(f"raised {exc!r}")
         done.append(None)
@@ -249,6 +264,7 @@ def scenario(made):
     cached = wt.Runtime(wt.RuntimeConfig().with_compilation_cache(cache))
     made.append(cached)
     landed = pickle.loads(pickle.dumps(cached.compile_module(DATA)))
+    made.append(landed.runtime)  # (the process's runtime for unpickled modules of these settings)
     instance = landed.runtime.instantiate(landed)
     made.append(instance.exported_function("f"))
     instance.close()

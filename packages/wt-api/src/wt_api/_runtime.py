@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import os
-import threading
 import weakref
 
 from wt_ffi import load as _load
@@ -79,7 +78,6 @@ class Runtime(Closeable):
         self.config = config or RuntimeConfig()
         self._engine = Engine(self.config)
         self._namespace = Namespace(self._engine)
-        self._lock = threading.RLock()  # (a signal handler that instantiates inside _adopt must not wait for itself)
         # What close() closes, held weakly: a weak reference each, which the set's own discard
         # takes out as its child dies (a C call, where a WeakSet runs two Python functions per
         # child: instantiation's hot path).
@@ -94,12 +92,12 @@ class Runtime(Closeable):
         return self._closed
 
     def close(self) -> None:
-        """Close every module this runtime made, then the runtime. Idempotent."""
-        with self._lock:
-            if self._closed:
-                return
-            self._closed = True
-            children = [child for child in (ref() for ref in list(self._children)) if child is not None]
+        """Close every module this runtime made, then the runtime. Idempotent: a close cut
+        short (a signal handler's exception) finishes when called again."""
+        # No lock: the flag first, then the children (see _adopt); closing each is idempotent,
+        # so two closes at once, or one inside another (a signal handler's), do no harm.
+        self._closed = True
+        children = [child for child in (ref() for ref in list(self._children)) if child is not None]
         for child in children:  # instances first: they hold stores
             if not isinstance(child, CompiledModule):
                 child.close()
