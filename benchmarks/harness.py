@@ -115,3 +115,4 @@ class Row:
     unit: str = "µs"
     per: float = 1.0  # divide seconds by this before converting to the unit (e.g. bytes)
     short: str = ""  # the chart's label, when the name is long
+    gap: str = ""  # why the target is out of reach, shown beside a miss (with where the measurement is)

@@ -64,6 +64,12 @@ def verdict(row: Row) -> str:
     return ""
 
 
+def explained(row: Row) -> str:
+    """The verdict, with the reason a missed target is out of reach when the row has one."""
+    met = verdict(row)
+    return f"{met}: {row.gap}" if met == "**no**" and row.gap else met
+
+
 def setting() -> str:
     """What was measured: the interpreter, wasmtime-py, and whether both used one library."""
     import hashlib
@@ -103,7 +109,7 @@ def table(rows: list[Row]) -> str:
         if row.floor is not None:
             floor_ratio = f"{fmt(row, row.wt.median) / fmt(row, row.floor.median):.3g}"
         lines.append(f"| {row.name} | {row.unit} | {cell(row, row.wt)} | {cell(row, row.wasmtime_py)} | {ratio} | "
-                     f"{cell(row, row.floor)} | {floor_ratio} | {row.target} | {verdict(row)} |")
+                     f"{cell(row, row.floor)} | {floor_ratio} | {row.target} | {explained(row)} |")
     return "\n".join(lines) + "\n"
 
 
