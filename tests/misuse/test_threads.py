@@ -233,3 +233,50 @@ def test_a_dropped_prepared_module_leaves_its_engine_to_the_runtime() -> None:
         print("ok")
     """)
     assert result.stdout.strip() == "ok", result.stdout
+
+
+def test_threads_closing_one_runtime_at_once_close_it_once() -> None:
+    """Threads close one runtime at once (its close takes no lock): every module and the
+    engine are closed, and the engine's close is counted once (the Ctrl-C machinery counts
+    open runtimes and puts Python's handler back after the last). First deterministically:
+    one close is held at the point where the engine's handle is being closed while another
+    runs whole; then eight threads at once."""
+    result = run_in_child("""
+        import sys, threading
+        from wt_api import _sigint, _engine, _handle
+        before = _sigint._sigint._runtimes
+        rt = wt.Runtime()
+        held, resume = threading.Event(), threading.Event()
+        def hold(frame, event, arg):
+            if (event == "call" and frame.f_code is _handle.Owned.close.__code__
+                    and frame.f_back.f_code is _engine.Engine.close.__code__ and not held.is_set()):
+                held.set()
+                resume.wait(10)
+        def first():
+            sys.setprofile(hold)
+            rt.close()
+        a = threading.Thread(target=first)
+        a.start()
+        assert held.wait(10)
+        rt.close()  # runs whole while the first is held
+        resume.set()
+        a.join(10)
+        assert _sigint._sigint._runtimes == before, (_sigint._sigint._runtimes, before)
+        sys.setswitchinterval(1e-6)
+        for round_ in range(50):
+            rt = wt.Runtime()
+            compiled = rt.compile_module('(module (func (export "f")))')
+            modules = [rt.instantiate(compiled) for _ in range(round_ % 3)]
+            go = threading.Barrier(8)
+            def close():
+                go.wait()
+                rt.close()
+            threads = [threading.Thread(target=close) for _ in range(8)]
+            for th in threads: th.start()
+            for th in threads: th.join(30)
+            assert all(m.closed for m in modules) and compiled.closed
+            assert rt._engine._handle._ptr is None
+        assert _sigint._sigint._runtimes == before, (_sigint._sigint._runtimes, before)
+        print("ok")
+    """)
+    assert result.stdout.strip() == "ok", result.stdout

@@ -197,6 +197,7 @@ class Engine:
         self._stack = config.max_wasm_stack or DEFAULT_MAX_WASM_STACK
         self._fits = fits_for(self._stack)
         self._raw_stores = raw_stores()
+        self._open = [True]  # (see close)
         _sigint.runtime_opened()
 
     def _delete(self, ptr: ctypes._Pointer[_engine.wasm_engine_t]) -> None:
@@ -247,10 +248,13 @@ class Engine:
 
     def close(self) -> None:
         """Close: later uses raise ClosedError; the handle is freed now, or when the C calls
-        using it have returned. Idempotent."""
-        if self._handle.closed:
-            return
+        using it have returned. Idempotent, from any number of threads at once (the
+        runtime's close takes no lock)."""
         self._handle.close()
+        try:
+            self._open.pop()  # (one closer only gets past this: the clock and Ctrl-C are told once)
+        except IndexError:
+            return
         if self.clock is not None:
             self.clock.close()
         _sigint.runtime_closed()
