@@ -21,7 +21,7 @@ from ._errors import ClosedError, ConfigError, WasmRuntimeError
 from ._externtypes import ExternType, GlobalType, MemoryType, TableType
 from ._failure import call_failure, raise_error
 from ._global import Global
-from ._handle import Closeable
+from ._handle import Closeable, Owned
 from ._host_extern import function_extern
 from ._host_items import HostFunction, HostGlobal, HostTable
 from ._linking import Namespace
@@ -48,7 +48,9 @@ class HostModule(Closeable):
         self._store: Store | None = None
         self._alive = [True]
         self._externs: dict[str, tuple[_extern.wasmtime_extern_t, ExternType]] = {}
-        self._shared: dict[str, ctypes._Pointer[_extern.wasmtime_sharedmemory_t]] = {}
+        # Each shared memory's handle, which other threads clone while instantiating an importer
+        # or taking the export: an Owned, so a close frees it only after such a clone.
+        self._shared: dict[str, Owned[ctypes._Pointer[_extern.wasmtime_sharedmemory_t]]] = {}
         self._closed = False
         namespace.register(name, self)
         try:
@@ -144,7 +146,7 @@ class HostModule(Closeable):
             self._engine.leave()
             _t.wasm_memorytype_delete(mt)
         raise_error(err, ConfigError, f"cannot make shared memory {name!r} (is the threads feature on?)")
-        self._shared[name] = out
+        self._shared[name] = Owned(out, _shm.wasmtime_sharedmemory_delete, "host module")
         self._externs[name] = (_extern.extern_of(out, _extern.EXTERN_SHAREDMEMORY), item)
 
     def _table64(self, name: str, item: HostTable, store: Store) -> _extern.wasmtime_extern_t:
@@ -195,7 +197,7 @@ class HostModule(Closeable):
             return function_extern(fn, store, self._engine)
         shared = self._shared.get(name)
         if shared is not None:  # a handle for the importer (deleted once it is instantiated)
-            return _extern.extern_of(_shm.wasmtime_sharedmemory_clone(shared), _extern.EXTERN_SHAREDMEMORY)
+            return _extern.extern_of(_clone(shared), _extern.EXTERN_SHAREDMEMORY)
         return self._externs[name][0]
 
     # -- exports ----------------------------------------------------------------------
@@ -211,7 +213,7 @@ class HostModule(Closeable):
         found = self._externs.get(name)
         shared = self._shared.get(name)
         if shared is not None and found is not None:
-            handle = _shm.wasmtime_sharedmemory_clone(shared)  # owned by the Memory
+            handle = _clone(shared)  # owned by the Memory
             return Memory(self._scope(), _extern.extern_of(handle, _extern.EXTERN_SHAREDMEMORY),
                           found[1], self)  # type: ignore[arg-type]
         if found is None or not isinstance(found[1], MemoryType) or self._store is None:
@@ -243,11 +245,21 @@ class HostModule(Closeable):
         self._namespace.release(self)
         self._functions.clear()
         self._externs.clear()
-        for shared in self._shared.values():
-            _shm.wasmtime_sharedmemory_delete(shared)
+        for shared in list(self._shared.values()):
+            shared.close()  # (freed now, or as a clone on another thread leaves)
         self._shared.clear()
         if self._store is not None:
             self._store.release()
 
     def __repr__(self) -> str:
         return f"<HostModule {self.name}{' closed' if self._closed else ''}>"
+
+
+def _clone(shared: Owned[ctypes._Pointer[_extern.wasmtime_sharedmemory_t]]
+           ) -> ctypes._Pointer[_extern.wasmtime_sharedmemory_t]:
+    """A new handle to a host module's shared memory (ClosedError once the module is closed)."""
+    ptr = shared.enter()
+    try:
+        return _shm.wasmtime_sharedmemory_clone(ptr)
+    finally:
+        shared.leave()
