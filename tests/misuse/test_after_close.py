@@ -138,3 +138,52 @@ def test_a_signal_handler_that_closes_the_runtime_leaves_no_instance_open() -> N
         print(f"{leftovers} of {made} open" if leftovers else "ok")
     """, timeout=120)
     assert result.stdout.strip() == "ok", result.stdout
+
+
+@pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="setitimer is POSIX")
+def test_signal_handlers_closing_the_runtime_inside_its_close_do_not_pile_up() -> None:
+    """A timer's handler closes the runtime every 0.5 ms while the runtime's own close of
+    3,000 instances runs (a watchdog): each close inside another closes only what is left,
+    so they do not nest without end (a close that redid everything once nested 470 deep
+    and raised RecursionError), and a close after the end returns at once."""
+    result = run_in_child("""
+        import signal, time
+        rt = wt.Runtime()
+        compiled = rt.compile_module('(module (func (export "f")))')
+        modules = [rt.instantiate(compiled) for _ in range(3000)]
+        depth, deepest = [0], [0]
+        def handler(signum, frame):
+            depth[0] += 1
+            deepest[0] = max(deepest[0], depth[0])
+            try:
+                rt.close()
+            finally:
+                depth[0] -= 1
+        signal.signal(signal.SIGALRM, handler)
+        signal.setitimer(signal.ITIMER_REAL, 0.0005, 0.0005)
+        try:
+            rt.close()
+            end = time.monotonic() + 0.5
+            while time.monotonic() < end:
+                rt.close()
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0, 0)
+        assert all(m.closed for m in modules) and compiled.closed
+        assert rt._engine._handle._ptr is None
+        assert deepest[0] < 5, deepest[0]
+        print("ok")
+    """, timeout=120)
+    assert result.stdout.strip() == "ok", result.stdout
+
+
+def test_a_runtime_closed_by_atexit_closes_what_it_made() -> None:
+    """``atexit.register(runtime.close)``: C calls close with no Python frame above it (the
+    check for a close already running on the thread reads the stack from close's caller)."""
+    result = run_in_child("""
+        import atexit
+        rt = wt.Runtime()
+        module = rt.instantiate(rt.compile_module('(module (func (export "f")))'))
+        atexit.register(lambda: print("closed" if module.closed else "open"))
+        atexit.register(rt.close)  # (runs first: last in, first out)
+    """)
+    assert result.stdout.strip() == "closed", result.stdout + result.stderr

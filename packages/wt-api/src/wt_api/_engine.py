@@ -197,8 +197,8 @@ class Engine:
         self._stack = config.max_wasm_stack or DEFAULT_MAX_WASM_STACK
         self._fits = fits_for(self._stack)
         self._raw_stores = raw_stores()
-        self._open = [True]  # (see close)
-        _sigint.runtime_opened()
+        self._token = object()  # (this engine's place among the open runtimes: see close)
+        _sigint.runtime_opened(self._token)
 
     def _delete(self, ptr: ctypes._Pointer[_engine.wasm_engine_t]) -> None:
         if self._pid == os.getpid():  # a forked child leaves the parent's engine alone
@@ -250,14 +250,12 @@ class Engine:
         """Close: later uses raise ClosedError; the handle is freed now, or when the C calls
         using it have returned. Idempotent, from any number of threads at once (the
         runtime's close takes no lock)."""
+        # Each step is idempotent, so a close cut short (a signal handler's exception)
+        # finishes when run again, and closes at once do no harm.
         self._handle.close()
-        try:
-            self._open.pop()  # (one closer only gets past this: the clock and Ctrl-C are told once)
-        except IndexError:
-            return
         if self.clock is not None:
             self.clock.close()
-        _sigint.runtime_closed()
+        _sigint.runtime_closed(self._token)
 
 
 def _after_fork_in_child() -> None:

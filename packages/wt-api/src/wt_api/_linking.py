@@ -64,9 +64,10 @@ class Namespace:
         """Free every name ``provider`` holds."""
         if not self._names:
             return
-        with self._lock:
-            for held in [n for n, p in self._names.items() if p is provider]:
-                del self._names[held]
+        with self._lock:  # (reentrant: a signal handler's close may change the names meanwhile, so
+            # they are copied in one step, and a name already gone is no error)
+            for held in [n for n, p in list(self._names.items()) if p is provider]:
+                self._names.pop(held, None)
 
     def link_store(self) -> Store:
         """The store shared by every named module, the modules that import from them, and

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import weakref
 
 from wt_ffi import load as _load
@@ -84,6 +85,7 @@ class Runtime(Closeable):
         self._children: set[weakref.ref[CompiledModule | Module | HostModule | CompiledComponent
                                         | ComponentInstance | PreparedModule]] = set()
         self._closed = False
+        self._done = False  # (whether a close ran to its end)
 
     # -- lifecycle --------------------------------------------------------------
     @property
@@ -94,17 +96,28 @@ class Runtime(Closeable):
     def close(self) -> None:
         """Close every module this runtime made, then the runtime. Idempotent: a close cut
         short (a signal handler's exception) finishes when called again."""
-        # No lock: the flag first, then the children (see _adopt); closing each is idempotent,
-        # so two closes at once, or one inside another (a signal handler's), do no harm.
+        # No lock: the flag first, then the children (see _adopt). Each child leaves the set
+        # once closed, so a close beside another (on another thread) closes only what is
+        # left, and a close cut short leaves the rest for the next. Every step is idempotent.
+        if self._done:
+            return
         self._closed = True
-        children = [child for child in (ref() for ref in list(self._children)) if child is not None]
-        for child in children:  # instances first: they hold stores
-            if not isinstance(child, CompiledModule):
-                child.close()
-        for child in children:
-            child.close()
+        if _inside_close(self):  # (a signal handler's, inside this thread's close: the outer one
+            return                 # goes on as the handler returns; nested closes would pile up)
+        refs = list(self._children)
+        for compiled in (False, True):  # instances first: they hold stores
+            for ref in refs:
+                if ref not in self._children:  # (closed meanwhile by another close)
+                    continue
+                child = ref()
+                if child is not None:
+                    if isinstance(child, CompiledModule) is not compiled:
+                        continue
+                    child.close()
+                self._children.discard(ref)
         self._namespace.close()
         self._engine.close()
+        self._done = True
 
     def __repr__(self) -> str:
         return f"<Runtime{' closed' if self._closed else ''}>"
@@ -287,3 +300,18 @@ class Runtime(Closeable):
                                          True, imports)
         self._adopt(instance)
         return instance
+
+
+def _inside_close(runtime: Runtime) -> bool:
+    """Whether the calling thread is already inside ``runtime.close`` (a signal handler
+    that closes the runtime interrupted it): read from the stack, so no mark can be left
+    behind by a close that a handler's exception cut short."""
+    frame = sys._getframe(1).f_back  # (close's caller, or None when C called close: atexit)
+    while frame is not None:
+        if frame.f_code is _CLOSE and frame.f_locals.get("self") is runtime:
+            return True
+        frame = frame.f_back
+    return False
+
+
+_CLOSE = Runtime.close.__code__

@@ -131,13 +131,13 @@ class _Sigint:
     """The SIGINT handler and the wakeup-fd watcher, shared by every runtime.
 
     Thread-safety: installing and removing happen on the main thread only (Python's
-    rule for signal handlers); the counters are guarded by a lock."""
+    rule for signal handlers); the open runtimes are a set, each added and discarded in
+    one step (no lock, which a signal handler closing a runtime could wait on)."""
 
     def __init__(self) -> None:
         self.pending = False  # a SIGINT deferred inside a callback, not raised yet
         self._pending_lock = threading.Lock()
-        self._lock = threading.Lock()
-        self._runtimes = 0
+        self._runtimes: set[object] = set()  # a token per open runtime (see runtime_closed)
         self._installed = False
         self._wakeup: _Wakeup | None = None
         self._watcher: threading.Thread | None = None
@@ -164,17 +164,15 @@ class _Sigint:
         if self.consume():
             _thread.interrupt_main()  # the handler runs again on the main thread
 
-    def runtime_opened(self) -> None:
-        with self._lock:
-            self._runtimes += 1
+    def runtime_opened(self, token: object) -> None:
+        self._runtimes.add(token)
         if threading.get_ident() == _MAIN:
             self.ensure_installed()
 
-    def runtime_closed(self) -> None:
-        with self._lock:
-            self._runtimes -= 1
-            last = self._runtimes <= 0
-        if last and threading.get_ident() == _MAIN:
+    def runtime_closed(self, token: object) -> None:
+        # (a discard: a close that is repeated, or cut short and run again, counts once)
+        self._runtimes.discard(token)
+        if not self._runtimes and threading.get_ident() == _MAIN:
             self.uninstall()
 
     def ensure_installed(self) -> None:
@@ -237,7 +235,6 @@ class _Sigint:
         """Forget the parent's watcher (its thread did not survive the fork) and start one
         of the child's own if runtimes live on."""
         self._pending_lock = threading.Lock()
-        self._lock = threading.Lock()
         self.pending = False
         wakeup, self._wakeup, self._watcher = self._wakeup, None, None
         if wakeup is not None:
@@ -255,7 +252,7 @@ class _Sigint:
             else:
                 os.close(wakeup.writer)
                 os.close(wakeup.reader)
-        if self._installed and self._runtimes > 0 and threading.get_ident() == _MAIN:
+        if self._installed and self._runtimes and threading.get_ident() == _MAIN:
             self._installed = False
             self.ensure_installed()
 
@@ -332,14 +329,16 @@ def consume() -> bool:
     return _sigint.consume()
 
 
-def runtime_opened() -> None:
-    """A Runtime was made: install the handler (on the main thread)."""
-    _sigint.runtime_opened()
+def runtime_opened(token: object) -> None:
+    """A Runtime was made (``token``: its own, given back to :func:`runtime_closed`):
+    install the handler (on the main thread)."""
+    _sigint.runtime_opened(token)
 
 
-def runtime_closed() -> None:
-    """A Runtime closed: with the last one, put Python's handler back (main thread)."""
-    _sigint.runtime_closed()
+def runtime_closed(token: object) -> None:
+    """A Runtime closed (any number of times): with the last one, put Python's handler
+    back (main thread)."""
+    _sigint.runtime_closed(token)
 
 
 def ensure_installed() -> None:
